@@ -1,0 +1,282 @@
+"""Window arithmetic and scaling: pure functions over flat arrays of series.
+
+Every series of a collection is stored end to end in one flat array of shape
+``[n_timepoints_total, n_columns]``; ``lengths`` says how many rows belong to
+each series. A training window is identified by the row where it starts, so
+all windows of a collection are one integer array, and the windows of a batch
+are gathered from the flat array by index arithmetic when the batch is drawn.
+No array holding every window ever exists.
+"""
+
+import numpy as np
+import torch
+
+#: Window length chosen when ``window_length=None`` and the data allow it.
+DEFAULT_WINDOW_LENGTH = 24
+
+
+def resolve_lengths(shortest_series, window_length, horizon):
+    """Choose the encoder window and the training horizon for the data at hand.
+
+    Parameters
+    ----------
+    shortest_series : int
+        Number of time points in the shortest training series.
+    window_length : int or None
+        The user's window length. ``None`` chooses ``max(24, 2 * horizon)``
+        (24 without a horizon) and shortens it, down to 1, until the window
+        and the horizon fit in the shortest series.
+    horizon : int or None
+        The largest step ahead asked for in ``fit``. ``None`` trains the
+        decoder for ``max(1, window_length // 2)`` steps.
+
+    Returns
+    -------
+    window_length : int
+        Number of past time points the encoder reads.
+    horizon : int
+        Number of steps the decoder is trained to produce.
+
+    Raises
+    ------
+    ValueError
+        If the shortest series has fewer than ``window_length + horizon``
+        points. The message gives the minimum length.
+
+    Examples
+    --------
+    >>> resolve_lengths(144, None, 12)
+    (24, 12)
+    >>> resolve_lengths(20, None, 5)
+    (15, 5)
+    >>> resolve_lengths(20, None, None)
+    (13, 6)
+    >>> resolve_lengths(100, 10, None)
+    (10, 5)
+    """
+    if window_length is None:
+        if horizon is None:
+            # largest w <= 24 with w + w // 2 <= shortest_series
+            window_length = min(DEFAULT_WINDOW_LENGTH, 2 * shortest_series // 3)
+        else:
+            window_length = min(
+                max(DEFAULT_WINDOW_LENGTH, 2 * horizon), shortest_series - horizon
+            )
+        if window_length < 1:
+            needed = 2 if horizon is None else horizon + 1
+            raise ValueError(
+                f"The training series has {shortest_series} time points, too "
+                f"few to train on: it needs at least {needed} (one past value "
+                "and the horizon). Pass a longer series or a shorter fh."
+            )
+    if horizon is None:
+        horizon = max(1, window_length // 2)
+    if shortest_series < window_length + horizon:
+        raise ValueError(
+            f"The training series has {shortest_series} time points, but "
+            f"window_length={window_length} and a training horizon of "
+            f"{horizon} need at least {window_length + horizon}. Pass a longer "
+            "series, a smaller window_length, or window_length=None to fit "
+            "the window to the data."
+        )
+    return int(window_length), int(horizon)
+
+
+def series_offsets(lengths):
+    """Row where each series starts in the flat array.
+
+    Examples
+    --------
+    >>> series_offsets(np.array([3, 2, 4]))
+    array([0, 3, 5])
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+
+
+def window_starts(lengths, window_length, horizon):
+    """Start rows of every window that lies wholly inside one series.
+
+    A window covers ``window_length + horizon`` consecutive rows: the encoder
+    reads the first ``window_length``, the decoder is trained on the rest.
+
+    Parameters
+    ----------
+    lengths : array-like of int, shape (n_series,)
+        Number of time points of each series in the flat array.
+    window_length, horizon : int
+        Encoder window and decoder horizon.
+
+    Returns
+    -------
+    starts : ndarray of int64, shape (n_windows,)
+        Rows of the flat array, in time order within each series and the
+        series in order.
+
+    Examples
+    --------
+    >>> window_starts([5, 4], window_length=2, horizon=1)
+    array([0, 1, 2, 5, 6])
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    per_series = np.clip(lengths - window_length - horizon + 1, 0, None)
+    first = np.repeat(series_offsets(lengths), per_series)
+    # position of each window within its own series: 0, 1, ... restarting
+    # at every series
+    restart = np.repeat(np.cumsum(per_series) - per_series, per_series)
+    return first + np.arange(per_series.sum(), dtype=np.int64) - restart
+
+
+def gather_windows(values, starts, length, shift=0):
+    """Rows ``start + shift ... start + shift + length - 1`` for every start.
+
+    Parameters
+    ----------
+    values : torch.Tensor, shape (n_timepoints_total, n_columns)
+        The flat array of series.
+    starts : torch.Tensor of int64, shape (batch,)
+        Start rows, as returned by :func:`window_starts`.
+    length : int
+        Rows per window.
+    shift : int, default=0
+        Offset added to every start, e.g. ``window_length`` to take the
+        decoder targets that follow the encoder window.
+
+    Returns
+    -------
+    torch.Tensor, shape (batch, length, n_columns)
+
+    Examples
+    --------
+    >>> values = torch.arange(10).reshape(5, 2)
+    >>> gather_windows(values, torch.tensor([0, 2]), length=2, shift=1)
+    tensor([[[2, 3],
+             [4, 5]],
+    <BLANKLINE>
+            [[6, 7],
+             [8, 9]]])
+    """
+    offsets = torch.arange(shift, shift + length, device=starts.device)
+    return values[starts[:, None] + offsets]  # [batch, length, n_columns]
+
+
+def last_rows(values, lengths, n_rows):
+    """Stack the last ``n_rows`` rows of every series.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n_timepoints_total, n_columns)
+    lengths : array-like of int, shape (n_series,)
+        Each at least ``n_rows``.
+    n_rows : int
+
+    Returns
+    -------
+    ndarray, shape (n_series, n_rows, n_columns)
+
+    Examples
+    --------
+    >>> last_rows(np.arange(7)[:, None], [3, 4], 2)[..., 0]
+    array([[1, 2],
+           [5, 6]])
+    """
+    ends = np.cumsum(np.asarray(lengths, dtype=np.int64))
+    return values[ends[:, None] - n_rows + np.arange(n_rows)]
+
+
+def fit_scaler(values, lengths):
+    """Mean and standard deviation of every column of every series.
+
+    A constant column gets a scale of 1, so it scales to zeros rather than
+    to a division by zero.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n_timepoints_total, n_columns)
+    lengths : array-like of int, shape (n_series,)
+
+    Returns
+    -------
+    loc, scale : ndarray, shape (n_series, n_columns)
+
+    Examples
+    --------
+    >>> loc, scale = fit_scaler(np.array([[1.0], [3.0], [5.0], [5.0]]), [2, 2])
+    >>> loc.ravel().tolist(), scale.ravel().tolist()
+    ([2.0, 5.0], [1.0, 1.0])
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    offsets = series_offsets(lengths)
+    counts = lengths[:, None]
+    loc = np.add.reduceat(values, offsets, axis=0) / counts
+    centred = values - np.repeat(loc, lengths, axis=0)
+    scale = np.sqrt(np.add.reduceat(centred**2, offsets, axis=0) / counts)
+    # a constant column would divide by zero; 1e-8 relative to the level
+    # also catches float round-off on large constant values
+    tiny = scale <= 1e-8 * np.maximum(np.abs(loc), 1.0)
+    return loc, np.where(tiny, 1.0, scale)
+
+
+def scale_series(values, lengths, loc, scale):
+    """Standardise each series with its own statistics (see :func:`fit_scaler`).
+
+    Examples
+    --------
+    >>> scale_series(np.array([[1.0], [3.0]]), [2], np.array([[2.0]]),
+    ...              np.array([[1.0]])).ravel().tolist()
+    [-1.0, 1.0]
+    """
+    return (values - np.repeat(loc, lengths, axis=0)) / np.repeat(
+        scale, lengths, axis=0
+    )
+
+
+class WindowSet:
+    """Training windows over a flat array of series, gathered batch by batch.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n_timepoints_total, n_targets + n_covariates)
+        Scaled series end to end, targets first, then covariates.
+    lengths : array-like of int, shape (n_series,)
+    window_length, horizon : int
+    n_targets : int
+
+    Examples
+    --------
+    >>> windows = WindowSet(np.arange(6.0)[:, None], [6], 3, 2, n_targets=1)
+    >>> len(windows)
+    2
+    >>> past, covariates, target = windows.batch(windows.starts[1:])
+    >>> past[..., 0], target[..., 0], covariates
+    (tensor([[1., 2., 3.]]), tensor([[4., 5.]]), None)
+    """
+
+    def __init__(self, values, lengths, window_length, horizon, n_targets):
+        # float32 copy: pandas may hand over read-only float64 arrays
+        self.values = torch.tensor(values, dtype=torch.float32)
+        self.starts = torch.from_numpy(window_starts(lengths, window_length, horizon))
+        self.window_length = window_length
+        self.horizon = horizon
+        self.n_targets = n_targets
+
+    def __len__(self):
+        return len(self.starts)
+
+    def batch(self, starts, device=None):
+        """Gather the encoder input, future covariates and decoder targets of a batch.
+
+        Returns
+        -------
+        past : torch.Tensor, shape (batch, window_length, n_columns)
+        covariates : torch.Tensor, shape (batch, horizon, n_covariates) or None
+        target : torch.Tensor, shape (batch, horizon, n_targets)
+        """
+        past = gather_windows(self.values, starts, self.window_length)
+        future = gather_windows(self.values, starts, self.horizon, self.window_length)
+        if device is not None:
+            past, future = past.to(device), future.to(device)
+        covariates = future[..., self.n_targets :]
+        if covariates.shape[-1] == 0:
+            covariates = None
+        return past, covariates, future[..., : self.n_targets]
