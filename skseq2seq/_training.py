@@ -1,11 +1,15 @@
-"""The training loop: epochs over shuffled windows, decoding strategies, history."""
+"""The training loop: epochs over shuffled windows, early stopping, history."""
 
+import math
 import time
+import warnings
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 TRAINING_STRATEGIES = ("recursive", "teacher_forcing", "mixed")
+HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "lr", "seconds"]
 
 
 def make_optimizer(network, optimizer, lr, weight_decay, optimizer_kwargs):
@@ -15,7 +19,8 @@ def make_optimizer(network, optimizer, lr, weight_decay, optimizer_kwargs):
     --------
     >>> net = nn.Linear(2, 1)
     >>> make_optimizer(net, torch.optim.SGD, 0.1, 0.0, {"momentum": 0.9}).defaults[
-    ...     "momentum"]
+    ...     "momentum"
+    ... ]
     0.9
     """
     kwargs = {"lr": lr, "weight_decay": weight_decay, **(optimizer_kwargs or {})}
@@ -54,11 +59,15 @@ def train_network(
     *,
     num_epochs,
     batch_size,
-    training_strategy="recursive",
-    teacher_forcing_ratio=0.5,
-    teacher_forcing_decay=0.0,
+    training_strategy,
+    teacher_forcing_ratio,
+    teacher_forcing_decay,
+    valid_windows=None,
+    scheduler=None,
+    patience=None,
+    gradient_clip=None,
     device=None,
-    log=None,
+    progress=False,
 ):
     """Train ``network`` in place on mean squared error over the horizon.
 
@@ -77,45 +86,177 @@ def train_network(
     teacher_forcing_ratio, teacher_forcing_decay : float
         For ``"mixed"``: the chance of a true input at each step, lowered by
         ``teacher_forcing_decay`` after every epoch.
+    valid_windows : WindowSet, optional
+        Scored after every epoch, decoding recursively as at prediction.
+    scheduler : torch.optim.lr_scheduler.LRScheduler, optional
+        Stepped after every epoch; ``ReduceLROnPlateau`` is given the
+        monitored loss.
+    patience : int, optional
+        Stop after this many epochs without a lower monitored loss, the
+        validation loss if there are validation windows, else the training
+        loss. The weights of the best epoch are then restored.
+    gradient_clip : float, optional
+        Clip the norm of all gradients together to this value.
     device : torch.device, optional
         Batches are gathered on the CPU and moved here inside the step;
         ``None`` leaves them on the CPU.
-    log : callable, optional
-        Called with each epoch's history row.
+    progress : bool, default=False
+        Show a progress bar over epochs with the latest losses.
 
     Returns
     -------
     history : list of dict
-        One row per epoch: ``epoch``, ``train_loss``, ``seconds``.
+        One row per epoch: ``epoch``, ``train_loss``, ``valid_loss`` (NaN
+        without validation windows), ``lr``, ``seconds``.
+
+    Raises
+    ------
+    FloatingPointError
+        If a loss turns NaN or infinite.
+
+    Warns
+    -----
+    UserWarning
+        If training is interrupted with Ctrl-C: it stops, keeps the weights
+        of the best epoch so far, and returns the history up to there.
     """
-    loss_fn = nn.MSELoss()
     history = []
-    n_windows = len(windows)
-    for epoch in range(num_epochs):
-        started = time.perf_counter()
-        ratio = teacher_forcing_ratio_at(
-            epoch, teacher_forcing_ratio, teacher_forcing_decay
-        )
-        network.train()
-        order = windows.starts[torch.randperm(n_windows)]
-        summed_loss = torch.zeros((), device=device)
-        for first in range(0, n_windows, batch_size):
-            past, covariates, target = windows.batch(
-                order[first : first + batch_size], device
+    best = _BestWeights(network)
+    epochs = tqdm(range(num_epochs), desc="fit", unit="epoch", disable=not progress)
+    try:
+        for epoch in epochs:
+            started = time.perf_counter()
+            lr = optimizer.param_groups[0]["lr"]
+            ratio = teacher_forcing_ratio_at(
+                epoch, teacher_forcing_ratio, teacher_forcing_decay
             )
-            teacher, mask = teacher_inputs(training_strategy, ratio, target)
-            prediction = network(past, windows.horizon, covariates, teacher, mask)
-            loss = loss_fn(prediction, target)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            summed_loss += loss.detach() * len(target)
-        row = {
-            "epoch": epoch,
-            "train_loss": summed_loss.item() / n_windows,
-            "seconds": time.perf_counter() - started,
-        }
-        history.append(row)
-        if log is not None:
-            log(row)
+            train_loss = _train_epoch(
+                network,
+                windows,
+                optimizer,
+                batch_size,
+                training_strategy,
+                ratio,
+                gradient_clip,
+                device,
+            )
+            valid_loss = math.nan
+            if valid_windows is not None and len(valid_windows):
+                valid_loss = evaluate(network, valid_windows, batch_size, device)
+            monitored = train_loss if math.isnan(valid_loss) else valid_loss
+            if not (math.isfinite(train_loss) and math.isfinite(monitored)):
+                bad = train_loss if not math.isfinite(train_loss) else monitored
+                raise FloatingPointError(
+                    f"The loss became {bad} at epoch {epoch}, so training "
+                    f"stopped. Try a lower lr (now {lr}) or gradient_clip=1.0, "
+                    "and check the data for extreme values or a bad scaling."
+                )
+            best.offer(monitored, epoch)
+            history.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": train_loss,
+                    "valid_loss": valid_loss,
+                    "lr": lr,
+                    "seconds": time.perf_counter() - started,
+                }
+            )
+            epochs.set_postfix(train_loss=train_loss, valid_loss=valid_loss)
+            if scheduler is not None:
+                _step(scheduler, monitored)
+            if patience is not None and epoch - best.epoch >= patience:
+                break
+    except KeyboardInterrupt:
+        kept = "no epoch finished" if best.epoch < 0 else f"epoch {best.epoch}"
+        warnings.warn(
+            f"Training was interrupted after {len(history)} epoch(s); the "
+            f"forecaster keeps the weights of {kept}, the best so far.",
+            UserWarning,
+            stacklevel=2,
+        )
+        best.restore()
+        return history
+    finally:
+        epochs.close()
+    if patience is not None:
+        best.restore()
     return history
+
+
+def evaluate(network, windows, batch_size, device=None):
+    """Mean squared error of recursive forecasts over ``windows``.
+
+    Parameters
+    ----------
+    network : Seq2SeqNetwork
+    windows : WindowSet
+    batch_size : int
+    device : torch.device, optional
+
+    Returns
+    -------
+    float
+    """
+    network.eval()
+    summed = torch.zeros((), device=device)
+    with torch.no_grad():
+        for first in range(0, len(windows), batch_size):
+            past, covariates, target = windows.batch(
+                windows.starts[first : first + batch_size], device
+            )
+            prediction = network(past, windows.horizon, covariates)
+            summed += nn.functional.mse_loss(prediction, target) * len(target)
+    return summed.item() / len(windows)
+
+
+def _train_epoch(
+    network, windows, optimizer, batch_size, strategy, ratio, gradient_clip, device
+):
+    """One pass over the windows in random order; returns the mean loss."""
+    network.train()
+    order = windows.starts[torch.randperm(len(windows))]
+    summed = torch.zeros((), device=device)
+    for first in range(0, len(windows), batch_size):
+        past, covariates, target = windows.batch(
+            order[first : first + batch_size], device
+        )
+        teacher, mask = teacher_inputs(strategy, ratio, target)
+        prediction = network(past, windows.horizon, covariates, teacher, mask)
+        loss = nn.functional.mse_loss(prediction, target)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if gradient_clip is not None:
+            nn.utils.clip_grad_norm_(network.parameters(), gradient_clip)
+        optimizer.step()
+        # summed on the device: no host sync per batch
+        summed += loss.detach() * len(target)
+    return summed.item() / len(windows)
+
+
+def _step(scheduler, monitored):
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        scheduler.step(monitored)
+    else:
+        scheduler.step()
+
+
+class _BestWeights:
+    """The lowest monitored loss so far and a copy of the weights that gave it."""
+
+    def __init__(self, network):
+        self.network = network
+        self.loss = math.inf
+        self.epoch = -1
+        self.state = None
+
+    def offer(self, loss, epoch):
+        if loss < self.loss:
+            self.loss, self.epoch = loss, epoch
+            self.state = {
+                name: tensor.detach().clone()
+                for name, tensor in self.network.state_dict().items()
+            }
+
+    def restore(self):
+        if self.state is not None:
+            self.network.load_state_dict(self.state)

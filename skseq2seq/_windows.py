@@ -127,6 +127,62 @@ def window_starts(lengths, window_length, horizon):
     return first + np.arange(per_series.sum(), dtype=np.int64) - restart
 
 
+def split_windows(lengths, window_length, horizon, validation_size):
+    """Hold out the last windows of every series, in time order, for validation.
+
+    Training windows whose targets would reach into the first validation
+    window's targets are dropped too, so no validation target is ever
+    trained on.
+
+    Parameters
+    ----------
+    lengths : array-like of int, shape (n_series,)
+    window_length, horizon : int
+    validation_size : float in (0, 1), int >= 1, or None
+        A fraction of each series' windows (rounded up), or a number of
+        windows per series. ``None`` holds out nothing.
+
+    Returns
+    -------
+    train_starts, valid_starts : ndarray of int64
+
+    Raises
+    ------
+    ValueError
+        If no training window is left.
+
+    Examples
+    --------
+    >>> split_windows([10], window_length=3, horizon=2, validation_size=2)
+    (array([0, 1, 2]), array([4, 5]))
+    >>> split_windows([10], 3, 2, None)
+    (array([0, 1, 2, 3, 4, 5]), array([], dtype=int64))
+    """
+    starts = window_starts(lengths, window_length, horizon)
+    if validation_size is None:
+        return starts, starts[:0]
+    lengths = np.asarray(lengths, dtype=np.int64)
+    per_series = np.clip(lengths - window_length - horizon + 1, 0, None)
+    if isinstance(validation_size, float):
+        held_out = np.ceil(validation_size * per_series).astype(np.int64)
+    else:
+        held_out = np.minimum(validation_size, per_series)
+    # each window's position in its own series, and its series' counts
+    position = np.arange(len(starts)) - np.repeat(
+        np.cumsum(per_series) - per_series, per_series
+    )
+    first_valid = np.repeat(per_series - held_out, per_series)
+    train = position <= first_valid - horizon
+    if not train.any():
+        raise ValueError(
+            f"validation_size={validation_size} leaves no training windows: the "
+            f"last {int(held_out.max())} window(s) of a series are held out, and "
+            f"the {horizon - 1} before them overlap their targets. Pass a "
+            "smaller validation_size or a longer series."
+        )
+    return starts[train], starts[position >= first_valid]
+
+
 def gather_windows(values, starts, length, shift=0):
     """Rows ``start + shift ... start + shift + length - 1`` for every start.
 
@@ -232,19 +288,22 @@ def scale_series(values, lengths, loc, scale):
 
 
 class WindowSet:
-    """Training windows over a flat array of series, gathered batch by batch.
+    """Windows over a flat array of series, gathered batch by batch.
 
     Parameters
     ----------
-    values : ndarray, shape (n_timepoints_total, n_targets + n_covariates)
-        Scaled series end to end, targets first, then covariates.
-    lengths : array-like of int, shape (n_series,)
+    values : torch.Tensor, shape (n_timepoints_total, n_targets + n_covariates)
+        Scaled series end to end, targets first, then covariates. Training
+        and validation sets share it; neither copies it.
+    starts : array-like of int, shape (n_windows,)
+        Start rows of the windows in this set.
     window_length, horizon : int
     n_targets : int
 
     Examples
     --------
-    >>> windows = WindowSet(np.arange(6.0)[:, None], [6], 3, 2, n_targets=1)
+    >>> values = torch.arange(6.0)[:, None]
+    >>> windows = WindowSet(values, window_starts([6], 3, 2), 3, 2, n_targets=1)
     >>> len(windows)
     2
     >>> past, covariates, target = windows.batch(windows.starts[1:])
@@ -252,10 +311,9 @@ class WindowSet:
     (tensor([[1., 2., 3.]]), tensor([[4., 5.]]), None)
     """
 
-    def __init__(self, values, lengths, window_length, horizon, n_targets):
-        # float32 copy: pandas may hand over read-only float64 arrays
-        self.values = torch.tensor(values, dtype=torch.float32)
-        self.starts = torch.from_numpy(window_starts(lengths, window_length, horizon))
+    def __init__(self, values, starts, window_length, horizon, n_targets):
+        self.values = values
+        self.starts = torch.as_tensor(starts, dtype=torch.int64)
         self.window_length = window_length
         self.horizon = horizon
         self.n_targets = n_targets
@@ -264,7 +322,7 @@ class WindowSet:
         return len(self.starts)
 
     def batch(self, starts, device=None):
-        """Gather the encoder input, future covariates and decoder targets of a batch.
+        """Gather the encoder input, future covariates and decoder targets.
 
         Returns
         -------

@@ -4,19 +4,39 @@ import numpy as np
 import pytest
 import torch
 
+from skseq2seq import _training
 from skseq2seq._network import Seq2SeqNetwork
 from skseq2seq._training import (
+    evaluate,
     make_optimizer,
     teacher_forcing_ratio_at,
     teacher_inputs,
     train_network,
 )
-from skseq2seq._windows import WindowSet
+from skseq2seq._windows import WindowSet, split_windows
+
+DEFAULTS = {
+    "training_strategy": "recursive",
+    "teacher_forcing_ratio": 0.5,
+    "teacher_forcing_decay": 0.0,
+}
 
 
-def sine_windows(n=200, window_length=12, horizon=4):
-    values = np.sin(np.arange(n) * 2 * np.pi / 20)[:, None]
-    return WindowSet(values, [n], window_length, horizon, n_targets=1)
+def sine_windows(n=200, window_length=12, horizon=4, validation_size=None):
+    values = torch.sin(torch.arange(n) * 2 * torch.pi / 20)[:, None]
+    train, valid = split_windows([n], window_length, horizon, validation_size)
+    return (
+        WindowSet(values, train, window_length, horizon, n_targets=1),
+        WindowSet(values, valid, window_length, horizon, n_targets=1),
+    )
+
+
+def train(net, windows, num_epochs, lr=0.01, **kwargs):
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    return train_network(
+        net, windows, optimizer, num_epochs=num_epochs, batch_size=32,
+        **{**DEFAULTS, **kwargs},
+    )  # fmt: skip
 
 
 def test_ratio_decays_linearly_and_stops_at_zero():
@@ -55,25 +75,17 @@ def test_make_optimizer_passes_weight_decay_and_lets_kwargs_win():
     ],
 )
 def test_training_lowers_the_loss(strategy, decoder_input):
-    windows = sine_windows()
+    windows, _ = sine_windows()
     net = Seq2SeqNetwork(1, hidden_size=16, decoder_input=decoder_input)
-    optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
-    history = train_network(
-        net,
-        windows,
-        optimizer,
-        num_epochs=15,
-        batch_size=32,
-        training_strategy=strategy,
-        teacher_forcing_ratio=0.5,
-    )
+    history = train(net, windows, 15, training_strategy=strategy)
     assert [row["epoch"] for row in history] == list(range(15))
     assert history[-1]["train_loss"] < 0.2 * history[0]["train_loss"]
     assert all(math.isfinite(row["seconds"]) for row in history)
+    assert all(math.isnan(row["valid_loss"]) for row in history)
 
 
 def test_every_window_is_seen_once_per_epoch():
-    windows = sine_windows(n=50)
+    windows, _ = sine_windows(n=50)
     seen = []
     original = windows.batch
 
@@ -82,27 +94,125 @@ def test_every_window_is_seen_once_per_epoch():
         return original(starts, device)
 
     windows.batch = spy
-    net = Seq2SeqNetwork(1, hidden_size=4)
-    train_network(
-        net,
-        windows,
-        torch.optim.SGD(net.parameters(), lr=0.01),
-        num_epochs=2,
-        batch_size=7,
-    )
+    train(Seq2SeqNetwork(1, hidden_size=4), windows, 2)
     assert sorted(seen) == sorted(windows.starts.tolist() * 2)
 
 
-def test_log_receives_each_epoch():
-    windows = sine_windows(n=40)
+def test_validation_loss_is_the_recursive_error_on_held_out_windows():
+    windows, valid = sine_windows(validation_size=0.2)
+    net = Seq2SeqNetwork(1, hidden_size=8)
+    history = train(net, windows, 3, valid_windows=valid)
+    assert all(math.isfinite(row["valid_loss"]) for row in history)
+    # the last row's score is what the final weights give
+    assert history[-1]["valid_loss"] == pytest.approx(evaluate(net, valid, 32))
+
+
+def test_patience_stops_and_restores_the_best_weights(monkeypatch):
+    windows, valid = sine_windows(validation_size=0.2)
+    net = Seq2SeqNetwork(1, hidden_size=8)
+    # a scripted validation curve: best at epoch 1, then worse
+    scores = iter([0.5, 0.1, 0.3, 0.4, 0.6, 0.7, 0.8])
+    snapshots = []
+
+    def scripted(network, windows, batch_size, device=None):
+        snapshots.append({k: v.clone() for k, v in network.state_dict().items()})
+        return next(scores)
+
+    monkeypatch.setattr(_training, "evaluate", scripted)
+    history = train(net, windows, 50, valid_windows=valid, patience=3)
+    assert [row["epoch"] for row in history] == [0, 1, 2, 3, 4]
+    for name, tensor in net.state_dict().items():
+        torch.testing.assert_close(tensor, snapshots[1][name])
+
+
+def test_patience_without_validation_watches_the_training_loss():
+    windows, _ = sine_windows()
+    net = Seq2SeqNetwork(1, hidden_size=8)
+    # lr 0 never improves on epoch 0: stops after 1 + patience epochs
+    history = train(net, windows, 50, lr=0.0, patience=2)
+    assert len(history) <= 3
+
+
+def test_scheduler_lr_is_recorded_per_epoch():
+    windows, _ = sine_windows(n=60)
     net = Seq2SeqNetwork(1, hidden_size=4)
-    rows = []
-    train_network(
-        net,
-        windows,
-        torch.optim.SGD(net.parameters(), lr=0.01),
-        num_epochs=3,
-        batch_size=8,
-        log=rows.append,
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
+    history = train_network(
+        net, windows, optimizer, num_epochs=5, batch_size=16,
+        scheduler=scheduler, **DEFAULTS,
+    )  # fmt: skip
+    np.testing.assert_allclose(
+        [row["lr"] for row in history], [0.1, 0.1, 0.05, 0.05, 0.025]
     )
-    assert [row["epoch"] for row in rows] == [0, 1, 2]
+
+
+def test_reduce_on_plateau_is_given_the_monitored_loss():
+    windows, _ = sine_windows(n=60)
+    net = Seq2SeqNetwork(1, hidden_size=4)
+    # so small a step never improves the loss by the default 0.01% threshold:
+    # epoch 0 sets the best, every later epoch lowers the lr tenfold
+    optimizer = torch.optim.SGD(net.parameters(), lr=1e-6)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0)
+    history = train_network(
+        net, windows, optimizer, num_epochs=4, batch_size=16,
+        scheduler=scheduler, **DEFAULTS,
+    )  # fmt: skip
+    np.testing.assert_allclose([row["lr"] for row in history],
+                               [1e-6, 1e-6, 1e-7, 1e-8])  # fmt: skip
+
+
+def test_gradient_clip_bounds_each_step():
+    windows, _ = sine_windows(n=60)
+    net = Seq2SeqNetwork(1, hidden_size=8)
+    before = torch.nn.utils.parameters_to_vector(net.parameters()).clone()
+    optimizer = torch.optim.SGD(net.parameters(), lr=1.0)
+    train_network(
+        net, windows, optimizer, num_epochs=1, batch_size=len(windows),
+        gradient_clip=1e-3, **DEFAULTS,
+    )  # fmt: skip
+    # one SGD step of lr 1 moves the weights by the clipped gradient norm
+    moved = torch.nn.utils.parameters_to_vector(net.parameters()) - before
+    assert moved.norm().item() == pytest.approx(1e-3, rel=1e-3)
+
+
+def test_a_diverging_loss_stops_with_a_clear_error():
+    windows, _ = sine_windows(n=60)
+    net = Seq2SeqNetwork(1, hidden_size=8)
+    optimizer = torch.optim.SGD(net.parameters(), lr=1e30)
+    with pytest.raises(FloatingPointError, match="Try a lower lr"):
+        train_network(net, windows, optimizer, num_epochs=5, batch_size=16,
+                      **DEFAULTS)  # fmt: skip
+
+
+def test_interrupt_keeps_the_best_weights_and_warns(monkeypatch):
+    windows, _ = sine_windows()
+    net = Seq2SeqNetwork(1, hidden_size=8)
+    calls = []
+    snapshots = []
+    real_epoch = _training._train_epoch
+
+    def interrupted_on_third(network, *args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        loss = real_epoch(network, *args)
+        snapshots.append(({k: v.clone() for k, v in network.state_dict().items()},
+                          loss))  # fmt: skip
+        return loss
+
+    monkeypatch.setattr(_training, "_train_epoch", interrupted_on_third)
+    with pytest.warns(UserWarning, match="interrupted after 2 epoch"):
+        history = train(net, windows, 10)
+    assert len(history) == 2
+    best_state = min(snapshots, key=lambda pair: pair[1])[0]
+    for name, tensor in net.state_dict().items():
+        torch.testing.assert_close(tensor, best_state[name])
+
+
+def test_progress_bar_only_when_asked(capsys):
+    windows, _ = sine_windows(n=40)
+    train(Seq2SeqNetwork(1, hidden_size=4), windows, 2, progress=True)
+    assert "2/2" in capsys.readouterr().err
+    train(Seq2SeqNetwork(1, hidden_size=4), windows, 2)
+    assert capsys.readouterr().err == ""

@@ -10,6 +10,7 @@ from skseq2seq._windows import (
     resolve_lengths,
     scale_series,
     series_offsets,
+    split_windows,
     window_starts,
 )
 
@@ -58,30 +59,52 @@ def test_last_rows_of_each_series():
 
 
 def test_window_set_covers_every_window_exactly():
-    values = np.arange(14.0).reshape(7, 2)  # column 0 target, column 1 covariate
-    windows = WindowSet(values, [7], window_length=3, horizon=2, n_targets=1)
+    values = torch.arange(14.0).reshape(7, 2)  # column 0 target, 1 covariate
+    windows = WindowSet(values, window_starts([7], 3, 2), 3, 2, n_targets=1)
     assert len(windows) == 3
     past, covariates, target = windows.batch(windows.starts)
     np.testing.assert_array_equal(past[:, :, 0], [[0, 2, 4], [2, 4, 6], [4, 6, 8]])
     np.testing.assert_array_equal(target[:, :, 0], [[6, 8], [8, 10], [10, 12]])
     np.testing.assert_array_equal(covariates[:, :, 0], [[7, 9], [9, 11], [11, 13]])
-    assert past.dtype == torch.float32
 
 
-def test_window_set_does_not_copy_windows():
-    # memory stays with the series: one float32 copy, starts as int64
-    values = np.zeros((1000, 1))
-    windows = WindowSet(values, [1000], window_length=64, horizon=16, n_targets=1)
-    assert windows.values.shape == (1000, 1)
-    assert windows.starts.shape == (1000 - 64 - 16 + 1,)
+def test_window_sets_share_the_series_without_copying():
+    values = torch.zeros(1000, 1)
+    train, valid = split_windows([1000], 64, 16, validation_size=0.1)
+    train_set = WindowSet(values, train, 64, 16, n_targets=1)
+    valid_set = WindowSet(values, valid, 64, 16, n_targets=1)
+    assert train_set.values is values and valid_set.values is values
+    assert train_set.starts.dtype == torch.int64
 
 
-def test_window_set_does_not_touch_read_only_input():
-    values = np.arange(8.0)[:, None]
-    values.setflags(write=False)
-    windows = WindowSet(values, [8], window_length=2, horizon=1, n_targets=1)
-    windows.values += 1
-    np.testing.assert_array_equal(values[:, 0], np.arange(8.0))
+def test_split_windows_holds_out_the_last_windows_of_each_series():
+    # series of 10 and 8 rows; window 3, horizon 2 -> 6 and 4 windows
+    train, valid = split_windows([10, 8], 3, 2, validation_size=0.5)
+    # series 1: windows 0..5, last 3 held out (3, 4, 5); training windows
+    # whose targets reach row 6 or later (start >= 2) are dropped
+    # series 2 starts at row 10: windows 10..13, last 2 held out
+    np.testing.assert_array_equal(valid, [3, 4, 5, 12, 13])
+    np.testing.assert_array_equal(train, [0, 1, 10])
+
+
+def test_split_windows_never_trains_on_a_validation_target():
+    window_length, horizon = 5, 4
+    train, valid = split_windows([100], window_length, horizon, validation_size=7)
+    last_trained_row = train.max() + window_length + horizon - 1
+    first_validated_target = valid.min() + window_length
+    assert last_trained_row == first_validated_target - 1
+    np.testing.assert_array_equal(valid, np.arange(85, 92))
+
+
+def test_split_windows_without_validation():
+    train, valid = split_windows([6], 2, 1, None)
+    np.testing.assert_array_equal(train, [0, 1, 2, 3])
+    assert valid.size == 0
+
+
+def test_split_windows_refuses_to_leave_nothing():
+    with pytest.raises(ValueError, match="leaves no training windows"):
+        split_windows([10], 3, 2, validation_size=5)
 
 
 def test_fit_scaler_per_series_and_constant_column():
