@@ -1,0 +1,274 @@
+"""A safe file format: JSON for parameters and state, a torch state dict for weights.
+
+Pickle runs whatever code a file names, so a pickled model is only as safe as
+its source. This format holds nothing that executes: ``forecaster.json`` is
+parsed by ``json`` and rebuilt from a fixed set of value kinds, and
+``weights.pt`` is read by ``torch.load(weights_only=True)``, which refuses
+anything but tensors and plain containers.
+"""
+
+import importlib.metadata
+import io
+import json
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from sktime.datatypes._dtypekind import DtypeKind
+from sktime.forecasting.base import ForecastingHorizon
+
+FORMAT = "skseq2seq-safe"
+FORMAT_VERSION = 1
+_STATE = "forecaster.json"
+_WEIGHTS = "weights.pt"
+
+# what a fitted forecaster is: our fitted attributes, and the attributes
+# sktime's BaseForecaster sets in fit and reads in predict and update
+FITTED_ATTRIBUTES = (
+    "window_length_", "horizon_", "scale_loc_", "scale_scale_", "history_",
+    "device_", "_seed", "_constant", "_recent",
+    "_cutoff", "_fh", "_state", "_is_vectorized", "_y_metadata",
+    "_y_mtype_last_seen", "_converter_store_y",
+)  # fmt: skip
+
+
+def save_safe(forecaster, path):
+    """Write ``forecaster`` to ``path``; see ``Seq2SeqLSTMForecaster.save_safe``."""
+    forecaster.check_is_fitted()
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "class": type(forecaster).__name__,
+        "versions": {name: _version(name) for name in ("skseq2seq", "torch", "sktime")},
+        "params": {
+            name: _encode(_plain_param(name, value))
+            for name, value in forecaster.get_params(deep=False).items()
+        },
+        "fitted": {
+            name: _encode(getattr(forecaster, name))
+            for name in FITTED_ATTRIBUTES
+            if hasattr(forecaster, name)
+        },
+    }
+    weights = io.BytesIO()
+    torch.save(
+        {k: v.detach().cpu() for k, v in forecaster.network_.state_dict().items()},
+        weights,
+    )
+    path = Path(path)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(_STATE, json.dumps(document, indent=1, allow_nan=True))
+        archive.writestr(_WEIGHTS, weights.getvalue())
+    return path
+
+
+def load_safe(path, cls):
+    """Read a forecaster of class ``cls`` written by :func:`save_safe`."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            document = json.loads(archive.read(_STATE))
+            weights_bytes = archive.read(_WEIGHTS)
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as error:
+        raise ValueError(
+            f"{path} is not a forecaster saved with save_safe ({error}). Files "
+            "from sktime's save() load with sktime.base.load instead."
+        ) from error
+    if document.get("format") != FORMAT or document.get("class") != cls.__name__:
+        raise ValueError(
+            f"{path} holds {document.get('format')!r} / {document.get('class')!r}, "
+            f"not a {cls.__name__} saved with save_safe."
+        )
+    if document["format_version"] > FORMAT_VERSION:
+        raise ValueError(
+            f"{path} was written in format version {document['format_version']}, "
+            f"newer than this skseq2seq reads ({FORMAT_VERSION}); upgrade skseq2seq."
+        )
+    try:
+        state_dict = torch.load(
+            io.BytesIO(weights_bytes), weights_only=True, map_location="cpu"
+        )
+    except (pickle.UnpicklingError, RuntimeError, AttributeError) as error:
+        raise ValueError(
+            f"Refused to load the weights in {path}: they hold something other "
+            "than tensors, which a file written by save_safe never does. Do not "
+            "trust this file."
+        ) from error
+    params = {name: _decode(value) for name, value in document["params"].items()}
+    unknown = set(params) - set(cls.get_param_names())
+    if unknown:
+        raise ValueError(f"{path} has parameters {cls.__name__} lacks: {unknown}.")
+    forecaster = cls(**params)
+    for name, value in document["fitted"].items():
+        if name not in FITTED_ATTRIBUTES:
+            raise ValueError(f"{path} has an unexpected fitted attribute {name!r}.")
+        setattr(forecaster, name, _decode(value))
+    # the weights of the saved network, on the CPU
+    forecaster.device_ = torch.device("cpu")
+    forecaster.network_ = forecaster._build_network(forecaster.scale_loc_.shape[1])
+    forecaster.network_.load_state_dict(state_dict)
+    forecaster.network_.eval()
+    return forecaster
+
+
+def _version(package):
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _plain_param(name, value):
+    """Turn a parameter into something JSON holds, or say why it cannot be."""
+    if isinstance(value, type):
+        for module in (torch.optim, torch.optim.lr_scheduler):
+            if getattr(module, value.__name__, None) is value:
+                return value.__name__
+        raise ValueError(
+            f"{name}={value!r} is not a class of torch.optim, so save_safe cannot "
+            "store it as a name. Save with sktime's save() (pickle) instead."
+        )
+    if isinstance(value, torch.device):
+        return str(value)
+    if isinstance(value, np.random.RandomState):
+        raise ValueError(
+            "random_state is a RandomState instance, which JSON cannot hold. Fit "
+            "with an int random_state to save safely, or use sktime's save()."
+        )
+    return value
+
+
+def _encode(value):
+    """Encode ``value`` as JSON, tagging the kinds JSON has no word for."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float, np.integer, np.floating, np.bool_)):
+        return value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, dict):
+        return {
+            "__kind__": "dict",
+            "items": [[_encode(k), _encode(v)] for k, v in value.items()],
+        }
+    if isinstance(value, (list, tuple)):
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {"__kind__": kind, "items": [_encode(v) for v in value]}
+    if isinstance(value, np.ndarray):
+        return {
+            "__kind__": "ndarray",
+            "dtype": value.dtype.str,
+            "shape": list(value.shape),
+            "data": value.ravel().tolist(),
+        }
+    if isinstance(value, DtypeKind):
+        return {"__kind__": "dtypekind", "value": value.value}
+    if isinstance(value, torch.device):
+        return {"__kind__": "device", "value": str(value)}
+    if isinstance(value, pd.DataFrame):
+        return {
+            "__kind__": "frame",
+            "columns": _encode(list(value.columns)),
+            "data": {str(c): _encode(value[c].to_numpy()) for c in value.columns},
+        }
+    if isinstance(value, pd.Index):
+        return _encode_index(value)
+    if isinstance(value, ForecastingHorizon):
+        return {
+            "__kind__": "fh",
+            "values": _encode_index(value.to_pandas()),
+            "is_relative": value.is_relative,
+            "freq": value.freq,
+        }
+    raise TypeError(f"save_safe cannot store a {type(value).__name__}: {value!r}")
+
+
+def _encode_index(index):
+    name = _encode(index.name)
+    if isinstance(index, pd.MultiIndex):
+        return {
+            "__kind__": "multiindex",
+            "levels": [_encode_index(index.get_level_values(i))
+                       for i in range(index.nlevels)],
+            "names": _encode(list(index.names)),
+        }  # fmt: skip
+    if isinstance(index, pd.RangeIndex):
+        return {
+            "__kind__": "range",
+            "start": index.start,
+            "stop": index.stop,
+            "step": index.step,
+            "name": name,
+        }
+    if isinstance(index, pd.PeriodIndex):
+        return {
+            "__kind__": "period",
+            "values": [str(p) for p in index],
+            "freq": index.freqstr,
+            "name": name,
+        }
+    if isinstance(index, pd.DatetimeIndex):
+        return {
+            "__kind__": "datetime",
+            "values": [t.isoformat() for t in index],
+            "freq": index.freqstr,
+            "tz": None if index.tz is None else str(index.tz),
+            "unit": index.unit,
+            "name": name,
+        }
+    return {
+        "__kind__": "index",
+        "values": _encode(index.to_numpy()),
+        "name": name,
+    }
+
+
+def _decode(value):
+    """Rebuild what :func:`_encode` wrote; only the kinds it writes are accepted."""
+    if not isinstance(value, dict):
+        return value
+    kind = value.get("__kind__")
+    if kind == "dict":
+        return {_decode(k): _decode(v) for k, v in value["items"]}
+    if kind == "list":
+        return [_decode(v) for v in value["items"]]
+    if kind == "tuple":
+        return tuple(_decode(v) for v in value["items"])
+    if kind == "ndarray":
+        dtype = np.dtype(value["dtype"])
+        if dtype.kind not in "biuf":
+            raise ValueError(f"save_safe never writes arrays of dtype {dtype}.")
+        return np.asarray(value["data"], dtype=dtype).reshape(value["shape"])
+    if kind == "dtypekind":
+        return DtypeKind(value["value"])
+    if kind == "device":
+        return torch.device(value["value"])
+    if kind == "frame":
+        columns = _decode(value["columns"])
+        return pd.DataFrame({c: _decode(value["data"][str(c)]) for c in columns})
+    if kind == "fh":
+        return ForecastingHorizon(
+            _decode(value["values"]), is_relative=value["is_relative"],
+            freq=value["freq"],
+        )  # fmt: skip
+    if kind == "multiindex":
+        levels = [_decode(level) for level in value["levels"]]
+        return pd.MultiIndex.from_arrays(levels, names=_decode(value["names"]))
+    if kind == "range":
+        return pd.RangeIndex(
+            value["start"], value["stop"], value["step"], name=_decode(value["name"])
+        )
+    if kind == "period":
+        return pd.PeriodIndex(
+            value["values"], freq=value["freq"], name=_decode(value["name"])
+        )
+    if kind == "datetime":
+        if value["tz"] is None:
+            index = pd.to_datetime(value["values"])
+        else:  # the strings carry UTC offsets; the zone's name comes back here
+            index = pd.to_datetime(value["values"], utc=True).tz_convert(value["tz"])
+        index = pd.DatetimeIndex(index.as_unit(value["unit"]), freq=value["freq"])
+        return index.rename(_decode(value["name"]))
+    if kind == "index":
+        return pd.Index(_decode(value["values"]), name=_decode(value["name"]))
+    raise ValueError(f"save_safe never writes a value of kind {kind!r}.")

@@ -1,0 +1,176 @@
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sktime.datasets import load_airline
+from sktime.exceptions import NotFittedError
+
+from skseq2seq import Seq2SeqLSTMForecaster
+
+TINY = {"hidden_size": 8, "num_epochs": 2, "random_state": 0}
+
+
+def datetime_frame():
+    index = pd.date_range("2024-01-01", periods=60, freq="h", tz="Europe/Berlin")
+    t = np.arange(60)
+    return pd.DataFrame({"a": np.sin(t / 4), "b": np.cos(t / 4) + 2}, index=index)
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        pytest.param(load_airline(), id="period-index-series"),
+        pytest.param(datetime_frame(), id="tz-datetime-frame"),
+        pytest.param(pd.Series(np.sin(np.arange(50) / 3), name=7), id="range-index"),
+    ],
+)
+@pytest.mark.parametrize("fh", [[1, 2, 3], None])
+def test_safe_round_trip_predicts_identically(y, fh, tmp_path):
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=fh)
+    path = forecaster.save_safe(tmp_path / "model.zip")
+    restored = Seq2SeqLSTMForecaster.load_safe(path)
+    assert restored.get_params() == forecaster.get_params()
+    pd.testing.assert_frame_equal(restored.history_, forecaster.history_)
+    for horizon in ([1, 2, 3], [2, 5]):
+        expected = forecaster.predict(fh=horizon)
+        got = restored.predict(fh=horizon)
+        if isinstance(expected, pd.Series):
+            pd.testing.assert_series_equal(got, expected, check_exact=True)
+        else:
+            pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_safe_round_trip_after_update_and_then_update_again(tmp_path):
+    y = load_airline()
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y.iloc[:-12], fh=[1, 2])
+    forecaster.update(y.iloc[-12:-6], update_params=True)
+    restored = Seq2SeqLSTMForecaster.load_safe(forecaster.save_safe(tmp_path / "m"))
+    pd.testing.assert_series_equal(restored.predict(), forecaster.predict())
+    for model in (forecaster, restored):
+        model.update(y.iloc[-6:], update_params=True)
+    pd.testing.assert_series_equal(restored.predict(), forecaster.predict())
+
+
+def test_the_file_is_json_and_a_state_dict(tmp_path):
+    forecaster = Seq2SeqLSTMForecaster(**TINY, optimizer=torch.optim.SGD)
+    path = forecaster.fit(load_airline(), fh=[1]).save_safe(tmp_path / "m.zip")
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["forecaster.json", "weights.pt"]
+        document = json.loads(archive.read("forecaster.json"))
+        weights = torch.load(
+            archive.open("weights.pt"), weights_only=True, map_location="cpu"
+        )
+    assert document["params"]["optimizer"] == "SGD"
+    assert document["params"]["hidden_size"] == 8
+    assert set(weights) == set(forecaster.network_.state_dict())
+
+
+class Payload:
+    """Unpickling this runs code: it writes a marker file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_malicious_pickle_in_the_weights_is_refused(tmp_path):
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(load_airline(), fh=[1])
+    path = forecaster.save_safe(tmp_path / "model.zip")
+    marker = tmp_path / "pwned"
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tampered, "w") as sink:
+        sink.writestr("forecaster.json", source.read("forecaster.json"))
+        sink.writestr("weights.pt", pickle.dumps({"encoder": Payload(marker)}))
+    # the payload is live: plain pickle would run it
+    pickle.loads(pickle.dumps(Payload(tmp_path / "proof")))
+    assert (tmp_path / "proof").exists()
+    with pytest.raises(ValueError, match="Refused to load the weights"):
+        Seq2SeqLSTMForecaster.load_safe(tampered)
+    assert not marker.exists()
+
+
+def test_an_unknown_kind_in_the_json_is_refused(tmp_path):
+    path = (
+        Seq2SeqLSTMForecaster(**TINY)
+        .fit(load_airline(), fh=[1])
+        .save_safe(tmp_path / "model.zip")
+    )
+    with zipfile.ZipFile(path) as source:
+        document = json.loads(source.read("forecaster.json"))
+        weights = source.read("weights.pt")
+    document["fitted"]["_recent"] = {"__kind__": "callable", "value": "os.system"}
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as sink:
+        sink.writestr("forecaster.json", json.dumps(document))
+        sink.writestr("weights.pt", weights)
+    with pytest.raises(ValueError, match="never writes a value of kind 'callable'"):
+        Seq2SeqLSTMForecaster.load_safe(tampered)
+
+
+def test_a_file_from_sktime_save_is_pointed_to_sktime_load(tmp_path):
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(load_airline(), fh=[1])
+    forecaster.save(tmp_path / "pickled")
+    with pytest.raises(ValueError, match="sktime.base.load"):
+        Seq2SeqLSTMForecaster.load_safe(tmp_path / "pickled.zip")
+
+
+def test_saving_needs_a_fitted_forecaster(tmp_path):
+    with pytest.raises(NotFittedError):
+        Seq2SeqLSTMForecaster(**TINY).save_safe(tmp_path / "model.zip")
+
+
+def test_a_custom_optimizer_class_cannot_be_saved_safely(tmp_path):
+    class MySGD(torch.optim.SGD):
+        pass
+
+    forecaster = Seq2SeqLSTMForecaster(**{**TINY, "optimizer": MySGD})
+    forecaster.fit(load_airline(), fh=[1])
+    with pytest.raises(ValueError, match="not a class of torch.optim"):
+        forecaster.save_safe(tmp_path / "model.zip")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_pickled_from_a_gpu_loads_on_the_cpu_with_a_warning():
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(load_airline(), fh=[1, 2])
+    expected = forecaster.predict()
+    # as if fitted on a GPU: __getstate__ stores the network on the CPU and
+    # __setstate__ finds no CUDA here
+    forecaster.device_ = torch.device("cuda", 0)
+    with pytest.warns(UserWarning, match="fitted on cuda:0, which this machine"):
+        restored = pickle.loads(pickle.dumps(forecaster))
+    assert restored.device_ == torch.device("cpu")
+    pd.testing.assert_series_equal(restored.predict(), expected)
+
+
+@pytest.mark.gpu
+def test_fitted_on_gpu_predicts_on_the_cpu_in_pandas(tmp_path):
+    y = load_airline()
+    forecaster = Seq2SeqLSTMForecaster(**TINY, device="cuda").fit(y, fh=[1, 2])
+    assert next(forecaster.network_.parameters()).is_cuda
+    prediction = forecaster.predict()
+    assert isinstance(prediction, pd.Series) and prediction.dtype == np.float64
+    # the pickle holds CPU tensors: a process that sees no GPU unpickles it
+    path = tmp_path / "gpu.pkl"
+    path.write_bytes(pickle.dumps(forecaster))
+    assert next(forecaster.network_.parameters()).is_cuda  # the original stays
+    import subprocess
+    import sys
+
+    script = (
+        "import pickle, sys, warnings; warnings.simplefilter('ignore');"
+        f"f = pickle.loads(open({str(path)!r}, 'rb').read());"
+        "print(f.device_, *f.predict().round(4).tolist())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"CUDA_VISIBLE_DEVICES": "", "PATH": ""},
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert out[0] == "cpu"
+    np.testing.assert_allclose(np.array(out[1:], float), prediction, rtol=1e-4)
