@@ -7,6 +7,7 @@ import pytest
 import torch
 from sktime.base import load
 from sktime.datasets import load_airline
+from sktime.exceptions import NotFittedError
 from sktime.forecasting.base import ForecastingHorizon
 
 from skseq2seq import Seq2SeqLSTMForecaster, __version__
@@ -276,8 +277,13 @@ class TestPersistence:
         ("teacher_forcing_decay", -1, "teacher_forcing_decay must be a number"),
         ("lr", 0, "lr must be a number in"),
         ("weight_decay", -1e-3, "weight_decay must be a number"),
-        ("optimizer", "Adamm", "optimizer must be a torch.optim.Optimizer"),
-        ("optimizer", torch.nn.Linear, "optimizer must be a torch.optim.Optimizer"),
+        ("optimizer", "Adamm", "optimizer must be a torch.optim class"),
+        ("optimizer", torch.nn.Linear, "optimizer must be a torch.optim class"),
+        ("lr_scheduler", "StepLRR", "lr_scheduler must be a torch.optim.lr_sch"),
+        ("validation_size", 1.0, r"validation_size must be a number in \(0.0, 1.0\)"),
+        ("validation_size", 0, "validation_size must be an integer of at least 1"),
+        ("patience", 0, "patience must be an integer of at least 1"),
+        ("gradient_clip", 0.0, "gradient_clip must be a number in"),
     ],
 )
 def test_invalid_parameters_are_reported_at_fit(airline, name, value, message):
@@ -291,8 +297,9 @@ def test_optimizer_by_class_or_name(airline):
     by_name = Seq2SeqLSTMForecaster(**TINY, optimizer="SGD").fit(airline, fh=[1])
     by_class = Seq2SeqLSTMForecaster(**TINY, optimizer=torch.optim.SGD)
     by_class.fit(airline, fh=[1])
-    assert isinstance(by_name._optimizer, torch.optim.SGD)
+    adam = Seq2SeqLSTMForecaster(**TINY).fit(airline, fh=[1])
     pd.testing.assert_series_equal(by_name.predict(), by_class.predict())
+    assert not np.allclose(by_name.predict(), adam.predict())
 
 
 def test_fitted_attributes_only_after_fit(airline):
@@ -309,10 +316,203 @@ def test_fitted_attributes_only_after_fit(airline):
     assert not any(hasattr(forecaster, name) for name in fitted_names)
     forecaster.fit(airline, fh=[1])
     assert all(hasattr(forecaster, name) for name in fitted_names)
-    assert list(forecaster.history_.columns) == ["epoch", "train_loss", "seconds"]
+    assert list(forecaster.history_.columns) == [
+        "epoch",
+        "train_loss",
+        "valid_loss",
+        "lr",
+        "seconds",
+    ]
     assert not forecaster.network_.training
 
 
-def test_verbose_prints_each_epoch(airline, capsys):
+def test_verbose_shows_a_progress_bar_with_the_loss(airline, capsys):
     Seq2SeqLSTMForecaster(**{**TINY, "verbose": True}).fit(airline, fh=[1])
-    assert capsys.readouterr().out.count("train_loss") == TINY["num_epochs"]
+    shown = capsys.readouterr().err
+    assert f"{TINY['num_epochs']}/{TINY['num_epochs']}" in shown
+    assert "train_loss=" in shown
+
+
+def test_quiet_by_default(airline, capsys):
+    Seq2SeqLSTMForecaster(**TINY).fit(airline, fh=[1])
+    assert capsys.readouterr() == ("", "")
+
+
+class TestTrainingControls:
+    def test_validation_holds_out_the_last_windows(self, airline, monkeypatch):
+        from skseq2seq import forecaster as module
+
+        seen = {}
+        real_split = module.split_windows
+
+        def spy(lengths, window_length, horizon, validation_size):
+            seen["split"] = real_split(lengths, window_length, horizon, validation_size)
+            return seen["split"]
+
+        monkeypatch.setattr(module, "split_windows", spy)
+        forecaster = Seq2SeqLSTMForecaster(**TINY, validation_size=0.25)
+        forecaster.fit(airline, fh=[1, 2, 3])
+        train, valid = seen["split"]
+        # 144 - 24 - 3 + 1 = 118 windows: the last 30 are validated, and
+        # the 2 before them are dropped for overlapping their targets
+        np.testing.assert_array_equal(valid, np.arange(88, 118))
+        np.testing.assert_array_equal(train, np.arange(0, 86))
+        assert forecaster.history_["valid_loss"].notna().all()
+
+    def test_patience_restores_the_best_epoch(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(
+            **{**TINY, "num_epochs": 60}, validation_size=12, patience=3, lr=0.05
+        ).fit(airline, fh=[1, 2, 3])
+        history = forecaster.history_
+        best = history["valid_loss"].idxmin()
+        # stopped three epochs after the best, or ran out of epochs
+        assert len(history) in (best + 4, 60)
+        # the kept weights are the best epoch's: scoring them again gives it
+        from skseq2seq._training import evaluate
+        from skseq2seq._windows import WindowSet, scale_series, split_windows
+
+        values = airline.to_numpy()[:, None]
+        scaled = scale_series(values, [144], forecaster.scale_loc_,
+                              forecaster.scale_scale_)  # fmt: skip
+        _, valid = split_windows([144], forecaster.window_length_, 3, 12)
+        windows = WindowSet(torch.tensor(scaled, dtype=torch.float32), valid,
+                            forecaster.window_length_, 3, 1)  # fmt: skip
+        score = evaluate(forecaster.network_, windows, 32)
+        assert score == pytest.approx(history["valid_loss"][best], rel=1e-5)
+
+    def test_lr_scheduler_by_name(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(
+            **{**TINY, "num_epochs": 4}, lr_scheduler="StepLR",
+            lr_scheduler_kwargs={"step_size": 2, "gamma": 0.1},
+        ).fit(airline, fh=[1])  # fmt: skip
+        np.testing.assert_allclose(forecaster.history_["lr"], [1e-3, 1e-3, 1e-4, 1e-4])
+
+    def test_a_diverging_loss_leaves_the_forecaster_unfitted(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, optimizer="SGD", lr=1e30)
+        with pytest.raises(FloatingPointError, match="Try a lower lr"):
+            forecaster.fit(airline, fh=[1])
+        assert not forecaster.is_fitted
+        assert not hasattr(forecaster, "network_")
+        with pytest.raises(NotFittedError):
+            forecaster.predict(fh=[1])
+
+    def test_gradient_clip_tames_the_same_lr(self, airline):
+        clipped = Seq2SeqLSTMForecaster(
+            **TINY, optimizer="SGD", lr=1e30, gradient_clip=1e-32
+        )
+        assert np.isfinite(clipped.fit(airline, fh=[1]).predict()).all()
+
+    def test_interrupt_leaves_a_usable_forecaster(self, airline, monkeypatch):
+        from skseq2seq import _training
+
+        real_epoch = _training._train_epoch
+        calls = []
+
+        def interrupted_on_third(*args):
+            calls.append(1)
+            if len(calls) == 3:
+                raise KeyboardInterrupt
+            return real_epoch(*args)
+
+        monkeypatch.setattr(_training, "_train_epoch", interrupted_on_third)
+        forecaster = Seq2SeqLSTMForecaster(**{**TINY, "num_epochs": 10})
+        with pytest.warns(UserWarning, match="interrupted after 2 epoch"):
+            forecaster.fit(airline, fh=[1, 2])
+        assert forecaster.is_fitted and len(forecaster.history_) == 2
+        assert np.isfinite(forecaster.predict()).all()
+
+    def test_loss_curve_plots_from_history(self, airline):
+        matplotlib = pytest.importorskip("matplotlib")
+        matplotlib.use("Agg")
+        forecaster = Seq2SeqLSTMForecaster(**TINY, validation_size=0.2)
+        forecaster.fit(airline, fh=[1])
+        axes = forecaster.history_.plot(x="epoch", y=["train_loss", "valid_loss"])
+        assert [line.get_label() for line in axes.get_lines()] == [
+            "train_loss", "valid_loss"
+        ]  # fmt: skip
+        assert len(axes.get_lines()[1].get_ydata()) == TINY["num_epochs"]
+
+
+class TestBadInput:
+    """Each bad input gets a clear error naming the problem and the fix."""
+
+    @pytest.mark.parametrize(
+        ("bad", "kind", "message"),
+        [
+            (np.nan, ValueError, r"1 missing \(NaN\) value\(s\), the first at index 5"),
+            (np.inf, ValueError, "1 infinite value"),
+            (-np.inf, ValueError, "clip them"),
+        ],
+    )
+    def test_non_finite_y(self, bad, kind, message):
+        y = sine(40)
+        y.iloc[5] = bad
+        original = y.copy()
+        with pytest.raises(kind, match=message):
+            Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
+        pd.testing.assert_series_equal(y, original)
+
+    def test_missing_values_name_the_imputer(self):
+        y = sine(40)
+        y.iloc[3] = np.nan
+        with pytest.raises(ValueError, match="Imputer"):
+            Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
+
+    def test_non_finite_x(self):
+        X = pd.DataFrame({"x": np.arange(40.0)})
+        X.iloc[7, 0] = np.inf
+        with pytest.raises(ValueError, match="X has 1 infinite value"):
+            Seq2SeqLSTMForecaster(**TINY).fit(sine(40), X=X, fh=[1])
+
+    def test_non_finite_update(self, fitted):
+        new = pd.Series([np.nan], index=pd.period_range("1961-01", periods=1, freq="M"))
+        with pytest.raises(ValueError, match="missing"):
+            copy.deepcopy(fitted).update(new)
+
+    @pytest.mark.parametrize(
+        "y",
+        [
+            pd.Series(["a", "b"] * 20),
+            pd.DataFrame({"ok": np.arange(40.0), "text": ["x"] * 40}),
+            pd.Series(pd.Categorical(["a", "b"] * 20)),
+        ],
+    )
+    def test_non_numeric_columns(self, y):
+        with pytest.raises(TypeError, match="needs numbers. Convert it"):
+            Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
+
+    def test_empty_series(self):
+        with pytest.raises(ValueError, match="y is empty"):
+            Seq2SeqLSTMForecaster(**TINY).fit(pd.Series([], dtype=float), fh=[1])
+
+    def test_too_short_for_the_horizon(self):
+        with pytest.raises(ValueError, match="needs at least 6"):
+            Seq2SeqLSTMForecaster(**TINY).fit(sine(5), fh=[5])
+
+    def test_validation_leaving_nothing_to_train_on(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, validation_size=0.99)
+        with pytest.raises(ValueError, match="leaves no training windows"):
+            forecaster.fit(airline, fh=[1, 2, 3])
+
+    @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+    def test_device_that_is_not_there(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, device="cuda:1")
+        with pytest.raises(ValueError, match=r"which has \['cpu'"):
+            forecaster.fit(airline, fh=[1])
+
+
+def test_a_diverging_update_keeps_the_fitted_weights(airline):
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline.iloc[:-12], fh=[1])
+    weights = copy.deepcopy(forecaster.network_.state_dict())
+    wild = airline.iloc[-12:-6] * 1e35  # overflows float32 once scaled
+    with pytest.raises(FloatingPointError, match="extreme values"):
+        forecaster.update(wild, update_params=True)
+    for name, tensor in forecaster.network_.state_dict().items():
+        assert torch.equal(tensor, weights[name])
+
+
+def test_float64_data_trains_a_float32_network(airline):
+    # float32 throughout: what MPS needs, and what torch's kernels expect
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline.astype("float64"), fh=[1])
+    assert all(p.dtype == torch.float32 for p in forecaster.network_.parameters())
+    assert forecaster.predict().dtype == np.float64
