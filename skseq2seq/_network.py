@@ -22,7 +22,11 @@ class Seq2SeqNetwork(nn.Module):
     n_targets : int
         Number of target columns, read by the encoder and predicted.
     n_covariates : int, default=0
-        Number of covariate columns known over the window and the horizon.
+        Number of covariate columns known over the window and the horizon:
+        the encoder reads their past, the decoder their future values.
+    n_past_covariates : int, default=0
+        Number of covariate columns known only over the window; only the
+        encoder reads them.
     hidden_size : int, default=64
         Width of the recurrent state.
     num_layers : int, default=1
@@ -47,6 +51,7 @@ class Seq2SeqNetwork(nn.Module):
         self,
         n_targets,
         n_covariates=0,
+        n_past_covariates=0,
         hidden_size=64,
         num_layers=1,
         cell_type="lstm",
@@ -56,11 +61,12 @@ class Seq2SeqNetwork(nn.Module):
         super().__init__()
         self.n_targets = n_targets
         self.n_covariates = n_covariates
+        self.n_past_covariates = n_past_covariates
         self.decoder_input = decoder_input
         cell = CELLS[cell_type]
         between_layers = dropout if num_layers > 1 else 0.0
         self.encoder = cell(
-            n_targets + n_covariates,
+            n_targets + n_covariates + n_past_covariates,
             hidden_size,
             num_layers,
             batch_first=True,
@@ -81,8 +87,9 @@ class Seq2SeqNetwork(nn.Module):
 
         Parameters
         ----------
-        past : torch.Tensor, shape (batch, window, n_targets + n_covariates)
-            Targets first, then covariates, on the level-removed scale.
+        past : torch.Tensor, shape (batch, window, n_columns)
+            Targets, covariates, then past covariates, with the level
+            removed from the targets.
 
         Returns
         -------
@@ -108,7 +115,9 @@ class Seq2SeqNetwork(nn.Module):
 
         Parameters
         ----------
-        past : torch.Tensor, shape (batch, window, n_targets + n_covariates)
+        past : torch.Tensor, shape (batch, window, n_columns)
+            ``n_columns = n_targets + n_covariates + n_past_covariates``, in
+            that order.
         horizon : int
         future_covariates : torch.Tensor, shape (batch, horizon, n_covariates)
             Required when ``n_covariates > 0``.

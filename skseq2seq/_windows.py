@@ -292,13 +292,16 @@ class WindowSet:
 
     Parameters
     ----------
-    values : torch.Tensor, shape (n_timepoints_total, n_targets + n_covariates)
-        Scaled series end to end, targets first, then covariates. Training
-        and validation sets share it; neither copies it.
+    values : torch.Tensor, shape (n_timepoints_total, n_columns)
+        Scaled series end to end: targets, covariates known over the
+        horizon, then covariates known only in the past. Training and
+        validation sets share it; neither copies it.
     starts : array-like of int, shape (n_windows,)
         Start rows of the windows in this set.
     window_length, horizon : int
     n_targets : int
+    n_covariates : int, default=0
+        Columns after the targets that the decoder reads over the horizon.
 
     Examples
     --------
@@ -311,12 +314,15 @@ class WindowSet:
     (tensor([[1., 2., 3.]]), tensor([[4., 5.]]), None)
     """
 
-    def __init__(self, values, starts, window_length, horizon, n_targets):
+    def __init__(
+        self, values, starts, window_length, horizon, n_targets, n_covariates=0
+    ):
         self.values = values
         self.starts = torch.as_tensor(starts, dtype=torch.int64)
         self.window_length = window_length
         self.horizon = horizon
         self.n_targets = n_targets
+        self.n_covariates = n_covariates
 
     def __len__(self):
         return len(self.starts)
@@ -331,10 +337,12 @@ class WindowSet:
         target : torch.Tensor, shape (batch, horizon, n_targets)
         """
         past = gather_windows(self.values, starts, self.window_length)
-        future = gather_windows(self.values, starts, self.horizon, self.window_length)
+        # only the columns the decoder reads: targets and known covariates
+        end = self.n_targets + self.n_covariates
+        future = gather_windows(
+            self.values[:, :end], starts, self.horizon, self.window_length
+        )
         if device is not None:
             past, future = past.to(device), future.to(device)
-        covariates = future[..., self.n_targets :]
-        if covariates.shape[-1] == 0:
-            covariates = None
+        covariates = future[..., self.n_targets :] if self.n_covariates else None
         return past, covariates, future[..., : self.n_targets]

@@ -60,12 +60,23 @@ def test_last_rows_of_each_series():
 
 def test_window_set_covers_every_window_exactly():
     values = torch.arange(14.0).reshape(7, 2)  # column 0 target, 1 covariate
-    windows = WindowSet(values, window_starts([7], 3, 2), 3, 2, n_targets=1)
+    windows = WindowSet(values, window_starts([7], 3, 2), 3, 2, 1, n_covariates=1)
     assert len(windows) == 3
     past, covariates, target = windows.batch(windows.starts)
     np.testing.assert_array_equal(past[:, :, 0], [[0, 2, 4], [2, 4, 6], [4, 6, 8]])
+    np.testing.assert_array_equal(past[:, :, 1], [[1, 3, 5], [3, 5, 7], [5, 7, 9]])
     np.testing.assert_array_equal(target[:, :, 0], [[6, 8], [8, 10], [10, 12]])
     np.testing.assert_array_equal(covariates[:, :, 0], [[7, 9], [9, 11], [11, 13]])
+
+
+def test_past_covariates_reach_the_encoder_only():
+    # columns: target, covariate known ahead, covariate known only in the past
+    values = torch.arange(18.0).reshape(6, 3)
+    windows = WindowSet(values, window_starts([6], 2, 2), 2, 2, 1, n_covariates=1)
+    past, covariates, target = windows.batch(torch.tensor([1]))
+    np.testing.assert_array_equal(past[0], [[3, 4, 5], [6, 7, 8]])
+    np.testing.assert_array_equal(covariates[0, :, 0], [10, 13])
+    np.testing.assert_array_equal(target[0, :, 0], [9, 12])
 
 
 def test_window_sets_share_the_series_without_copying():

@@ -1,0 +1,153 @@
+"""pandas in, arrays out and back: single series, panels and hierarchies.
+
+A single series is a collection of one. A panel or hierarchy (a row
+``MultiIndex`` whose last level is time) is split into its instances, and
+their rows are laid end to end in one flat array, instance after instance,
+as the window arithmetic in ``_windows`` expects.
+"""
+
+import numpy as np
+import pandas as pd
+
+
+class Instances:
+    """The instances of a frame, and how its rows map onto the flat array.
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+        A single series (any index) or a panel/hierarchy (row MultiIndex,
+        time last).
+
+    Attributes
+    ----------
+    keys : list or None
+        The instance of each series, the values of all index levels but the
+        last (tuples for several); ``None`` for a single series.
+    lengths : ndarray of int64, shape (n_series,)
+    times : list of pd.Index
+        The time index of each series.
+
+    Examples
+    --------
+    >>> index = pd.MultiIndex.from_tuples([("b", 0), ("a", 0), ("b", 1)])
+    >>> frame = pd.DataFrame({"y": [1.0, 2.0, 3.0]}, index=index)
+    >>> instances = Instances(frame)
+    >>> instances.keys, instances.lengths.tolist()
+    (['b', 'a'], [2, 1])
+    >>> instances.flat(frame).ravel().tolist()
+    [1.0, 3.0, 2.0]
+    """
+
+    def __init__(self, frame):
+        index = frame.index
+        if not isinstance(index, pd.MultiIndex):
+            self.keys = None
+            self.lengths = np.array([len(frame)], dtype=np.int64)
+            self._order = None
+            self.times = [index]
+            return
+        codes, uniques = pd.factorize(index.droplevel(-1))
+        # group rows by instance, first-seen order, keeping time order within
+        self._order = np.argsort(codes, kind="stable")
+        self.keys = list(uniques)
+        self.lengths = np.bincount(codes, minlength=len(uniques)).astype(np.int64)
+        times = index.get_level_values(-1)[self._order]
+        bounds = np.concatenate([[0], np.cumsum(self.lengths)])
+        self.times = [times[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def flat(self, rows):
+        """Copy rows given in the frame's order into the flat layout.
+
+        Parameters
+        ----------
+        rows : pd.DataFrame or ndarray
+            The frame itself, or values aligned with its rows.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_timepoints_total, n_columns)
+        """
+        if isinstance(rows, pd.DataFrame):
+            rows = rows.to_numpy(dtype=np.float64)
+        return np.array(
+            rows if self._order is None else rows[self._order], dtype=np.float64
+        )
+
+
+def panel_index(keys, times):
+    """Build the row index of every series at the same ``times``.
+
+    Parameters
+    ----------
+    keys : list or None
+        Instance keys (see :class:`Instances`); ``None`` for a single series.
+    times : pd.Index or list of pd.Index
+        The same times for every series, or each series' own.
+
+    Returns
+    -------
+    pd.Index or pd.MultiIndex
+        The times for a single series; otherwise every instance with its
+        times, instance after instance.
+
+    Examples
+    --------
+    >>> panel_index(["a", "b"], pd.Index([5, 6])).tolist()
+    [('a', 5), ('a', 6), ('b', 5), ('b', 6)]
+    >>> panel_index(["a", "b"], [pd.Index([5]), pd.Index([9])]).tolist()
+    [('a', 5), ('b', 9)]
+    """
+    if isinstance(times, pd.Index):
+        times = [times] * (1 if keys is None else len(keys))
+    if keys is None:
+        return times[0]
+    rows = [
+        (*(key if isinstance(key, tuple) else (key,)), time)
+        for key, own in zip(keys, times, strict=True)
+        for time in own
+    ]
+    return pd.MultiIndex.from_tuples(rows)
+
+
+def rows_at(frame, index, columns, name, purpose):
+    """Take ``columns`` at the rows ``index``, or say which are missing.
+
+    Parameters
+    ----------
+    frame : pd.DataFrame or None
+    index : pd.Index or pd.MultiIndex
+        The rows needed, in order.
+    columns : list
+    name : str
+        What the frame is called in the errors, e.g. ``"X"``.
+    purpose : str
+        Why the rows are needed, for the error when some are missing.
+
+    Returns
+    -------
+    ndarray of float64, shape (len(index), len(columns))
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"a": [1.0, 2.0, 3.0]}, index=[10, 11, 12])
+    >>> rows_at(X, pd.Index([12, 10]), ["a"], "X", "").ravel().tolist()
+    [3.0, 1.0]
+    """
+    if frame is None:
+        raise ValueError(
+            f"This forecaster was fitted with {name} columns {list(columns)}; pass "
+            f"{name} here too. {purpose}"
+        )
+    absent = [column for column in columns if column not in frame.columns]
+    if absent:
+        raise ValueError(
+            f"{name} lacks the columns {absent} it had in fit. Pass {name} with "
+            f"the same columns as in fit: {list(columns)}."
+        )
+    found = index.isin(frame.index)
+    if not found.all():
+        missing = list(index[~found][:3])
+        more = " ..." if (~found).sum() > 3 else ""
+        raise ValueError(f"{name} has no rows for {missing}{more}. {purpose}")
+    return frame.loc[index, list(columns)].to_numpy(dtype=np.float64, copy=True)

@@ -1,0 +1,68 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from skseq2seq._frames import Instances, panel_index, rows_at
+
+
+def test_single_series_is_a_collection_of_one():
+    frame = pd.DataFrame({"y": [1.0, 2.0, 3.0]}, index=[7, 8, 9])
+    instances = Instances(frame)
+    assert instances.keys is None
+    np.testing.assert_array_equal(instances.lengths, [3])
+    assert instances.times[0].tolist() == [7, 8, 9]
+    np.testing.assert_array_equal(instances.flat(frame), [[1.0], [2.0], [3.0]])
+
+
+def test_panel_rows_are_grouped_by_instance_in_first_seen_order():
+    index = pd.MultiIndex.from_tuples(
+        [("b", 0), ("a", 0), ("b", 1), ("a", 1), ("a", 2)], names=["id", "t"]
+    )
+    frame = pd.DataFrame({"y": [10.0, 20.0, 11.0, 21.0, 22.0]}, index=index)
+    instances = Instances(frame)
+    assert instances.keys == ["b", "a"]
+    np.testing.assert_array_equal(instances.lengths, [2, 3])
+    np.testing.assert_array_equal(instances.flat(frame)[:, 0], [10, 11, 20, 21, 22])
+    assert [t.tolist() for t in instances.times] == [[0, 1], [0, 1, 2]]
+
+
+def test_hierarchy_keys_are_tuples():
+    index = pd.MultiIndex.from_product([["x"], ["p", "q"], [0, 1]])
+    frame = pd.DataFrame({"y": np.arange(4.0)}, index=index)
+    instances = Instances(frame)
+    assert instances.keys == [("x", "p"), ("x", "q")]
+    assert panel_index(instances.keys, pd.Index([2])).tolist() == [
+        ("x", "p", 2),
+        ("x", "q", 2),
+    ]
+
+
+def test_flat_aligns_other_values_with_the_frame_rows():
+    index = pd.MultiIndex.from_tuples([("b", 0), ("a", 0), ("b", 1)])
+    frame = pd.DataFrame({"y": [1.0, 2.0, 3.0]}, index=index)
+    covariate = np.array([[10.0], [20.0], [30.0]])  # aligned with frame's rows
+    np.testing.assert_array_equal(Instances(frame).flat(covariate)[:, 0], [10, 30, 20])
+
+
+def test_flat_copies():
+    frame = pd.DataFrame({"y": [1.0, 2.0]})
+    Instances(frame).flat(frame)[0, 0] = 99.0
+    assert frame.iloc[0, 0] == 1.0
+
+
+def test_single_series_panel_index_is_the_times():
+    times = pd.period_range("2000-01", periods=2, freq="M")
+    assert panel_index(None, times).equals(times)
+
+
+def test_rows_at_names_missing_rows_and_columns():
+    X = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}, index=[1, 2])
+    np.testing.assert_array_equal(
+        rows_at(X, pd.Index([2, 1]), ["b"], "X", ""), [[4.0], [3.0]]
+    )
+    with pytest.raises(ValueError, match=r"X has no rows for \[3\]. why"):
+        rows_at(X, pd.Index([1, 3]), ["a"], "X", "why")
+    with pytest.raises(ValueError, match=r"lacks the columns \['c'\]"):
+        rows_at(X, pd.Index([1]), ["a", "c"], "X", "")
+    with pytest.raises(ValueError, match="pass X here too"):
+        rows_at(None, pd.Index([1]), ["a"], "X", "")
