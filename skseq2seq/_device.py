@@ -1,10 +1,28 @@
 """Devices and seeding: where the network runs, and reproducible randomness."""
 
 import contextlib
+import os
+import threading
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+
+# torch's random state belongs to the process: two threads seeding and
+# drawing from it at once would each see the other's draws
+_SEEDED = threading.RLock()
+
+
+def _one_thread_after_fork():
+    # A process forked after torch has run its thread pool inherits a pool
+    # whose threads did not survive the fork, and hangs on its first
+    # parallel op (joblib's "multiprocessing" backend does this). One
+    # thread never touches the pool.
+    torch.set_num_threads(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_one_thread_after_fork)
 
 
 def available_devices():
@@ -99,7 +117,8 @@ def seeded(seed):
     Weight initialisation, dropout, shuffling and teacher-forcing coins all
     draw from torch's global generators; forking them keeps the user's own
     random streams exactly where they were. ``torch.manual_seed`` seeds
-    every CUDA device, so every CUDA device is forked.
+    every CUDA device, so every CUDA device is forked. Seeded blocks in
+    different threads run one at a time, or their draws would interleave.
 
     Examples
     --------
@@ -111,6 +130,6 @@ def seeded(seed):
     True
     """
     cuda_devices = range(torch.cuda.device_count()) if torch.cuda.is_available() else []
-    with torch.random.fork_rng(devices=cuda_devices, device_type="cuda"):
+    with _SEEDED, torch.random.fork_rng(devices=cuda_devices, device_type="cuda"):
         torch.manual_seed(seed)
         yield
