@@ -28,11 +28,28 @@ _WEIGHTS = "weights.pt"
 # what a fitted forecaster is: our fitted attributes, and the attributes
 # sktime's BaseForecaster sets in fit and reads in predict and update
 FITTED_ATTRIBUTES = (
-    "window_length_", "horizon_", "scale_loc_", "scale_scale_", "history_",
-    "device_", "_seed", "_constant", "_recent",
-    "_cutoff", "_fh", "_state", "_is_vectorized", "_y_metadata",
-    "_y_mtype_last_seen", "_converter_store_y",
-)  # fmt: skip
+    "window_length_",
+    "horizon_",
+    "scale_loc_",
+    "scale_scale_",
+    "history_",
+    "device_",
+    "covariates_",
+    "past_covariates_",
+    "_seed",
+    "_constant",
+    "_recent",
+    "_keys",
+    "_ends",
+    "_n_targets",
+    "_cutoff",
+    "_fh",
+    "_state",
+    "_is_vectorized",
+    "_y_metadata",
+    "_y_mtype_last_seen",
+    "_converter_store_y",
+)
 
 
 def save_safe(forecaster, path):
@@ -107,7 +124,11 @@ def load_safe(path, cls):
         setattr(forecaster, name, _decode(value))
     # the weights of the saved network, on the CPU
     forecaster.device_ = torch.device("cpu")
-    forecaster.network_ = forecaster._build_network(forecaster.scale_loc_.shape[1])
+    forecaster.network_ = forecaster._build_network(
+        forecaster._n_targets,
+        len(forecaster.covariates_),
+        len(forecaster.past_covariates_),
+    )
     forecaster.network_.load_state_dict(state_dict)
     forecaster.network_.eval()
     return forecaster
@@ -188,10 +209,11 @@ def _encode_index(index):
     if isinstance(index, pd.MultiIndex):
         return {
             "__kind__": "multiindex",
-            "levels": [_encode_index(index.get_level_values(i))
-                       for i in range(index.nlevels)],
+            "levels": [
+                _encode_index(index.get_level_values(i)) for i in range(index.nlevels)
+            ],
             "names": _encode(list(index.names)),
-        }  # fmt: skip
+        }
     if isinstance(index, pd.RangeIndex):
         return {
             "__kind__": "range",
@@ -248,9 +270,10 @@ def _decode(value):
         return pd.DataFrame({c: _decode(value["data"][str(c)]) for c in columns})
     if kind == "fh":
         return ForecastingHorizon(
-            _decode(value["values"]), is_relative=value["is_relative"],
+            _decode(value["values"]),
+            is_relative=value["is_relative"],
             freq=value["freq"],
-        )  # fmt: skip
+        )
     if kind == "multiindex":
         levels = [_decode(level) for level in value["levels"]]
         return pd.MultiIndex.from_arrays(levels, names=_decode(value["names"]))

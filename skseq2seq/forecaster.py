@@ -1,15 +1,17 @@
 """The sktime estimator: Seq2SeqLSTMForecaster."""
 
 import copy
+import dataclasses
 import numbers
 import warnings
 
 import numpy as np
 import pandas as pd
 import torch
-from sktime.forecasting.base import BaseForecaster
+from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from skseq2seq._device import draw_seed, resolve_device, seeded
+from skseq2seq._frames import Instances, panel_index, rows_at
 from skseq2seq._network import CELLS, DECODER_INPUTS, Seq2SeqNetwork
 from skseq2seq._persistence import load_safe, save_safe
 from skseq2seq._training import (
@@ -21,8 +23,10 @@ from skseq2seq._training import (
 from skseq2seq._windows import (
     WindowSet,
     fit_scaler,
+    last_rows,
     resolve_lengths,
     scale_series,
+    series_offsets,
     split_windows,
 )
 
@@ -41,10 +45,24 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
     produces the horizon one step at a time through a linear head. One
     network forecasts all columns of a multivariate series together.
 
-    Each column is standardised with the mean and standard deviation of the
-    training data, and the network works on changes from the last observed
-    value, so trends that leave the training range are followed. A column
-    that is constant in training is forecast as its last value.
+    Each column of each series is standardised with the mean and standard
+    deviation of its training data, and the network works on changes from
+    the last observed value, so trends that leave the training range are
+    followed. A column that is constant in training is forecast as its last
+    value.
+
+    Exogenous ``X`` feeds the encoder alongside the target and, for columns
+    known ahead, the decoder at each step (see ``past_covariates``).
+
+    Panels and hierarchies (a row ``MultiIndex`` with time last) are fitted
+    as one global model: one network learns from the windows of every
+    series, each scaled on its own, and ``predict`` forecasts every series in
+    one batched forward pass. The series must end at the same time point.
+    ``pretrain(panel)`` trains the network on a panel; a later
+    ``fit(series)`` then uses it as it is, fitting only the new series'
+    scaling and recent values, so series never seen in pretraining are
+    forecast without training from scratch. ``update(...,
+    update_params=True)`` fine-tunes it on them.
 
     Parameters
     ----------
@@ -117,6 +135,13 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         the weights of the best epoch.
     gradient_clip : float or None, default=None
         Clip the norm of all gradients together to this value.
+    past_covariates : list of str or None, default=None
+        Columns of ``X`` known only up to the present, such as an observed
+        temperature: the encoder reads their past and predict does not need
+        their future. Every other column of ``X`` is a covariate known ahead
+        (a calendar or Fourier term, a planned price): the encoder reads its
+        past and the decoder its value at each step, so predict needs ``X``
+        at every step up to the furthest one of ``fh``.
     device : str or torch.device, default="auto"
         ``"auto"`` picks CUDA, then Apple MPS, then the CPU.
     random_state : int, RandomState instance or None, default=None
@@ -134,10 +159,10 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         The encoder window used.
     horizon_ : int
         The number of steps the decoder was trained to produce: the largest
-        step of the fh passed to ``fit``, or ``max(1, window_length_ // 2)``
-        without one. A longer fh at predict decodes further, feeding the
-        decoder its own predictions; accuracy then degrades with each step
-        beyond ``horizon_``.
+        step of the fh passed to ``fit`` (or ``pretrain``), or
+        ``max(1, window_length_ // 2)`` without one. A longer fh at predict
+        decodes further, feeding the decoder its own predictions; accuracy
+        then degrades with each step beyond ``horizon_``.
     device_ : torch.device
         The device the network lives on: where it was trained, or the CPU
         after loading on a machine without that device.
@@ -146,8 +171,17 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         without ``validation_size``), ``lr`` and ``seconds``. Plot the loss
         curve with ``history_.plot(x="epoch", y=["train_loss", "valid_loss"])``
         (needs matplotlib).
-    scale_loc_, scale_scale_ : ndarray of shape (1, n_columns)
-        Mean and standard deviation of each training column.
+    scale_loc_, scale_scale_ : ndarray of shape (n_series, n_columns)
+        Mean and standard deviation of each training column (targets, then
+        covariates) of each series.
+    covariates_, past_covariates_ : list of str
+        The columns of ``X`` read by the decoder and the encoder, and those
+        read by the encoder only; empty without ``X``.
+    pretrained_network_ : Seq2SeqNetwork
+        After ``pretrain``: the network trained on the panel, on the CPU.
+        ``fit`` works on a copy, so refitting starts from it again.
+    pretrain_history_ : pandas.DataFrame
+        After ``pretrain``: its epochs, as in ``history_``.
 
     See Also
     --------
@@ -188,10 +222,19 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         "authors": ["skseq2seq developers"],
         "maintainers": ["skseq2seq developers"],
         "python_dependencies": "torch",
-        "y_inner_mtype": "pd.DataFrame",
-        "X_inner_mtype": "pd.DataFrame",
+        "y_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
+        "X_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
         "capability:multivariate": True,
-        "capability:exogenous": False,
+        "capability:exogenous": True,
+        # the decoder reads X at every step up to the furthest one
+        "capability:non_contiguous_X": False,
+        "capability:pretrain": True,
+        "pretrain:fitted_params": [
+            "pretrained_network_",
+            "pretrain_history_",
+            "window_length_",
+            "horizon_",
+        ],
         "capability:insample": False,
         "capability:pred_int": False,
         "capability:missing_values": False,
@@ -225,6 +268,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         validation_size=None,
         patience=None,
         gradient_clip=None,
+        past_covariates=None,
         device="auto",
         random_state=None,
         verbose=False,
@@ -249,6 +293,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         self.validation_size = validation_size
         self.patience = patience
         self.gradient_clip = gradient_clip
+        self.past_covariates = past_covariates
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -270,42 +315,117 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
 
     update.__doc__ = BaseForecaster.update.__doc__
 
+    def pretrain(self, y, X=None, fh=None):  # noqa: D102
+        _check_numeric_finite(y, "y")
+        _check_numeric_finite(X, "X")
+        return super().pretrain(y, X=X, fh=fh)
+
+    pretrain.__doc__ = BaseForecaster.pretrain.__doc__
+
     def _fit(self, y, X, fh):
-        """Scale ``y``, make windows, build the network and train it."""
+        """Scale the series, make windows, build the network and train it.
+
+        After ``pretrain``, the pretrained network is used as it is: only the
+        scaling and the recent values of the new series are fitted.
+        """
         self._check_params()
-        values = _float_values(y)
+        covariates, past_covariates = self._covariate_columns(X)
+        data = _Collection.from_frames(y, X, covariates, past_covariates)
         device = resolve_device(self.device)
-        horizon = None if fh is None else _steps_ahead(fh, self.cutoff).max()
-        window_length, horizon = resolve_lengths(
-            len(values), self.window_length, horizon
-        )
-        loc, scale = fit_scaler(values, [len(values)])
+        pretrained = getattr(self, "pretrained_network_", None)
+        if pretrained is None:
+            window_length, horizon = resolve_lengths(
+                data.shortest, self.window_length, _furthest(fh, self.cutoff)
+            )
+        else:
+            window_length, horizon = self.window_length_, self.horizon_
+            _check_fits_pretrained(pretrained, data, window_length)
+        loc, scale = fit_scaler(data.values, data.lengths)
         seed = draw_seed(self.random_state)
-        with seeded(seed):
-            network = self._build_network(n_targets=values.shape[1]).to(device)
-            history = self._train(
-                network,
-                scale_series(values, [len(values)], loc, scale),
+        if pretrained is None:
+            network, history = self._train(
+                data,
+                loc,
+                scale,
                 window_length,
                 horizon,
                 device,
-                self.validation_size,
+                seed,
+                validation_size=self.validation_size,
             )
+        else:
+            network = copy.deepcopy(pretrained).to(device)
+            history = pd.DataFrame(columns=HISTORY_COLUMNS)
         # only a network that finished training makes the forecaster fitted
         self.network_, self.device_, self.history_ = network, device, history
         self.window_length_, self.horizon_ = window_length, horizon
         self.scale_loc_, self.scale_scale_ = loc, scale
-        self._seed = seed
-        self._constant = np.ptp(values, axis=0) == 0
-        # the model needs only the last window_length + horizon - 1 values
-        # again: enough to forecast, and to train on new data in update
-        self._recent = values[-(window_length + horizon - 1) :]
+        self.covariates_, self.past_covariates_ = covariates, past_covariates
+        self._keys, self._ends = data.keys, data.ends
+        self._n_targets, self._seed = data.sizes[0], seed
+        self._constant = data.constant_targets()
+        # what the model needs again: the last window, and enough before it
+        # to train on new data in update
+        self._recent = last_rows(
+            data.values, data.lengths, min(data.shortest, window_length + horizon - 1)
+        )  # [n_series, n_recent, n_columns]
         return self
 
-    def _build_network(self, n_targets):
-        """Build the untrained network for ``n_targets`` columns."""
+    def _pretrain(self, y, X=None, fh=None):
+        """Train one network across every series of a panel."""
+        self._check_params()
+        covariates, past_covariates = self._covariate_columns(X)
+        data = _Collection.from_frames(y, X, covariates, past_covariates)
+        window_length, horizon = resolve_lengths(
+            data.shortest, self.window_length, _furthest(fh, None)
+        )
+        loc, scale = fit_scaler(data.values, data.lengths)
+        network, history = self._train(
+            data,
+            loc,
+            scale,
+            window_length,
+            horizon,
+            resolve_device(self.device),
+            draw_seed(self.random_state),
+            validation_size=self.validation_size,
+        )
+        # kept on the CPU: fit copies it to its own device
+        self.pretrained_network_ = network.cpu()
+        self.pretrain_history_ = history
+        self.window_length_, self.horizon_ = window_length, horizon
+        return self
+
+    def _pretrain_update(self, y, X=None, fh=None):
+        """Continue pretraining on another panel, with the same window and horizon."""
+        self._check_params()
+        covariates, past_covariates = self._covariate_columns(X)
+        data = _Collection.from_frames(y, X, covariates, past_covariates)
+        _check_fits_pretrained(self.pretrained_network_, data, self.window_length_)
+        loc, scale = fit_scaler(data.values, data.lengths)
+        network, history = self._train(
+            data,
+            loc,
+            scale,
+            self.window_length_,
+            self.horizon_,
+            resolve_device(self.device),
+            draw_seed(self.random_state),
+            network=self.pretrained_network_,
+            validation_size=self.validation_size,
+        )
+        self.pretrained_network_ = network.cpu()
+        self.pretrain_history_ = pd.concat(
+            [self.pretrain_history_, history], ignore_index=True
+        )
+        return self
+
+    def _build_network(self, n_targets, n_covariates=0, n_past_covariates=0):
+        """Build the untrained network for these column counts."""
         return Seq2SeqNetwork(
             n_targets=n_targets,
+            n_covariates=n_covariates,
+            n_past_covariates=n_past_covariates,
             hidden_size=self.hidden_size,
             num_layers=self.num_layers,
             cell_type=self.cell_type,
@@ -313,91 +433,176 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             decoder_input=self.decoder_input,
         )
 
-    def _train(self, network, scaled, window_length, horizon, device, validation_size):
-        """Train ``network`` on the windows of one scaled series."""
+    def _train(
+        self,
+        data,
+        loc,
+        scale,
+        window_length,
+        horizon,
+        device,
+        seed,
+        network=None,
+        validation_size=None,
+    ):
+        """Train ``network`` (a new one if None) on every series of ``data``.
+
+        Returns
+        -------
+        network : Seq2SeqNetwork
+            Trained, on ``device``, in evaluation mode.
+        history : pandas.DataFrame
+        """
         train_starts, valid_starts = split_windows(
-            [len(scaled)], window_length, horizon, validation_size
+            data.lengths, window_length, horizon, validation_size
         )
-        values = torch.tensor(scaled, dtype=torch.float32)
-        n_targets = scaled.shape[1]
-        optimizer = make_optimizer(
-            network,
-            _named_class(self.optimizer, torch.optim.Optimizer),
-            self.lr,
-            self.weight_decay,
-            self.optimizer_kwargs,
+        scaled = torch.tensor(
+            scale_series(data.values, data.lengths, loc, scale), dtype=torch.float32
         )
-        scheduler = None
-        if self.lr_scheduler is not None:
-            scheduler_class = _named_class(self.lr_scheduler, _SCHEDULERS)
-            scheduler = scheduler_class(optimizer, **(self.lr_scheduler_kwargs or {}))
-        history = train_network(
-            network,
-            WindowSet(values, train_starts, window_length, horizon, n_targets),
-            optimizer,
-            num_epochs=self.num_epochs,
-            batch_size=self.batch_size,
-            training_strategy=self.training_strategy,
-            teacher_forcing_ratio=self.teacher_forcing_ratio,
-            teacher_forcing_decay=self.teacher_forcing_decay,
-            valid_windows=WindowSet(
-                values, valid_starts, window_length, horizon, n_targets
-            ),
-            scheduler=scheduler,
-            patience=self.patience,
-            gradient_clip=self.gradient_clip,
-            device=device,
-            progress=self.verbose,
-        )
+        n_targets, n_covariates, _ = data.sizes
+
+        def window_set(starts):
+            return WindowSet(
+                scaled, starts, window_length, horizon, n_targets, n_covariates
+            )
+
+        with seeded(seed):
+            if network is None:
+                network = self._build_network(*data.sizes)
+            network = network.to(device)
+            optimizer = make_optimizer(
+                network,
+                _named_class(self.optimizer, torch.optim.Optimizer),
+                self.lr,
+                self.weight_decay,
+                self.optimizer_kwargs,
+            )
+            scheduler = None
+            if self.lr_scheduler is not None:
+                scheduler = _named_class(self.lr_scheduler, _SCHEDULERS)(
+                    optimizer, **(self.lr_scheduler_kwargs or {})
+                )
+            history = train_network(
+                network,
+                window_set(train_starts),
+                optimizer,
+                num_epochs=self.num_epochs,
+                batch_size=self.batch_size,
+                training_strategy=self.training_strategy,
+                teacher_forcing_ratio=self.teacher_forcing_ratio,
+                teacher_forcing_decay=self.teacher_forcing_decay,
+                valid_windows=window_set(valid_starts),
+                scheduler=scheduler,
+                patience=self.patience,
+                gradient_clip=self.gradient_clip,
+                device=device,
+                progress=self.verbose,
+            )
         network.eval()
-        return pd.DataFrame(history, columns=HISTORY_COLUMNS)
+        return network, pd.DataFrame(history, columns=HISTORY_COLUMNS)
 
     def _predict(self, fh, X):
-        """Decode up to the furthest step of ``fh`` from the last window."""
-        steps = _steps_ahead(fh, self.cutoff)
-        recent = self._recent[-self.window_length_ :]
-        past = scale_series(recent, [len(recent)], self.scale_loc_, self.scale_scale_)
-        past = torch.tensor(past[None], dtype=torch.float32, device=self.device_)
+        """Decode every series at once, up to the furthest step of ``fh``."""
+        n_series, n_targets = len(self._recent), self._n_targets
+        # each series counts fh from its own last time point
+        which, ends = pd.factorize(self._ends)
+        cutoffs = [_cutoff_at(end, self.cutoff) for end in ends]
+        steps = np.stack([_steps_ahead(fh, cutoffs[w]) for w in which])
+        if steps.min() < 1:
+            raise NotImplementedError(
+                f"fh {list(fh)} lies inside the training data of a series that "
+                "ends later than others; this forecaster only forecasts ahead."
+            )
+        horizon = int(steps.max())
+        loc, scale = self.scale_loc_[:, None], self.scale_scale_[:, None]
+        recent = self._recent[:, -self.window_length_ :]  # [series, window, cols]
+        past = torch.tensor((recent - loc) / scale, dtype=torch.float32)
+        future = None
+        if self.covariates_:
+            every_step = ForecastingHorizon(np.arange(1, horizon + 1), freq=fh.freq)
+            times = [every_step.to_absolute_index(cutoff) for cutoff in cutoffs]
+            known = rows_at(
+                X,
+                panel_index(self._keys, [times[w] for w in which]),
+                self.covariates_,
+                "X",
+                "The decoder reads X at every step from the cutoff to the furthest "
+                "step of fh, not only at the steps of fh.",
+            ).reshape(n_series, horizon, -1)
+            columns = slice(n_targets, n_targets + len(self.covariates_))
+            future = torch.tensor(
+                (known - loc[..., columns]) / scale[..., columns], dtype=torch.float32
+            )
         with torch.no_grad():
-            scaled = self.network_(past, int(steps.max()))[0].cpu().double().numpy()
-        forecast = scaled * self.scale_scale_ + self.scale_loc_  # [horizon, n_cols]
+            scaled = self.network_(
+                past.to(self.device_),
+                horizon,
+                None if future is None else future.to(self.device_),
+            )  # [series, horizon, targets]
+        forecast = (
+            scaled.cpu().double().numpy() * scale[..., :n_targets]
+            + loc[..., :n_targets]
+        )
         # a column constant in training taught the network nothing: keep its
         # last value rather than whatever the head makes of it
-        forecast[:, self._constant] = recent[-1, self._constant]
+        last = recent[:, -1:, :n_targets]
+        forecast = np.where(self._constant[:, None], last, forecast)
+        chosen = forecast[np.arange(n_series)[:, None], steps - 1]  # [series, fh]
+        times = [fh.to_absolute_index(cutoff) for cutoff in cutoffs]
         return pd.DataFrame(
-            forecast[steps - 1],
-            index=fh.to_absolute_index(self.cutoff),
+            chosen.reshape(-1, n_targets),
+            index=panel_index(self._keys, [times[w] for w in which]),
             columns=self._y_metadata["feature_names"],
         )
 
     def _update(self, y, X=None, update_params=True):
-        """Append ``y`` to the recent values; with ``update_params``, train on it."""
-        combined = np.concatenate([self._recent, _float_values(y)])
+        """Append the new values; with ``update_params``, also train on them."""
+        new = _Collection.from_frames(y, X, self.covariates_, self.past_covariates_)
+        positions = _positions(new.keys, self._keys)
+        combined, ends = list(self._recent), list(self._ends)
+        chunks = np.split(new.values, np.cumsum(new.lengths)[:-1])
+        for position, chunk, end in zip(positions, chunks, new.ends, strict=True):
+            combined[position] = np.concatenate([combined[position], chunk])
+            ends[position] = end
         # sktime has moved the cutoff already: the recent values follow it
         # even if training below fails
-        self._recent = combined[-(self.window_length_ + self.horizon_ - 1) :]
-        if not update_params or len(combined) < self.window_length_ + self.horizon_:
+        n_recent = self._recent.shape[1]
+        self._recent = np.stack([values[-n_recent:] for values in combined])
+        self._ends = pd.Index(ends)
+        lengths = np.array([len(values) for values in combined], dtype=np.int64)
+        if not update_params or lengths.max() < self.window_length_ + self.horizon_:
             return self
-        scaled = scale_series(
-            combined, [len(combined)], self.scale_loc_, self.scale_scale_
-        )
         before = copy.deepcopy(self.network_.state_dict())
         try:
-            with seeded(self._seed):
-                history = self._train(
-                    self.network_,
-                    scaled,
-                    self.window_length_,
-                    self.horizon_,
-                    self.device_,
-                    validation_size=None,
-                )
+            _, history = self._train(
+                _Collection(np.concatenate(combined), lengths, new.sizes),
+                self.scale_loc_,
+                self.scale_scale_,
+                self.window_length_,
+                self.horizon_,
+                self.device_,
+                self._seed,
+                network=self.network_,
+            )
         except FloatingPointError:
             # a diverged update must not leave a broken network behind
             self.network_.load_state_dict(before)
             raise
         self.history_ = pd.concat([self.history_, history], ignore_index=True)
         return self
+
+    def _covariate_columns(self, X):
+        """Split the columns of ``X`` into known-ahead and past-only covariates."""
+        if X is None:
+            return [], []
+        past = list(self.past_covariates or [])
+        unknown = [column for column in past if column not in X.columns]
+        if unknown:
+            raise ValueError(
+                f"past_covariates names {unknown}, which X does not have. X has "
+                f"the columns {list(X.columns)}."
+            )
+        return [c for c in X.columns if c not in past], past
 
     def __getstate__(self):
         """Store the network on the CPU, so it unpickles on any machine."""
@@ -530,9 +735,107 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         ]
 
 
-def _float_values(frame):
-    """Copy the values of ``frame`` into a fresh float64 array."""
-    return np.array(frame.to_numpy(dtype=np.float64), copy=True)
+@dataclasses.dataclass
+class _Collection:
+    """Series as one flat array: targets, known-ahead covariates, past covariates.
+
+    ``sizes`` counts the three groups of columns; ``keys`` and ``ends`` name
+    each series and its last time point (see :class:`Instances`).
+    """
+
+    values: np.ndarray
+    lengths: np.ndarray
+    sizes: tuple
+    keys: list = None
+    ends: pd.Index = None
+
+    @classmethod
+    def from_frames(cls, y, X, covariates, past_covariates):
+        """Collect ``y`` and the named columns of ``X`` (aligned with ``y``)."""
+        instances = Instances(y)
+        parts = [instances.flat(y)]
+        if covariates or past_covariates:
+            parts.append(
+                instances.flat(
+                    rows_at(
+                        X,
+                        y.index,
+                        covariates + past_covariates,
+                        "X",
+                        "X needs a row for every time point of y.",
+                    )
+                )
+            )
+        return cls(
+            values=np.concatenate(parts, axis=1),
+            lengths=instances.lengths,
+            sizes=(y.shape[1], len(covariates), len(past_covariates)),
+            keys=instances.keys,
+            ends=pd.Index([times[-1] for times in instances.times]),
+        )
+
+    @property
+    def shortest(self):
+        """Length of the shortest series."""
+        return int(self.lengths.min())
+
+    def constant_targets(self):
+        """Flag the target columns that never change, shape (series, targets)."""
+        targets = self.values[:, : self.sizes[0]]
+        offsets = series_offsets(self.lengths)
+        return np.maximum.reduceat(targets, offsets) == np.minimum.reduceat(
+            targets, offsets
+        )
+
+
+def _positions(keys, known):
+    """Where each of ``keys`` sits among the ``known`` series, or an error."""
+    if keys is None or known is None:
+        if keys is not known:
+            raise ValueError(
+                "update needs data of the same kind as fit: a single series after "
+                "fitting a single series, a panel after fitting a panel."
+            )
+        return [0]
+    lookup = {key: position for position, key in enumerate(known)}
+    unseen = [key for key in keys if key not in lookup]
+    if unseen:
+        raise ValueError(
+            f"update got series the forecaster was not fitted on: {unseen[:3]}. "
+            "Fit it on them first (one network serves all: fit on the whole panel)."
+        )
+    return [lookup[key] for key in keys]
+
+
+def _cutoff_at(end, like):
+    """Make a cutoff index holding ``end``, of the kind and frequency of ``like``."""
+    if end == like[0]:
+        return like
+    if isinstance(like, (pd.PeriodIndex, pd.DatetimeIndex)):
+        return type(like)([end], freq=like.freq)
+    return pd.Index([end])
+
+
+def _furthest(fh, cutoff):
+    """Return the furthest step ahead in ``fh``, or None without one."""
+    return None if fh is None else int(_steps_ahead(fh, cutoff).max())
+
+
+def _check_fits_pretrained(network, data, window_length):
+    """Refuse data whose columns or length the pretrained network cannot take."""
+    expected = (network.n_targets, network.n_covariates, network.n_past_covariates)
+    if data.sizes != expected:
+        raise ValueError(
+            f"The network was pretrained on {expected[0]} target column(s), "
+            f"{expected[1]} covariate(s) known ahead and {expected[2]} past "
+            f"covariate(s); this data has {data.sizes[0]}, {data.sizes[1]} and "
+            f"{data.sizes[2]}. Pass data shaped like the pretraining data."
+        )
+    if data.shortest < window_length:
+        raise ValueError(
+            f"The pretrained network reads windows of {window_length} time points; "
+            f"the shortest series here has {data.shortest}. Pass longer series."
+        )
 
 
 def _named_class(value, base):
@@ -571,6 +874,11 @@ def _check_numeric_finite(data, name):
     if data is None or not isinstance(data, (pd.Series, pd.DataFrame)):
         return
     frame = data.to_frame() if isinstance(data, pd.Series) else data
+    if len(frame) and any(
+        isinstance(frame[column].iloc[0], (pd.Series, np.ndarray))
+        for column in frame.select_dtypes(include="object").columns
+    ):
+        return  # sktime's nested format: sktime checks it as it converts it
     if frame.size == 0:
         raise ValueError(f"{name} is empty. Pass a series with at least 2 values.")
     for column, dtype in frame.dtypes.items():
@@ -606,7 +914,9 @@ def _check_numeric_finite(data, name):
 
 
 def _steps_ahead(fh, cutoff):
-    """Relative steps of ``fh`` as a positive int array."""
+    """Relative steps of ``fh`` as an int array."""
+    if fh.is_relative:
+        return np.asarray(fh, dtype=np.int64)
     return np.asarray(fh.to_relative(cutoff), dtype=np.int64)
 
 

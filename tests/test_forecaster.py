@@ -372,19 +372,26 @@ class TestTrainingControls:
         from skseq2seq._windows import WindowSet, scale_series, split_windows
 
         values = airline.to_numpy()[:, None]
-        scaled = scale_series(values, [144], forecaster.scale_loc_,
-                              forecaster.scale_scale_)  # fmt: skip
+        scaled = scale_series(
+            values, [144], forecaster.scale_loc_, forecaster.scale_scale_
+        )
         _, valid = split_windows([144], forecaster.window_length_, 3, 12)
-        windows = WindowSet(torch.tensor(scaled, dtype=torch.float32), valid,
-                            forecaster.window_length_, 3, 1)  # fmt: skip
+        windows = WindowSet(
+            torch.tensor(scaled, dtype=torch.float32),
+            valid,
+            forecaster.window_length_,
+            3,
+            1,
+        )
         score = evaluate(forecaster.network_, windows, 32)
         assert score == pytest.approx(history["valid_loss"][best], rel=1e-5)
 
     def test_lr_scheduler_by_name(self, airline):
         forecaster = Seq2SeqLSTMForecaster(
-            **{**TINY, "num_epochs": 4}, lr_scheduler="StepLR",
+            **{**TINY, "num_epochs": 4},
+            lr_scheduler="StepLR",
             lr_scheduler_kwargs={"step_size": 2, "gamma": 0.1},
-        ).fit(airline, fh=[1])  # fmt: skip
+        ).fit(airline, fh=[1])
         np.testing.assert_allclose(forecaster.history_["lr"], [1e-3, 1e-3, 1e-4, 1e-4])
 
     def test_a_diverging_loss_leaves_the_forecaster_unfitted(self, airline):
@@ -428,8 +435,9 @@ class TestTrainingControls:
         forecaster.fit(airline, fh=[1])
         axes = forecaster.history_.plot(x="epoch", y=["train_loss", "valid_loss"])
         assert [line.get_label() for line in axes.get_lines()] == [
-            "train_loss", "valid_loss"
-        ]  # fmt: skip
+            "train_loss",
+            "valid_loss",
+        ]
         assert len(axes.get_lines()[1].get_ydata()) == TINY["num_epochs"]
 
 

@@ -170,7 +170,9 @@ def test_fitted_on_gpu_predicts_on_the_cpu_in_pandas(tmp_path):
     out = subprocess.run(
         [sys.executable, "-c", script],
         env={"CUDA_VISIBLE_DEVICES": "", "PATH": ""},
-        capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert out[0] == "cpu"
     np.testing.assert_allclose(np.array(out[1:], float), prediction, rtol=1e-4)

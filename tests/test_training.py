@@ -34,9 +34,13 @@ def sine_windows(n=200, window_length=12, horizon=4, validation_size=None):
 def train(net, windows, num_epochs, lr=0.01, **kwargs):
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     return train_network(
-        net, windows, optimizer, num_epochs=num_epochs, batch_size=32,
+        net,
+        windows,
+        optimizer,
+        num_epochs=num_epochs,
+        batch_size=32,
         **{**DEFAULTS, **kwargs},
-    )  # fmt: skip
+    )
 
 
 def test_ratio_decays_linearly_and_stops_at_zero():
@@ -139,9 +143,14 @@ def test_scheduler_lr_is_recorded_per_epoch():
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
     history = train_network(
-        net, windows, optimizer, num_epochs=5, batch_size=16,
-        scheduler=scheduler, **DEFAULTS,
-    )  # fmt: skip
+        net,
+        windows,
+        optimizer,
+        num_epochs=5,
+        batch_size=16,
+        scheduler=scheduler,
+        **DEFAULTS,
+    )
     np.testing.assert_allclose(
         [row["lr"] for row in history], [0.1, 0.1, 0.05, 0.05, 0.025]
     )
@@ -155,11 +164,15 @@ def test_reduce_on_plateau_is_given_the_monitored_loss():
     optimizer = torch.optim.SGD(net.parameters(), lr=1e-6)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0)
     history = train_network(
-        net, windows, optimizer, num_epochs=4, batch_size=16,
-        scheduler=scheduler, **DEFAULTS,
-    )  # fmt: skip
-    np.testing.assert_allclose([row["lr"] for row in history],
-                               [1e-6, 1e-6, 1e-7, 1e-8])  # fmt: skip
+        net,
+        windows,
+        optimizer,
+        num_epochs=4,
+        batch_size=16,
+        scheduler=scheduler,
+        **DEFAULTS,
+    )
+    np.testing.assert_allclose([row["lr"] for row in history], [1e-6, 1e-6, 1e-7, 1e-8])
 
 
 def test_gradient_clip_bounds_each_step():
@@ -168,9 +181,14 @@ def test_gradient_clip_bounds_each_step():
     before = torch.nn.utils.parameters_to_vector(net.parameters()).clone()
     optimizer = torch.optim.SGD(net.parameters(), lr=1.0)
     train_network(
-        net, windows, optimizer, num_epochs=1, batch_size=len(windows),
-        gradient_clip=1e-3, **DEFAULTS,
-    )  # fmt: skip
+        net,
+        windows,
+        optimizer,
+        num_epochs=1,
+        batch_size=len(windows),
+        gradient_clip=1e-3,
+        **DEFAULTS,
+    )
     # one SGD step of lr 1 moves the weights by the clipped gradient norm
     moved = torch.nn.utils.parameters_to_vector(net.parameters()) - before
     assert moved.norm().item() == pytest.approx(1e-3, rel=1e-3)
@@ -181,8 +199,7 @@ def test_a_diverging_loss_stops_with_a_clear_error():
     net = Seq2SeqNetwork(1, hidden_size=8)
     optimizer = torch.optim.SGD(net.parameters(), lr=1e30)
     with pytest.raises(FloatingPointError, match="Try a lower lr"):
-        train_network(net, windows, optimizer, num_epochs=5, batch_size=16,
-                      **DEFAULTS)  # fmt: skip
+        train_network(net, windows, optimizer, num_epochs=5, batch_size=16, **DEFAULTS)
 
 
 def test_interrupt_keeps_the_best_weights_and_warns(monkeypatch):
@@ -197,8 +214,9 @@ def test_interrupt_keeps_the_best_weights_and_warns(monkeypatch):
         if len(calls) == 3:
             raise KeyboardInterrupt
         loss = real_epoch(network, *args)
-        snapshots.append(({k: v.clone() for k, v in network.state_dict().items()},
-                          loss))  # fmt: skip
+        snapshots.append(
+            ({k: v.clone() for k, v in network.state_dict().items()}, loss)
+        )
         return loss
 
     monkeypatch.setattr(_training, "_train_epoch", interrupted_on_third)
