@@ -1,0 +1,142 @@
+"""Exogenous X: covariates known ahead feed the decoder, past ones the encoder."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sktime.datasets import load_airline
+from sktime.forecasting.compose import ForecastingPipeline
+from sktime.transformations.series.date import DateTimeFeatures
+from sktime.transformations.series.fourier import FourierFeatures
+
+from skseq2seq import Seq2SeqLSTMForecaster
+
+SETTINGS = {"num_epochs": 20, "window_length": 10, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def driven():
+    """y driven by a white-noise x: unforecastable from its own past alone."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    noise = 0.1 * rng.normal(size=300)
+    X = pd.DataFrame({"x": x})
+    now = pd.Series(2 * x + noise)  # y_t = 2 x_t
+    lagged = pd.Series(np.r_[0.0, 2 * x[:-1]] + noise)  # y_t = 2 x_(t-1)
+    return X, now, lagged
+
+
+def rmse(prediction, truth):
+    return float(np.sqrt(np.mean((np.asarray(prediction) - np.asarray(truth)) ** 2)))
+
+
+def test_known_ahead_covariates_drive_the_decoder(driven):
+    X, y, _ = driven
+    fh = np.arange(1, 11)
+    with_x = Seq2SeqLSTMForecaster(**SETTINGS).fit(y[:290], X=X[:290], fh=fh)
+    without = Seq2SeqLSTMForecaster(**SETTINGS).fit(y[:290], fh=fh)
+    assert with_x.covariates_ == ["x"] and with_x.past_covariates_ == []
+    error_with = rmse(with_x.predict(X=X[290:]), y[290:])
+    error_without = rmse(without.predict(), y[290:])
+    # y's own spread is 2; reading x at each step, 0.15 is reached here
+    assert error_without > 1.5
+    assert error_with < 0.4
+
+
+def test_past_covariates_feed_only_the_encoder(driven):
+    X, _, y = driven
+    errors = {}
+    for past in (["x"], None):
+        forecaster = Seq2SeqLSTMForecaster(**SETTINGS, past_covariates=past)
+        forecaster.fit(y[:280], X=X[:280] if past else None, fh=[1])
+        predictions = []
+        for t in range(280, 290):
+            # no X over the horizon: past-only covariates are not needed there
+            predictions.append(forecaster.predict().iloc[0])
+            forecaster.update(
+                y[t : t + 1], X=X[t : t + 1] if past else None, update_params=False
+            )
+        errors[bool(past)] = rmse(predictions, y[280:290])
+    assert forecaster.network_.decoder.input_size == 1  # the target only
+    assert errors[False] > 1.0 and errors[True] < 0.5
+
+
+def test_mixed_covariates_sizes_the_network(driven):
+    X, y, _ = driven
+    X = X.assign(known=np.arange(300.0), past=np.cos(np.arange(300.0)))
+    forecaster = Seq2SeqLSTMForecaster(
+        hidden_size=4, num_epochs=1, past_covariates=["past"], random_state=0
+    ).fit(y[:290], X=X[:290], fh=[1, 2])
+    assert forecaster.covariates_ == ["x", "known"]
+    assert forecaster.past_covariates_ == ["past"]
+    assert forecaster.network_.encoder.input_size == 4  # y, x, known, past
+    assert forecaster.network_.decoder.input_size == 3  # y, x, known
+    # X over the horizon needs only the known-ahead columns
+    assert len(forecaster.predict(X=X[290:292][["x", "known"]])) == 2
+
+
+class TestPredictNeedsX:
+    @pytest.fixture(scope="class")
+    def fitted(self, driven):
+        X, y, _ = driven
+        forecaster = Seq2SeqLSTMForecaster(hidden_size=4, num_epochs=1, random_state=0)
+        return forecaster.fit(y[:290], X=X[:290], fh=[1, 2, 3])
+
+    def test_missing_x(self, fitted):
+        with pytest.raises(ValueError, match=r"fitted with X columns \['x'\]"):
+            fitted.predict()
+
+    def test_x_with_other_columns(self, fitted, driven):
+        X = driven[0].rename(columns={"x": "z"})
+        with pytest.raises(ValueError, match=r"lacks the columns \['x'\]"):
+            fitted.predict(X=X[290:])
+
+    def test_x_only_at_the_steps_of_a_gappy_fh(self, fitted, driven):
+        X = driven[0]
+        with pytest.raises(ValueError, match=r"no rows for \[290\]. The decoder"):
+            fitted.predict(fh=[2, 3], X=X.loc[[291, 292]])
+
+    def test_x_covering_every_step_serves_a_gappy_fh(self, fitted, driven):
+        X = driven[0]
+        full = fitted.predict(fh=[1, 2, 3], X=X[290:293])
+        gappy = fitted.predict(fh=[1, 3], X=X[290:293])
+        pd.testing.assert_series_equal(gappy, full.iloc[[0, 2]])
+
+    def test_past_covariate_not_in_x(self, driven):
+        X, y, _ = driven
+        forecaster = Seq2SeqLSTMForecaster(past_covariates=["nope"], num_epochs=1)
+        with pytest.raises(ValueError, match=r"past_covariates names \['nope'\]"):
+            forecaster.fit(y, X=X, fh=[1])
+
+
+@pytest.mark.parametrize(
+    "features",
+    [
+        FourierFeatures(
+            sp_list=[12], fourier_terms_list=[2], keep_original_columns=False
+        ),
+        DateTimeFeatures(
+            ts_freq="M", feature_scope="minimal", keep_original_columns=False
+        ),
+    ],
+    ids=["fourier", "calendar"],
+)
+def test_pipeline_with_calendar_covariates(features):
+    y = load_airline()
+    # an X spanning the training data and the year ahead, for the
+    # transformer to turn into calendar terms
+    X = pd.DataFrame(
+        {"placeholder": 0.0}, index=pd.period_range("1949-01", "1961-12", freq="M")
+    )
+    pipeline = ForecastingPipeline(
+        [
+            ("features", features),
+            ("forecaster", Seq2SeqLSTMForecaster(num_epochs=3, random_state=0)),
+        ]
+    )
+    pipeline.fit(y, X=X.loc[y.index], fh=np.arange(1, 13))
+    prediction = pipeline.predict(X=X.loc["1961-01":])
+    assert prediction.index.equals(X.loc["1961-01":].index)
+    assert np.isfinite(prediction).all()
+    forecaster = pipeline.forecaster_
+    assert len(forecaster.covariates_) >= 2
+    assert "placeholder" not in forecaster.covariates_

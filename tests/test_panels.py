@@ -1,0 +1,188 @@
+"""Panels and hierarchies: one global network, pretraining, new series."""
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sktime.utils._testing.hierarchical import _make_hierarchical
+
+from skseq2seq import Seq2SeqLSTMForecaster
+
+TINY = {"hidden_size": 8, "num_epochs": 2, "random_state": 0}
+
+
+def sine_panel(n_series=6, length=120, period=12, seed=0, start=0):
+    """Sines of random phase, amplitude and level, one per instance."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(n_series):
+        t = np.arange(start, start + length)
+        amplitude, level = rng.uniform(0.5, 5), rng.uniform(-10, 100)
+        values = level + amplitude * np.sin(2 * np.pi * t / period + rng.uniform(0, 6))
+        index = pd.MultiIndex.from_arrays([[f"s{seed}_{i}"] * length, t])
+        frames.append(pd.DataFrame({"y": values}, index=index))
+    return pd.concat(frames)
+
+
+def test_one_network_forecasts_every_series_of_a_panel():
+    y = sine_panel()
+    forecaster = Seq2SeqLSTMForecaster(num_epochs=30, random_state=0)
+    forecaster.fit(y.groupby(level=0).head(108), fh=np.arange(1, 13))
+    prediction = forecaster.predict()
+    truth = y.groupby(level=0).tail(12)
+    assert prediction.index.equals(truth.index)
+    # each series on its own scale: the error relative to its own amplitude
+    for key, series in truth.groupby(level=0):
+        amplitude = y.loc[key, "y"].std() * np.sqrt(2)
+        error = np.abs(prediction.loc[key, "y"] - series.loc[key, "y"]).mean()
+        assert error < 0.25 * amplitude, key
+    assert forecaster.scale_loc_.shape == (6, 1)
+
+
+def test_the_panel_forecast_is_one_batched_pass_equal_to_each_series(monkeypatch):
+    y = sine_panel(n_series=4, length=60)
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1, 2, 3])
+    calls = []
+    real_forward = forecaster.network_.forward
+
+    def counted(past, *args, **kwargs):
+        calls.append(past.shape[0])
+        return real_forward(past, *args, **kwargs)
+
+    monkeypatch.setattr(forecaster.network_, "forward", counted)
+    together = forecaster.predict()
+    assert calls == [4]  # one pass, all four series in the batch
+    # the same network on one series at a time gives the same numbers
+    alone = copy.deepcopy(forecaster)
+    for position, key in enumerate(forecaster._keys):
+        alone._recent = forecaster._recent[position : position + 1]
+        alone._keys, alone._ends = [key], forecaster._ends[position : position + 1]
+        alone.scale_loc_ = forecaster.scale_loc_[position : position + 1]
+        alone.scale_scale_ = forecaster.scale_scale_[position : position + 1]
+        alone._constant = forecaster._constant[position : position + 1]
+        np.testing.assert_allclose(
+            alone.predict().to_numpy(), together.loc[[key]].to_numpy(), rtol=1e-5
+        )
+
+
+def test_hierarchical_data():
+    y = _make_hierarchical(
+        hierarchy_levels=(2, 3), min_timepoints=30, max_timepoints=30, random_state=0
+    )
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1, 2])
+    prediction = forecaster.predict()
+    assert prediction.index.nlevels == 3
+    assert len(prediction) == 6 * 2
+    assert (
+        prediction.index.droplevel(-1).unique().equals(y.index.droplevel(-1).unique())
+    )
+
+
+def test_series_ending_at_different_times_count_fh_from_their_own_end():
+    y = pd.concat([sine_panel(1, 40, seed=1), sine_panel(1, 30, seed=2, start=5)])
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1, 2])
+    prediction = forecaster.predict()
+    assert prediction.index.tolist() == [
+        ("s1_0", 40),
+        ("s1_0", 41),
+        ("s2_0", 35),
+        ("s2_0", 36),
+    ]
+
+
+def test_update_a_panel(monkeypatch):
+    y = sine_panel(n_series=3, length=50)
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y.groupby(level=0).head(45), fh=[1])
+    forecaster.update(y.groupby(level=0).tail(5), update_params=True)
+    assert forecaster.cutoff[0] == 49
+    assert forecaster.predict().index.get_level_values(-1).unique().tolist() == [50]
+    assert len(forecaster.history_) == 2 * TINY["num_epochs"]
+
+
+def test_update_with_an_unknown_series():
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(sine_panel(2, 40), fh=[1])
+    stranger = sine_panel(1, 2, seed=9, start=40)
+    with pytest.raises(ValueError, match="not fitted on"):
+        forecaster.update(stranger, update_params=False)
+
+
+class TestPretraining:
+    @pytest.fixture(scope="class")
+    def pretrained(self):
+        forecaster = Seq2SeqLSTMForecaster(num_epochs=20, random_state=0)
+        return forecaster.pretrain(sine_panel(n_series=20, seed=0), fh=np.arange(1, 13))
+
+    def test_state_and_pretrained_attributes(self, pretrained):
+        assert pretrained.state == "pretrained"
+        assert set(pretrained.get_pretrained_params()) >= {
+            "pretrained_network_",
+            "pretrain_history_",
+            "window_length_",
+            "horizon_",
+        }
+        assert len(pretrained.pretrain_history_) == 20
+        assert pretrained.horizon_ == 12
+
+    def test_new_series_are_forecast_without_training(self, pretrained):
+        forecaster = copy.deepcopy(pretrained)
+        new = sine_panel(n_series=3, seed=7)  # phases, levels never seen
+        train, truth = new.groupby(level=0).head(108), new.groupby(level=0).tail(12)
+        forecaster.fit(train, fh=np.arange(1, 13))
+        assert forecaster.history_.empty  # fit trained nothing
+        for name, tensor in forecaster.network_.state_dict().items():
+            torch.testing.assert_close(
+                tensor, pretrained.pretrained_network_.state_dict()[name]
+            )
+        prediction = forecaster.predict()
+        for key, series in truth.groupby(level=0):
+            amplitude = new.loc[key, "y"].std() * np.sqrt(2)
+            error = np.abs(prediction.loc[key, "y"] - series.loc[key, "y"]).mean()
+            assert error < 0.25 * amplitude, key
+
+    def test_a_single_new_series(self, pretrained):
+        forecaster = copy.deepcopy(pretrained)
+        single = sine_panel(1, seed=8).droplevel(0)["y"]
+        forecaster.fit(single[:-12], fh=np.arange(1, 13))
+        amplitude = single.std() * np.sqrt(2)
+        error = np.abs(forecaster.predict() - single[-12:]).mean()
+        assert error < 0.25 * amplitude
+
+    def test_refit_starts_again_from_the_pretrained_network(self, pretrained):
+        forecaster = copy.deepcopy(pretrained)
+        single = sine_panel(1, seed=8).droplevel(0)["y"]
+        forecaster.fit(single[:-12], fh=[1, 2])
+        first = forecaster.predict()
+        forecaster.update(single[-12:-6], update_params=True)  # fine-tunes
+        forecaster.fit(single[:-12], fh=[1, 2])
+        pd.testing.assert_series_equal(forecaster.predict(), first)
+
+    def test_more_pretraining_continues_the_same_network(self, pretrained):
+        forecaster = copy.deepcopy(pretrained)
+        before = copy.deepcopy(forecaster.pretrained_network_.state_dict())
+        forecaster.pretrain(sine_panel(n_series=4, seed=3))
+        assert len(forecaster.pretrain_history_) == 40
+        assert forecaster.window_length_ == pretrained.window_length_
+        changed = [
+            not torch.equal(t, before[n])
+            for n, t in forecaster.pretrained_network_.state_dict().items()
+        ]
+        assert all(changed)
+
+    def test_data_shaped_unlike_the_pretraining_data(self, pretrained):
+        forecaster = copy.deepcopy(pretrained)
+        two_columns = pd.DataFrame({"a": np.arange(50.0), "b": np.arange(50.0)})
+        with pytest.raises(ValueError, match="pretrained on 1 target column"):
+            forecaster.fit(two_columns, fh=[1])
+
+    def test_a_series_shorter_than_the_pretrained_window(self, pretrained):
+        forecaster = copy.deepcopy(pretrained)
+        with pytest.raises(ValueError, match="reads windows of 24"):
+            forecaster.fit(pd.Series(np.arange(10.0)), fh=[1])
+
+    def test_predict_needs_fit_after_pretrain(self, pretrained):
+        from sktime.exceptions import NotFittedError
+
+        with pytest.raises(NotFittedError):
+            copy.deepcopy(pretrained).predict(fh=[1])
