@@ -1,5 +1,6 @@
 """The training loop: epochs over shuffled windows, early stopping, history."""
 
+import contextlib
 import math
 import time
 import warnings
@@ -9,6 +10,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 TRAINING_STRATEGIES = ("recursive", "teacher_forcing", "mixed")
+PRECISIONS = ("32", "bf16", "16-mixed")
 HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "lr", "seconds"]
 
 
@@ -25,6 +27,23 @@ def make_optimizer(network, optimizer, lr, weight_decay, optimizer_kwargs):
     """
     kwargs = {"lr": lr, "weight_decay": weight_decay, **(optimizer_kwargs or {})}
     return optimizer(network.parameters(), **kwargs)
+
+
+def autocast(device, precision):
+    """Run the forward pass in ``precision``: ``"32"``, ``"bf16"`` or ``"16-mixed"``.
+
+    Examples
+    --------
+    >>> with autocast(torch.device("cpu"), "bf16"):
+    ...     (torch.ones(2, 2) @ torch.ones(2, 2)).dtype
+    torch.bfloat16
+    """
+    # float16 is for CUDA; a network trained so and then loaded on a CPU
+    # predicts in float32 there
+    if precision == "32" or (precision == "16-mixed" and device.type != "cuda"):
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype)
 
 
 def teacher_forcing_ratio_at(epoch, ratio, decay):
@@ -67,6 +86,7 @@ def train_network(
     patience=None,
     gradient_clip=None,
     device=None,
+    precision="32",
     progress=False,
 ):
     """Train ``network`` in place on mean squared error over the horizon.
@@ -100,6 +120,9 @@ def train_network(
     device : torch.device, optional
         Batches are gathered on the CPU and moved here inside the step;
         ``None`` leaves them on the CPU.
+    precision : {"32", "bf16", "16-mixed"}, default="32"
+        The forward pass under autocast in bfloat16 or float16; float16
+        scales the loss against underflowing gradients. Weights stay float32.
     progress : bool, default=False
         Show a progress bar over epochs with the latest losses.
 
@@ -120,6 +143,8 @@ def train_network(
         If training is interrupted with Ctrl-C: it stops, keeps the weights
         of the best epoch so far, and returns the history up to there.
     """
+    device = torch.device("cpu") if device is None else device
+    stepper = _Stepper(network, optimizer, gradient_clip, device, precision)
     history = []
     best = _BestWeights(network)
     epochs = tqdm(range(num_epochs), desc="fit", unit="epoch", disable=not progress)
@@ -131,18 +156,13 @@ def train_network(
                 epoch, teacher_forcing_ratio, teacher_forcing_decay
             )
             train_loss = _train_epoch(
-                network,
-                windows,
-                optimizer,
-                batch_size,
-                training_strategy,
-                ratio,
-                gradient_clip,
-                device,
+                network, windows, stepper, batch_size, training_strategy, ratio
             )
             valid_loss = math.nan
             if valid_windows is not None and len(valid_windows):
-                valid_loss = evaluate(network, valid_windows, batch_size, device)
+                valid_loss = evaluate(
+                    network, valid_windows, batch_size, device, precision
+                )
             monitored = train_loss if math.isnan(valid_loss) else valid_loss
             if not (math.isfinite(train_loss) and math.isfinite(monitored)):
                 bad = train_loss if not math.isfinite(train_loss) else monitored
@@ -183,8 +203,8 @@ def train_network(
     return history
 
 
-def evaluate(network, windows, batch_size, device=None):
-    """Mean squared error of recursive forecasts over ``windows``.
+def evaluate(network, windows, batch_size, device=None, precision="32"):
+    """Score recursive forecasts over ``windows`` by mean squared error.
 
     Parameters
     ----------
@@ -192,45 +212,68 @@ def evaluate(network, windows, batch_size, device=None):
     windows : WindowSet
     batch_size : int
     device : torch.device, optional
+    precision : {"32", "bf16", "16-mixed"}, default="32"
 
     Returns
     -------
     float
     """
+    device = torch.device("cpu") if device is None else device
     network.eval()
     summed = torch.zeros((), device=device)
-    with torch.no_grad():
+    with torch.no_grad(), autocast(device, precision):
         for first in range(0, len(windows), batch_size):
             past, covariates, target = windows.batch(
                 windows.starts[first : first + batch_size], device
             )
-            prediction = network(past, windows.horizon, covariates)
+            prediction = network(past, windows.horizon, covariates).float()
             summed += nn.functional.mse_loss(prediction, target) * len(target)
     return summed.item() / len(windows)
 
 
-def _train_epoch(
-    network, windows, optimizer, batch_size, strategy, ratio, gradient_clip, device
-):
+def _train_epoch(network, windows, stepper, batch_size, strategy, ratio):
     """One pass over the windows in random order; returns the mean loss."""
     network.train()
     order = windows.starts[torch.randperm(len(windows))]
-    summed = torch.zeros((), device=device)
+    summed = torch.zeros((), device=stepper.device)
     for first in range(0, len(windows), batch_size):
         past, covariates, target = windows.batch(
-            order[first : first + batch_size], device
+            order[first : first + batch_size], stepper.device
         )
         teacher, mask = teacher_inputs(strategy, ratio, target)
-        prediction = network(past, windows.horizon, covariates, teacher, mask)
-        loss = nn.functional.mse_loss(prediction, target)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if gradient_clip is not None:
-            nn.utils.clip_grad_norm_(network.parameters(), gradient_clip)
-        optimizer.step()
+        with stepper.autocast():
+            prediction = network(past, windows.horizon, covariates, teacher, mask)
+        loss = nn.functional.mse_loss(prediction.float(), target)
+        stepper.step(loss)
         # summed on the device: no host sync per batch
         summed += loss.detach() * len(target)
     return summed.item() / len(windows)
+
+
+class _Stepper:
+    """One optimiser step: loss scaling for float16, then clipping."""
+
+    def __init__(self, network, optimizer, gradient_clip, device, precision):
+        self.network, self.optimizer = network, optimizer
+        self.gradient_clip, self.device, self.precision = (
+            gradient_clip,
+            device,
+            precision,
+        )
+        # float16 gradients underflow unless the loss is scaled up first
+        self.scaler = torch.amp.GradScaler(device.type, enabled=precision == "16-mixed")
+
+    def autocast(self):
+        return autocast(self.device, self.precision)
+
+    def step(self, loss):
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        if self.gradient_clip is not None:
+            self.scaler.unscale_(self.optimizer)
+            nn.utils.clip_grad_norm_(self.network.parameters(), self.gradient_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
 
 
 def _step(scheduler, monitored):

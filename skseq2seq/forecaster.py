@@ -16,7 +16,9 @@ from skseq2seq._network import CELLS, DECODER_INPUTS, Seq2SeqNetwork
 from skseq2seq._persistence import load_safe, save_safe
 from skseq2seq._training import (
     HISTORY_COLUMNS,
+    PRECISIONS,
     TRAINING_STRATEGIES,
+    autocast,
     make_optimizer,
     train_network,
 )
@@ -144,6 +146,10 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         at every step up to the furthest one of ``fh``.
     device : str or torch.device, default="auto"
         ``"auto"`` picks CUDA, then Apple MPS, then the CPU.
+    precision : {"32", "bf16", "16-mixed"}, default="32"
+        Arithmetic of the forward pass, through ``torch.autocast``: float32,
+        bfloat16 (CUDA or CPU), or float16 with loss scaling (CUDA only).
+        The weights stay float32 either way.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and teacher-forcing
         coins. An int gives identical forecasts on the CPU every time.
@@ -270,6 +276,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         gradient_clip=None,
         past_covariates=None,
         device="auto",
+        precision="32",
         random_state=None,
         verbose=False,
     ):
@@ -295,6 +302,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         self.gradient_clip = gradient_clip
         self.past_covariates = past_covariates
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
         super().__init__()
@@ -331,7 +339,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         self._check_params()
         covariates, past_covariates = self._covariate_columns(X)
         data = _Collection.from_frames(y, X, covariates, past_covariates)
-        device = resolve_device(self.device)
+        device = self._resolve_device()
         pretrained = getattr(self, "pretrained_network_", None)
         if pretrained is None:
             window_length, horizon = resolve_lengths(
@@ -386,7 +394,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             scale,
             window_length,
             horizon,
-            resolve_device(self.device),
+            self._resolve_device(),
             draw_seed(self.random_state),
             validation_size=self.validation_size,
         )
@@ -409,7 +417,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             scale,
             self.window_length_,
             self.horizon_,
-            resolve_device(self.device),
+            self._resolve_device(),
             draw_seed(self.random_state),
             network=self.pretrained_network_,
             validation_size=self.validation_size,
@@ -419,6 +427,18 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             [self.pretrain_history_, history], ignore_index=True
         )
         return self
+
+    def _resolve_device(self):
+        """Resolve ``device``, and check ``precision`` can run there."""
+        device = resolve_device(self.device)
+        if self.precision == "16-mixed" and device.type != "cuda":
+            raise ValueError(
+                f"precision='16-mixed' needs a CUDA device; this forecaster runs "
+                f"on {device}. Use precision='bf16' or '32' there."
+            )
+        if self.precision == "bf16" and device.type == "mps":
+            raise ValueError("precision='bf16' is not supported on MPS; use '32'.")
+        return device
 
     def _build_network(self, n_targets, n_covariates=0, n_past_covariates=0):
         """Build the untrained network for these column counts."""
@@ -496,6 +516,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
                 patience=self.patience,
                 gradient_clip=self.gradient_clip,
                 device=device,
+                precision=self.precision,
                 progress=self.verbose,
             )
         network.eval()
@@ -507,7 +528,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         # each series counts fh from its own last time point
         which, ends = pd.factorize(self._ends)
         cutoffs = [_cutoff_at(end, self.cutoff) for end in ends]
-        steps = np.stack([_steps_ahead(fh, cutoffs[w]) for w in which])
+        steps = np.stack([_steps_ahead(fh, cutoff) for cutoff in cutoffs])[which]
         if steps.min() < 1:
             raise NotImplementedError(
                 f"fh {list(fh)} lies inside the training data of a series that "
@@ -533,14 +554,14 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             future = torch.tensor(
                 (known - loc[..., columns]) / scale[..., columns], dtype=torch.float32
             )
-        with torch.no_grad():
+        with torch.no_grad(), autocast(self.device_, self.precision):
             scaled = self.network_(
                 past.to(self.device_),
                 horizon,
                 None if future is None else future.to(self.device_),
             )  # [series, horizon, targets]
         forecast = (
-            scaled.cpu().double().numpy() * scale[..., :n_targets]
+            scaled.float().cpu().double().numpy() * scale[..., :n_targets]
             + loc[..., :n_targets]
         )
         # a column constant in training taught the network nothing: keep its
@@ -671,6 +692,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         _check_choice("cell_type", self.cell_type, tuple(CELLS))
         _check_choice("decoder_input", self.decoder_input, DECODER_INPUTS)
         _check_choice("training_strategy", self.training_strategy, TRAINING_STRATEGIES)
+        _check_choice("precision", self.precision, PRECISIONS)
         for name in ("hidden_size", "num_layers", "num_epochs", "batch_size"):
             _check_int(name, getattr(self, name), minimum=1)
         if self.window_length is not None:

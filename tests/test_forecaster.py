@@ -524,3 +524,48 @@ def test_float64_data_trains_a_float32_network(airline):
     forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline.astype("float64"), fh=[1])
     assert all(p.dtype == torch.float32 for p in forecaster.network_.parameters())
     assert forecaster.predict().dtype == np.float64
+
+
+class TestPrecision:
+    def test_bf16_on_the_cpu(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, precision="bf16")
+        prediction = forecaster.fit(airline, fh=[1, 2]).predict()
+        assert prediction.dtype == np.float64 and np.isfinite(prediction).all()
+        # the weights stay float32; only the arithmetic is bfloat16
+        assert all(p.dtype == torch.float32 for p in forecaster.network_.parameters())
+        full = Seq2SeqLSTMForecaster(**TINY).fit(airline, fh=[1, 2]).predict()
+        assert not np.array_equal(prediction, full)
+
+    @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+    def test_float16_needs_cuda(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, precision="16-mixed", device="cpu")
+        with pytest.raises(ValueError, match="'16-mixed' needs a CUDA device"):
+            forecaster.fit(airline, fh=[1])
+
+    def test_unknown_precision(self, airline):
+        with pytest.raises(ValueError, match="precision must be one of"):
+            Seq2SeqLSTMForecaster(**TINY, precision="8").fit(airline, fh=[1])
+
+    @pytest.mark.gpu
+    @pytest.mark.parametrize("precision", ["32", "bf16", "16-mixed"])
+    def test_on_cuda(self, airline, precision):
+        forecaster = Seq2SeqLSTMForecaster(
+            **{**TINY, "num_epochs": 20}, precision=precision, device="cuda"
+        )
+        prediction = forecaster.fit(airline, fh=[1, 2, 3]).predict()
+        assert forecaster.device_.type == "cuda"
+        assert np.isfinite(prediction).all()
+        # near the last year's level: training did not diverge
+        assert prediction.between(300, 700).all()
+        assert (
+            forecaster.history_["train_loss"].iloc[-1]
+            < (forecaster.history_["train_loss"].iloc[0])
+        )
+
+    @pytest.mark.gpu
+    def test_cuda_training_is_reproducible(self, airline):
+        def fit_predict():
+            forecaster = Seq2SeqLSTMForecaster(**TINY, device="cuda")
+            return forecaster.fit(airline, fh=[1, 2]).predict()
+
+        np.testing.assert_allclose(fit_predict(), fit_predict(), rtol=1e-5)
