@@ -98,16 +98,20 @@ def panel_index(keys, times):
     >>> panel_index(["a", "b"], [pd.Index([5]), pd.Index([9])]).tolist()
     [('a', 5), ('b', 9)]
     """
-    if isinstance(times, pd.Index):
-        times = [times] * (1 if keys is None else len(keys))
     if keys is None:
-        return times[0]
-    rows = [
-        (*(key if isinstance(key, tuple) else (key,)), time)
-        for key, own in zip(keys, times, strict=True)
-        for time in own
-    ]
-    return pd.MultiIndex.from_tuples(rows)
+        return times if isinstance(times, pd.Index) else times[0]
+    if isinstance(times, pd.Index):
+        counts = np.full(len(keys), len(times))
+        times = times[np.tile(np.arange(len(times)), len(keys))]
+    else:
+        counts = np.array([len(own) for own in times])
+        times = times[0].append(list(times[1:]))
+    # one array per instance level, each key repeated once per time point
+    levels = zip(
+        *(key if isinstance(key, tuple) else (key,) for key in keys), strict=True
+    )
+    arrays = [pd.Index(level).repeat(counts) for level in levels]
+    return pd.MultiIndex.from_arrays([*arrays, times])
 
 
 def rows_at(frame, index, columns, name, purpose):
