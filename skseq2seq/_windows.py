@@ -240,8 +240,8 @@ def last_rows(values, lengths, n_rows):
     return values[ends[:, None] - n_rows + np.arange(n_rows)]
 
 
-def fit_scaler(values, lengths):
-    """Mean and standard deviation of every column of every series.
+def fit_scaler(values, lengths, scaling="series"):
+    """Mean and standard deviation of every column, for every series.
 
     A constant column gets a scale of 1, so it scales to zeros rather than
     to a division by zero.
@@ -250,6 +250,10 @@ def fit_scaler(values, lengths):
     ----------
     values : ndarray, shape (n_timepoints_total, n_columns)
     lengths : array-like of int, shape (n_series,)
+    scaling : {"series", "global"} or None, default="series"
+        ``"series"``: each series' own statistics. ``"global"``: those of
+        all series pooled, the same for every series. ``None``: no scaling
+        (mean 0, standard deviation 1).
 
     Returns
     -------
@@ -257,11 +261,21 @@ def fit_scaler(values, lengths):
 
     Examples
     --------
-    >>> loc, scale = fit_scaler(np.array([[1.0], [3.0], [5.0], [5.0]]), [2, 2])
+    >>> values = np.array([[1.0], [3.0], [5.0], [5.0]])
+    >>> loc, scale = fit_scaler(values, [2, 2])
     >>> loc.ravel().tolist(), scale.ravel().tolist()
     ([2.0, 5.0], [1.0, 1.0])
+    >>> loc, scale = fit_scaler(values, [2, 2], scaling="global")
+    >>> loc.ravel().tolist(), scale.ravel().tolist()
+    ([3.5, 3.5], [1.6583123951777, 1.6583123951777])
     """
     lengths = np.asarray(lengths, dtype=np.int64)
+    shape = (len(lengths), values.shape[1])
+    if scaling is None:
+        return np.zeros(shape), np.ones(shape)
+    if scaling == "global":
+        loc, scale = fit_scaler(values, [len(values)])
+        return np.broadcast_to(loc, shape).copy(), np.broadcast_to(scale, shape).copy()
     offsets = series_offsets(lengths)
     counts = lengths[:, None]
     loc = np.add.reduceat(values, offsets, axis=0) / counts

@@ -144,6 +144,15 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         (a calendar or Fourier term, a planned price): the encoder reads its
         past and the decoder its value at each step, so predict needs ``X``
         at every step up to the furthest one of ``fh``.
+    scaling : {"series", "global"} or None, default="series"
+        How each column is standardised before the network sees it.
+        ``"series"``: with the mean and standard deviation of each series'
+        own training data, so series of any level and spread share one
+        network. ``"global"``: with the statistics of all training series
+        pooled (after ``pretrain``, those of the pretraining panel); right
+        for many short samples of one process, whose own statistics are
+        noisy and differ between a sample's training and forecasting
+        windows. ``None``: the values as given.
     device : str or torch.device, default="auto"
         ``"auto"`` picks CUDA, then Apple MPS, then the CPU.
     precision : {"32", "bf16", "16-mixed"}, default="32"
@@ -240,6 +249,8 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             "pretrain_history_",
             "window_length_",
             "horizon_",
+            "pretrain_scale_loc_",
+            "pretrain_scale_scale_",
         ],
         "capability:insample": False,
         "capability:pred_int": False,
@@ -275,6 +286,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         patience=None,
         gradient_clip=None,
         past_covariates=None,
+        scaling="series",
         device="auto",
         precision="32",
         random_state=None,
@@ -301,6 +313,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         self.patience = patience
         self.gradient_clip = gradient_clip
         self.past_covariates = past_covariates
+        self.scaling = scaling
         self.device = device
         self.precision = precision
         self.random_state = random_state
@@ -309,26 +322,74 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         # with remember_data off, the base class leaves these unset
         self._y = self._X = None
 
-    def fit(self, y, X=None, fh=None):  # noqa: D102 - sktime's docstring
+    def fit(self, y, X=None, fh=None):
+        """Fit the forecaster to ``y`` (and ``X``): sktime's ``fit``.
+
+        ``y`` and ``X`` are first checked for non-numeric columns, missing
+        and infinite values, and emptiness, with errors that say what to do.
+        See ``sktime.forecasting.base.BaseForecaster.fit`` for the rest.
+
+        Parameters
+        ----------
+        y : pd.Series, pd.DataFrame, or a panel or hierarchy
+            The series to learn from; a row ``MultiIndex`` (time last) holds
+            several, fitted as one global model.
+        X : pd.DataFrame, optional
+            Covariates over the same time points.
+        fh : int, list, array or ForecastingHorizon, optional
+            The steps ahead; the decoder is trained for the furthest.
+
+        Returns
+        -------
+        self
+        """
         _check_numeric_finite(y, "y")
         _check_numeric_finite(X, "X")
         return super().fit(y, X=X, fh=fh)
 
-    fit.__doc__ = BaseForecaster.fit.__doc__
+    def update(self, y, X=None, update_params=True):
+        """Append new data: sktime's ``update``, after the checks of ``fit``.
 
-    def update(self, y, X=None, update_params=True):  # noqa: D102
+        Parameters
+        ----------
+        y : pd.Series, pd.DataFrame, or a panel or hierarchy
+            The new time points, for the series seen in ``fit``.
+        X : pd.DataFrame, optional
+            Covariates at the new time points.
+        update_params : bool, default=True
+            Also train for ``num_epochs`` epochs on the windows whose horizon
+            reaches into the new data. ``False`` only moves on in time.
+
+        Returns
+        -------
+        self
+        """
         _check_numeric_finite(y, "y")
         _check_numeric_finite(X, "X")
         return super().update(y, X=X, update_params=update_params)
 
-    update.__doc__ = BaseForecaster.update.__doc__
+    def pretrain(self, y, X=None, fh=None):
+        """Train on a panel of many series: sktime's ``pretrain``.
 
-    def pretrain(self, y, X=None, fh=None):  # noqa: D102
+        A later ``fit`` on any series uses the pretrained network as it is,
+        fitting only that series' scaling and recent values.
+
+        Parameters
+        ----------
+        y : pd.DataFrame with a row MultiIndex
+            A panel or hierarchy.
+        X : pd.DataFrame, optional
+            Covariates, with the same index as ``y``.
+        fh : int, list, array or ForecastingHorizon, optional
+            The steps ahead; the decoder is trained for the furthest.
+
+        Returns
+        -------
+        self
+        """
         _check_numeric_finite(y, "y")
         _check_numeric_finite(X, "X")
         return super().pretrain(y, X=X, fh=fh)
-
-    pretrain.__doc__ = BaseForecaster.pretrain.__doc__
 
     def _fit(self, y, X, fh):
         """Scale the series, make windows, build the network and train it.
@@ -348,7 +409,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         else:
             window_length, horizon = self.window_length_, self.horizon_
             _check_fits_pretrained(pretrained, data, window_length)
-        loc, scale = fit_scaler(data.values, data.lengths)
+        loc, scale = self._scaler(data)
         seed = draw_seed(self.random_state)
         if pretrained is None:
             network, history = self._train(
@@ -387,7 +448,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         window_length, horizon = resolve_lengths(
             data.shortest, self.window_length, _furthest(fh, None)
         )
-        loc, scale = fit_scaler(data.values, data.lengths)
+        loc, scale = self._scaler(data)
         network, history = self._train(
             data,
             loc,
@@ -402,6 +463,10 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         self.pretrained_network_ = network.cpu()
         self.pretrain_history_ = history
         self.window_length_, self.horizon_ = window_length, horizon
+        # the pooled statistics: what scaling="global" uses from now on
+        self.pretrain_scale_loc_, self.pretrain_scale_scale_ = fit_scaler(
+            data.values, data.lengths, "global"
+        )
         return self
 
     def _pretrain_update(self, y, X=None, fh=None):
@@ -410,7 +475,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         covariates, past_covariates = self._covariate_columns(X)
         data = _Collection.from_frames(y, X, covariates, past_covariates)
         _check_fits_pretrained(self.pretrained_network_, data, self.window_length_)
-        loc, scale = fit_scaler(data.values, data.lengths)
+        loc, scale = self._scaler(data)
         network, history = self._train(
             data,
             loc,
@@ -427,6 +492,20 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             [self.pretrain_history_, history], ignore_index=True
         )
         return self
+
+    def _scaler(self, data):
+        """Scaling statistics for ``data``, per series and column.
+
+        With ``scaling="global"`` after ``pretrain``, the pretraining
+        statistics: the network learned on that scale.
+        """
+        if self.scaling == "global" and hasattr(self, "pretrain_scale_loc_"):
+            shape = (len(data.lengths), data.values.shape[1])
+            return (
+                np.broadcast_to(self.pretrain_scale_loc_[:1], shape).copy(),
+                np.broadcast_to(self.pretrain_scale_scale_[:1], shape).copy(),
+            )
+        return fit_scaler(data.values, data.lengths, self.scaling)
 
     def _resolve_device(self):
         """Resolve ``device``, and check ``precision`` can run there."""
@@ -693,6 +772,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         _check_choice("decoder_input", self.decoder_input, DECODER_INPUTS)
         _check_choice("training_strategy", self.training_strategy, TRAINING_STRATEGIES)
         _check_choice("precision", self.precision, PRECISIONS)
+        _check_choice("scaling", self.scaling, ("series", "global", None))
         for name in ("hidden_size", "num_layers", "num_epochs", "batch_size"):
             _check_int(name, getattr(self, name), minimum=1)
         if self.window_length is not None:

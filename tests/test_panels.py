@@ -186,3 +186,65 @@ class TestPretraining:
 
         with pytest.raises(NotFittedError):
             copy.deepcopy(pretrained).predict(fh=[1])
+
+
+class TestScaling:
+    def test_global_scaling_shares_one_scale(self):
+        y = sine_panel(n_series=3, length=40)
+        forecaster = Seq2SeqLSTMForecaster(**TINY, scaling="global").fit(y, fh=[1])
+        np.testing.assert_allclose(forecaster.scale_loc_, y["y"].mean())
+        np.testing.assert_allclose(forecaster.scale_scale_, y["y"].std(ddof=0))
+
+    def test_no_scaling(self):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, scaling=None)
+        forecaster.fit(sine_panel(n_series=2, length=40), fh=[1])
+        assert (forecaster.scale_loc_ == 0).all()
+        assert (forecaster.scale_scale_ == 1).all()
+
+    def test_fit_after_pretrain_reuses_the_pretraining_scale(self):
+        panel = sine_panel(n_series=4, length=40)
+        forecaster = Seq2SeqLSTMForecaster(**TINY, scaling="global").pretrain(
+            panel, fh=[1, 2]
+        )
+        new = sine_panel(n_series=1, length=40, seed=5) * 10  # another scale
+        forecaster.fit(new, fh=[1, 2])
+        np.testing.assert_allclose(forecaster.scale_loc_, panel["y"].mean())
+        np.testing.assert_allclose(forecaster.scale_scale_, panel["y"].std(ddof=0))
+
+    def test_unknown_scaling(self):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, scaling="minmax")
+        with pytest.raises(ValueError, match="scaling must be one of"):
+            forecaster.fit(sine_panel(n_series=1, length=40), fh=[1])
+
+    @pytest.mark.slow
+    def test_short_samples_forecast_better_on_a_global_scale(self):
+        # many 20-point samples of one process: each sample's own mean and
+        # spread are noisy, and differ between its history and its whole
+        rng = np.random.default_rng(0)
+
+        def samples(n, start):
+            shift = rng.uniform(0, 2 * np.pi, n)
+            x = np.linspace(shift, 3 * np.pi + shift, 20).T
+            index = pd.MultiIndex.from_product([range(start, start + n), range(20)])
+            return pd.DataFrame({"y": np.sin(x).ravel()}, index=index)
+
+        train, valid = samples(600, 0), samples(50, 10_000)
+        history = valid.groupby(level=0).head(10)
+        truth = valid.groupby(level=0).tail(10)["y"].to_numpy()
+        errors = {}
+        for scaling in ("series", "global"):
+            forecaster = Seq2SeqLSTMForecaster(
+                window_length=10,
+                cell_type="gru",
+                num_layers=2,
+                hidden_size=12,
+                num_epochs=15,
+                lr=1e-2,
+                decoder_input="context",
+                scaling=scaling,
+                random_state=0,
+            )
+            forecaster.pretrain(train, fh=np.arange(1, 11)).fit(history)
+            predicted = forecaster.predict(np.arange(1, 11))["y"].to_numpy()
+            errors[scaling] = np.mean((predicted - truth) ** 2)
+        assert errors["global"] < errors["series"] / 3

@@ -157,3 +157,16 @@ def test_resolve_lengths_names_the_minimum_length():
         resolve_lengths(11, 10, 2)
     with pytest.raises(ValueError, match="at least 6"):
         resolve_lengths(5, None, 5)
+
+
+def test_fit_scaler_global_pools_every_series():
+    values = np.array([[0.0], [2.0], [10.0], [12.0]])
+    loc, scale = fit_scaler(values, [2, 2], scaling="global")
+    np.testing.assert_allclose(loc, [[6.0], [6.0]])
+    np.testing.assert_allclose(scale, [[np.std([0, 2, 10, 12])]] * 2)
+
+
+def test_fit_scaler_none_leaves_values_as_they_are():
+    loc, scale = fit_scaler(np.arange(6.0).reshape(3, 2), [1, 2], scaling=None)
+    np.testing.assert_array_equal(loc, np.zeros((2, 2)))
+    np.testing.assert_array_equal(scale, np.ones((2, 2)))
