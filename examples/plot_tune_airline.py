@@ -91,3 +91,15 @@ fig.tight_layout()
 figure = OUTPUT / "tune_airline.png"
 fig.savefig(figure, dpi=80)
 print(f"saved {figure}")
+
+# %%
+# Results of the full run
+# -----------------------
+#
+# .. image:: /_static/examples/tune_airline.png
+#    :alt: the figure this example saves
+#
+# .. literalinclude:: /_static/examples/tune_airline.txt
+#    :language: none
+#
+# sphinx_gallery_thumbnail_path = "_static/examples/tune_airline.png"
