@@ -6,8 +6,12 @@ their rows are laid end to end in one flat array, instance after instance,
 as the window arithmetic in ``_windows`` expects.
 """
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
+
+from skseq2seq._windows import series_offsets
 
 
 class Instances:
@@ -155,3 +159,75 @@ def rows_at(frame, index, columns, name, purpose):
         more = " ..." if (~found).sum() > 3 else ""
         raise ValueError(f"{name} has no rows for {missing}{more}. {purpose}")
     return frame.loc[index, list(columns)].to_numpy(dtype=np.float64, copy=True)
+
+
+@dataclasses.dataclass
+class Collection:
+    """Series as one flat array: targets, known-ahead covariates, past covariates.
+
+    ``sizes`` counts the three groups of columns; ``keys`` and ``ends`` name
+    each series and its last time point (see :class:`Instances`).
+    """
+
+    values: np.ndarray
+    lengths: np.ndarray
+    sizes: tuple
+    keys: list = None
+    ends: pd.Index = None
+
+    @classmethod
+    def from_frames(cls, y, X, covariates, past_covariates):
+        """Collect ``y`` and the named columns of ``X`` (aligned with ``y``)."""
+        instances = Instances(y)
+        parts = [instances.flat(y)]
+        if covariates or past_covariates:
+            parts.append(
+                instances.flat(
+                    rows_at(
+                        X,
+                        y.index,
+                        covariates + past_covariates,
+                        "X",
+                        "X needs a row for every time point of y.",
+                    )
+                )
+            )
+        return cls(
+            values=np.concatenate(parts, axis=1),
+            lengths=instances.lengths,
+            sizes=(y.shape[1], len(covariates), len(past_covariates)),
+            keys=instances.keys,
+            ends=pd.Index([times[-1] for times in instances.times]),
+        )
+
+    @property
+    def shortest(self):
+        """Length of the shortest series."""
+        return int(self.lengths.min())
+
+    def constant_targets(self):
+        """Flag the target columns that never change, shape (series, targets)."""
+        targets = self.values[:, : self.sizes[0]]
+        offsets = series_offsets(self.lengths)
+        return np.maximum.reduceat(targets, offsets) == np.minimum.reduceat(
+            targets, offsets
+        )
+
+
+def locate(keys, known):
+    """Find where each of ``keys`` sits among the ``known`` series."""
+    if keys is None or known is None:
+        if keys is not known:
+            raise ValueError(
+                "update needs data of the same kind as fit: a single series after "
+                "fitting a single series, a panel after fitting a panel."
+            )
+        return [0]
+    lookup = {key: position for position, key in enumerate(known)}
+    unseen = [key for key in keys if key not in lookup]
+    if unseen:
+        raise ValueError(
+            f"update got series the forecaster was not fitted on: {unseen[:3]}. "
+            "Fit it on them first (one network serves all: fit on the whole panel)."
+        )
+    return [lookup[key] for key in keys]

@@ -5,6 +5,118 @@ from torch import nn
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 DECODER_INPUTS = ("autoregressive", "context")
+LOSSES = ("mse", "gaussian", "quantile")
+
+
+class PointHead(nn.Module):
+    """One value per target: the forecast itself, trained on squared error.
+
+    Outputs have shape ``(..., n_targets)``.
+    """
+
+    def __init__(self, hidden_size, n_targets):
+        super().__init__()
+        self.linear = nn.Linear(hidden_size, n_targets)
+
+    def forward(self, hidden):
+        return self.linear(hidden)
+
+    def point(self, output):
+        """Return the value fed back to the decoder and given by ``predict``."""
+        return output
+
+    def affine(self, output, loc, scale):
+        """Map ``output`` through ``y -> loc + scale * y``."""
+        return loc + scale * output
+
+    def loss(self, output, target):
+        return nn.functional.mse_loss(output, target)
+
+
+class GaussianHead(nn.Module):
+    """A normal distribution per target, trained on its negative log-likelihood.
+
+    Outputs have shape ``(..., n_targets, 2)``: the mean, then the standard
+    deviation (a softplus, so always positive).
+
+    Examples
+    --------
+    >>> head = GaussianHead(4, n_targets=2)
+    >>> head(torch.zeros(3, 4)).shape
+    torch.Size([3, 2, 2])
+    """
+
+    def __init__(self, hidden_size, n_targets):
+        super().__init__()
+        self.linear = nn.Linear(hidden_size, 2 * n_targets)
+
+    def forward(self, hidden):
+        mean, raw = self.linear(hidden).unflatten(-1, (-1, 2)).unbind(-1)
+        # a floor keeps the likelihood finite where a target never varies
+        return torch.stack([mean, nn.functional.softplus(raw) + 1e-4], -1)
+
+    def point(self, output):
+        return output[..., 0]
+
+    def affine(self, output, loc, scale):
+        mean, std = output.unbind(-1)
+        return torch.stack([loc + scale * mean, scale * std], -1)
+
+    def loss(self, output, target):
+        mean, std = output.unbind(-1)
+        return nn.functional.gaussian_nll_loss(mean, target, std**2, full=True)
+
+
+class QuantileHead(nn.Module):
+    """Fixed quantiles per target, trained on the pinball loss.
+
+    Outputs have shape ``(..., n_targets, n_quantiles)``, increasing along the
+    last axis by construction (a first value plus positive steps), so the
+    quantiles never cross. The median is fed back to the decoder.
+
+    Parameters
+    ----------
+    hidden_size, n_targets : int
+    levels : sequence of float
+        Increasing probabilities in (0, 1), containing 0.5.
+
+    Examples
+    --------
+    >>> head = QuantileHead(4, n_targets=1, levels=(0.1, 0.5, 0.9))
+    >>> q = head(torch.randn(5, 4))
+    >>> q.shape, bool((q.diff(dim=-1) > 0).all())
+    (torch.Size([5, 1, 3]), True)
+    """
+
+    def __init__(self, hidden_size, n_targets, levels):
+        super().__init__()
+        self.register_buffer("levels", torch.tensor(levels, dtype=torch.float32))
+        self.median = list(levels).index(0.5)
+        self.linear = nn.Linear(hidden_size, len(levels) * n_targets)
+
+    def forward(self, hidden):
+        raw = self.linear(hidden).unflatten(-1, (-1, len(self.levels)))
+        steps = nn.functional.softplus(raw[..., 1:]) + 1e-6
+        return torch.cat([raw[..., :1], raw[..., :1] + steps.cumsum(-1)], -1)
+
+    def point(self, output):
+        return output[..., self.median]
+
+    def affine(self, output, loc, scale):
+        return loc[..., None] + scale[..., None] * output
+
+    def loss(self, output, target):
+        error = target[..., None] - output  # [..., n_targets, n_quantiles]
+        return torch.maximum(self.levels * error, (self.levels - 1) * error).mean()
+
+
+def make_head(loss, hidden_size, n_targets, quantiles=None):
+    """Build the output head for ``loss``: ``"mse"``, ``"gaussian"``, ``"quantile"``."""
+    if loss == "gaussian":
+        return GaussianHead(hidden_size, n_targets)
+    if loss == "quantile":
+        return QuantileHead(hidden_size, n_targets, quantiles)
+    return PointHead(hidden_size, n_targets)
 
 
 class Seq2SeqNetwork(nn.Module):
@@ -39,6 +151,16 @@ class Seq2SeqNetwork(nn.Module):
         last observed value first, then its own prediction (or the true value
         under teacher forcing). ``"context"`` feeds it the encoder's last
         output at every step.
+    loss : {"mse", "gaussian", "quantile"}, default="mse"
+        The output head: a point forecast, a normal distribution, or fixed
+        quantiles; see :class:`PointHead`, :class:`GaussianHead`,
+        :class:`QuantileHead`.
+    quantiles : sequence of float, optional
+        The quantile head's levels.
+    remove_level : bool, default=True
+        Subtract the last target value of each window, and add it back to
+        the output. Right for forecasting; an autoencoder that reconstructs
+        its window is better off without it.
 
     Examples
     --------
@@ -57,8 +179,12 @@ class Seq2SeqNetwork(nn.Module):
         cell_type="lstm",
         dropout=0.0,
         decoder_input="autoregressive",
+        loss="mse",
+        quantiles=None,
+        remove_level=True,
     ):
         super().__init__()
+        self.remove_level = remove_level
         self.n_targets = n_targets
         self.n_covariates = n_covariates
         self.n_past_covariates = n_past_covariates
@@ -80,7 +206,7 @@ class Seq2SeqNetwork(nn.Module):
             batch_first=True,
             dropout=between_layers,
         )
-        self.head = nn.Linear(hidden_size, n_targets)
+        self.head = make_head(loss, hidden_size, n_targets, quantiles)
 
     def encode(self, past):
         """Summarise a window in the encoder's last output and final state.
@@ -102,6 +228,31 @@ class Seq2SeqNetwork(nn.Module):
         """
         output, state = self.encoder(past)  # [batch, window, hidden]
         return output[:, -1], state
+
+    def embed(self, past):
+        """Embed each window in a fixed-length vector: the encoder's context.
+
+        The window is read as in :meth:`forward` (with its last target value
+        subtracted, if ``remove_level``).
+
+        Parameters
+        ----------
+        past : torch.Tensor, shape (batch, window, n_columns)
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, hidden_size)
+        """
+        return self.encode(self._remove_level(past)[0])[0]
+
+    def _remove_level(self, past):
+        """Subtract the last value of each target from the window."""
+        level = past[:, -1:, : self.n_targets]  # [batch, 1, n_targets]
+        if not self.remove_level:
+            return past, torch.zeros_like(level)
+        return torch.cat(
+            [past[..., : self.n_targets] - level, past[..., self.n_targets :]], -1
+        ), level
 
     def forward(
         self,
@@ -132,29 +283,29 @@ class Seq2SeqNetwork(nn.Module):
 
         Returns
         -------
-        torch.Tensor, shape (batch, horizon, n_targets)
+        torch.Tensor, shape (batch, horizon, n_targets) or (batch, horizon, \
+n_targets, n_params)
+            The head's output: point forecasts, or the parameters of a
+            distribution per target.
         """
-        level = past[:, -1:, : self.n_targets]  # [batch, 1, n_targets]
-        past = torch.cat(
-            [past[..., : self.n_targets] - level, past[..., self.n_targets :]], -1
-        )
+        past, level = self._remove_level(past)
         context, state = self.encode(past)
         if self.decoder_input == "context":
             inputs = context[:, None].expand(-1, horizon, -1)  # [batch, h, hidden]
             output, _ = self.decoder(self._with(inputs, future_covariates), state)
-            return self.head(output) + level
+            return self._add(self.head(output), level)
         if teacher is not None:
             teacher = teacher - level
         if teacher is not None and teacher_mask is None:
             # the inputs are all known: one call over the horizon, no loop
             previous = torch.cat([past[:, -1:, : self.n_targets], teacher[:, :-1]], 1)
             output, _ = self.decoder(self._with(previous, future_covariates), state)
-            return self.head(output) + level
-        return (
+            return self._add(self.head(output), level)
+        return self._add(
             self._decode_steps(
                 past, horizon, state, future_covariates, teacher, teacher_mask
-            )
-            + level
+            ),
+            level,
         )
 
     def _decode_steps(
@@ -172,14 +323,18 @@ class Seq2SeqNetwork(nn.Module):
             output, state = self.decoder(
                 self._with(previous[:, None], covariates), state
             )
-            prediction = self.head(output[:, 0])  # [batch, n_targets]
-            predictions.append(prediction)
-            previous = prediction
+            step_output = self.head(output[:, 0])  # [batch, n_targets, ...]
+            predictions.append(step_output)
+            prediction = previous = self.head.point(step_output)
             if teacher_mask is not None:
                 previous = torch.where(
                     teacher_mask[:, step, None], teacher[:, step], prediction
                 )
-        return torch.stack(predictions, 1)  # [batch, horizon, n_targets]
+        return torch.stack(predictions, 1)  # [batch, horizon, n_targets, ...]
+
+    def _add(self, output, level):
+        """Put the level of the window back into the head's output."""
+        return self.head.affine(output, level, torch.ones_like(level))
 
     def _with(self, inputs, covariates):
         """Append the covariates of the decoded steps to the decoder input."""

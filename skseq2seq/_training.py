@@ -10,8 +10,63 @@ from torch import nn
 from tqdm.auto import tqdm
 
 TRAINING_STRATEGIES = ("recursive", "teacher_forcing", "mixed")
+SCHEDULERS = (
+    torch.optim.lr_scheduler.LRScheduler,
+    torch.optim.lr_scheduler.ReduceLROnPlateau,
+)
 PRECISIONS = ("32", "bf16", "16-mixed")
 HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "lr", "seconds"]
+
+
+def fit_network(network, windows, params, device, valid_windows=None):
+    """Build the optimizer and scheduler that ``params`` name, then train.
+
+    Parameters
+    ----------
+    network : Seq2SeqNetwork
+    windows, valid_windows : WindowSet
+    params : dict
+        An estimator's ``get_params(deep=False)``: ``optimizer``, ``lr``,
+        ``weight_decay``, ``optimizer_kwargs``, ``num_epochs``,
+        ``batch_size``, the teacher-forcing settings, ``precision``,
+        ``verbose``, and optionally ``lr_scheduler``,
+        ``lr_scheduler_kwargs``, ``patience`` and ``gradient_clip``.
+    device : torch.device
+
+    Returns
+    -------
+    history : list of dict
+        See :func:`train_network`.
+    """
+    optimizer = make_optimizer(
+        network,
+        params["optimizer"],
+        params["lr"],
+        params["weight_decay"],
+        params["optimizer_kwargs"],
+    )
+    scheduler = None
+    if params.get("lr_scheduler") is not None:
+        scheduler = named_class(params["lr_scheduler"], SCHEDULERS)(
+            optimizer, **(params.get("lr_scheduler_kwargs") or {})
+        )
+    return train_network(
+        network,
+        windows,
+        optimizer,
+        num_epochs=params["num_epochs"],
+        batch_size=params["batch_size"],
+        training_strategy=params["training_strategy"],
+        teacher_forcing_ratio=params["teacher_forcing_ratio"],
+        teacher_forcing_decay=params["teacher_forcing_decay"],
+        valid_windows=valid_windows,
+        scheduler=scheduler,
+        patience=params.get("patience"),
+        gradient_clip=params.get("gradient_clip"),
+        device=device,
+        precision=params["precision"],
+        progress=params["verbose"],
+    )
 
 
 def make_optimizer(network, optimizer, lr, weight_decay, optimizer_kwargs):
@@ -20,13 +75,34 @@ def make_optimizer(network, optimizer, lr, weight_decay, optimizer_kwargs):
     Examples
     --------
     >>> net = nn.Linear(2, 1)
-    >>> make_optimizer(net, torch.optim.SGD, 0.1, 0.0, {"momentum": 0.9}).defaults[
-    ...     "momentum"
-    ... ]
+    >>> make_optimizer(net, "SGD", 0.1, 0.0, {"momentum": 0.9}).defaults["momentum"]
     0.9
     """
     kwargs = {"lr": lr, "weight_decay": weight_decay, **(optimizer_kwargs or {})}
-    return optimizer(network.parameters(), **kwargs)
+    return named_class(optimizer, torch.optim.Optimizer)(network.parameters(), **kwargs)
+
+
+def named_class(value, base):
+    """Return the class ``value`` is, or that it names in ``base``'s module.
+
+    Examples
+    --------
+    >>> named_class("SGD", torch.optim.Optimizer)
+    <class 'torch.optim.sgd.SGD'>
+    """
+    module = torch.optim if base is torch.optim.Optimizer else torch.optim.lr_scheduler
+    found = getattr(module, value, None) if isinstance(value, str) else value
+    if not (isinstance(found, type) and issubclass(found, base)):
+        kind, examples = (
+            ("optimizer", "'Adam', 'AdamW' or 'SGD'")
+            if base is torch.optim.Optimizer
+            else ("lr_scheduler", "'StepLR' or 'ReduceLROnPlateau'")
+        )
+        raise ValueError(
+            f"{kind} must be a {module.__name__} class, or the name of one such "
+            f"as {examples}; got {value!r}. Pass its arguments in {kind}_kwargs."
+        )
+    return found
 
 
 def autocast(device, precision):
@@ -89,7 +165,7 @@ def train_network(
     precision="32",
     progress=False,
 ):
-    """Train ``network`` in place on mean squared error over the horizon.
+    """Train ``network`` in place on its head's loss over the horizon.
 
     Parameters
     ----------
@@ -204,7 +280,7 @@ def train_network(
 
 
 def evaluate(network, windows, batch_size, device=None, precision="32"):
-    """Score recursive forecasts over ``windows`` by mean squared error.
+    """Score recursive forecasts over ``windows`` by the network's own loss.
 
     Parameters
     ----------
@@ -227,7 +303,7 @@ def evaluate(network, windows, batch_size, device=None, precision="32"):
                 windows.starts[first : first + batch_size], device
             )
             prediction = network(past, windows.horizon, covariates).float()
-            summed += nn.functional.mse_loss(prediction, target) * len(target)
+            summed += network.head.loss(prediction, target) * len(target)
     return summed.item() / len(windows)
 
 
@@ -243,7 +319,7 @@ def _train_epoch(network, windows, stepper, batch_size, strategy, ratio):
         teacher, mask = teacher_inputs(strategy, ratio, target)
         with stepper.autocast():
             prediction = network(past, windows.horizon, covariates, teacher, mask)
-        loss = nn.functional.mse_loss(prediction.float(), target)
+        loss = network.head.loss(prediction.float(), target)
         stepper.step(loss)
         # summed on the device: no host sync per batch
         summed += loss.detach() * len(target)

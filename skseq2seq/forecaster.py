@@ -1,26 +1,25 @@
 """The sktime estimator: Seq2SeqLSTMForecaster."""
 
 import copy
-import dataclasses
-import numbers
 import warnings
 
 import numpy as np
 import pandas as pd
+import scipy.stats
 import torch
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
 from skseq2seq._device import draw_seed, resolve_device, seeded
-from skseq2seq._frames import Instances, panel_index, rows_at
-from skseq2seq._network import CELLS, DECODER_INPUTS, Seq2SeqNetwork
+from skseq2seq._frames import Collection, locate, panel_index, rows_at
+from skseq2seq._network import LOSSES, Seq2SeqNetwork
 from skseq2seq._persistence import load_safe, save_safe
-from skseq2seq._training import (
-    HISTORY_COLUMNS,
-    PRECISIONS,
-    TRAINING_STRATEGIES,
-    autocast,
-    make_optimizer,
-    train_network,
+from skseq2seq._training import HISTORY_COLUMNS, autocast, fit_network
+from skseq2seq._validation import (
+    check_choice,
+    check_int,
+    check_numeric_finite,
+    check_real,
+    check_training_params,
 )
 from skseq2seq._windows import (
     WindowSet,
@@ -28,14 +27,12 @@ from skseq2seq._windows import (
     last_rows,
     resolve_lengths,
     scale_series,
-    series_offsets,
     split_windows,
 )
 
-_SCHEDULERS = (
-    torch.optim.lr_scheduler.LRScheduler,
-    torch.optim.lr_scheduler.ReduceLROnPlateau,
-)
+#: Quantile levels ``loss="quantile"`` learns unless told otherwise: enough
+#: for sktime's usual 80%, 90%, 95% and 98% intervals.
+DEFAULT_QUANTILES = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99)
 
 
 class Seq2SeqLSTMForecaster(BaseForecaster):
@@ -159,6 +156,22 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         Arithmetic of the forward pass, through ``torch.autocast``: float32,
         bfloat16 (CUDA or CPU), or float16 with loss scaling (CUDA only).
         The weights stay float32 either way.
+    loss : {"mse", "gaussian", "quantile"}, default="mse"
+        What the network forecasts and is trained on.
+
+        * ``"mse"``: a point forecast, on mean squared error. No intervals.
+        * ``"gaussian"``: a normal distribution per step (mean and standard
+          deviation), on its negative log-likelihood, as DeepAR does. The
+          mean is the point forecast and is fed back to an autoregressive
+          decoder. Gives ``predict_interval``, ``predict_quantiles``,
+          ``predict_var`` and ``predict_proba`` for any level.
+        * ``"quantile"``: the ``quantiles`` per step, on the pinball loss,
+          built so they never cross. The median is the point forecast.
+          Other levels are interpolated between the learned ones.
+    quantiles : sequence of float or None, default=None
+        For ``loss="quantile"``: increasing levels in (0, 1) including 0.5.
+        ``None`` learns 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95,
+        0.975 and 0.99, enough for 80%, 90%, 95% and 98% intervals.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and teacher-forcing
         coins. An int gives identical forecasts on the CPU every time.
@@ -289,6 +302,8 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         scaling="series",
         device="auto",
         precision="32",
+        loss="mse",
+        quantiles=None,
         random_state=None,
         verbose=False,
     ):
@@ -316,11 +331,17 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         self.scaling = scaling
         self.device = device
         self.precision = precision
+        self.loss = loss
+        self.quantiles = quantiles
         self.random_state = random_state
         self.verbose = verbose
         super().__init__()
         # with remember_data off, the base class leaves these unset
         self._y = self._X = None
+
+    def __post_init__(self):
+        """Declare intervals possible when the head learns a distribution."""
+        self.set_tags(**{"capability:pred_int": self.loss in ("gaussian", "quantile")})
 
     def fit(self, y, X=None, fh=None):
         """Fit the forecaster to ``y`` (and ``X``): sktime's ``fit``.
@@ -343,8 +364,8 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         -------
         self
         """
-        _check_numeric_finite(y, "y")
-        _check_numeric_finite(X, "X")
+        check_numeric_finite(y, "y")
+        check_numeric_finite(X, "X")
         return super().fit(y, X=X, fh=fh)
 
     def update(self, y, X=None, update_params=True):
@@ -364,8 +385,8 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         -------
         self
         """
-        _check_numeric_finite(y, "y")
-        _check_numeric_finite(X, "X")
+        check_numeric_finite(y, "y")
+        check_numeric_finite(X, "X")
         return super().update(y, X=X, update_params=update_params)
 
     def pretrain(self, y, X=None, fh=None):
@@ -387,8 +408,8 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         -------
         self
         """
-        _check_numeric_finite(y, "y")
-        _check_numeric_finite(X, "X")
+        check_numeric_finite(y, "y")
+        check_numeric_finite(X, "X")
         return super().pretrain(y, X=X, fh=fh)
 
     def _fit(self, y, X, fh):
@@ -399,7 +420,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         """
         self._check_params()
         covariates, past_covariates = self._covariate_columns(X)
-        data = _Collection.from_frames(y, X, covariates, past_covariates)
+        data = Collection.from_frames(y, X, covariates, past_covariates)
         device = self._resolve_device()
         pretrained = getattr(self, "pretrained_network_", None)
         if pretrained is None:
@@ -444,7 +465,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         """Train one network across every series of a panel."""
         self._check_params()
         covariates, past_covariates = self._covariate_columns(X)
-        data = _Collection.from_frames(y, X, covariates, past_covariates)
+        data = Collection.from_frames(y, X, covariates, past_covariates)
         window_length, horizon = resolve_lengths(
             data.shortest, self.window_length, _furthest(fh, None)
         )
@@ -473,7 +494,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         """Continue pretraining on another panel, with the same window and horizon."""
         self._check_params()
         covariates, past_covariates = self._covariate_columns(X)
-        data = _Collection.from_frames(y, X, covariates, past_covariates)
+        data = Collection.from_frames(y, X, covariates, past_covariates)
         _check_fits_pretrained(self.pretrained_network_, data, self.window_length_)
         loc, scale = self._scaler(data)
         network, history = self._train(
@@ -530,7 +551,13 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             cell_type=self.cell_type,
             dropout=self.dropout,
             decoder_input=self.decoder_input,
+            loss=self.loss,
+            quantiles=self._levels(),
         )
+
+    def _levels(self):
+        """Return the quantile levels ``loss="quantile"`` learns."""
+        return tuple(DEFAULT_QUANTILES if self.quantiles is None else self.quantiles)
 
     def _train(
         self,
@@ -569,40 +596,83 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             if network is None:
                 network = self._build_network(*data.sizes)
             network = network.to(device)
-            optimizer = make_optimizer(
-                network,
-                _named_class(self.optimizer, torch.optim.Optimizer),
-                self.lr,
-                self.weight_decay,
-                self.optimizer_kwargs,
-            )
-            scheduler = None
-            if self.lr_scheduler is not None:
-                scheduler = _named_class(self.lr_scheduler, _SCHEDULERS)(
-                    optimizer, **(self.lr_scheduler_kwargs or {})
-                )
-            history = train_network(
+            history = fit_network(
                 network,
                 window_set(train_starts),
-                optimizer,
-                num_epochs=self.num_epochs,
-                batch_size=self.batch_size,
-                training_strategy=self.training_strategy,
-                teacher_forcing_ratio=self.teacher_forcing_ratio,
-                teacher_forcing_decay=self.teacher_forcing_decay,
+                self.get_params(deep=False),
+                device,
                 valid_windows=window_set(valid_starts),
-                scheduler=scheduler,
-                patience=self.patience,
-                gradient_clip=self.gradient_clip,
-                device=device,
-                precision=self.precision,
-                progress=self.verbose,
             )
         network.eval()
         return network, pd.DataFrame(history, columns=HISTORY_COLUMNS)
 
     def _predict(self, fh, X):
-        """Decode every series at once, up to the furthest step of ``fh``."""
+        """Decode every series at once; the point forecast at the steps of ``fh``."""
+        output, index = self._decode(fh, X)
+        point = self.network_.head.point(output)  # [series, fh, targets]
+        return pd.DataFrame(
+            point.reshape(-1, self._n_targets).numpy(),
+            index=index,
+            columns=self._y_metadata["feature_names"],
+        )
+
+    def _predict_quantiles(self, fh, X, alpha):
+        """Quantiles of the normal (``loss="gaussian"``) or the learned quantiles.
+
+        With ``loss="quantile"``, quantiles between the learned levels are
+        interpolated linearly; those outside them are refused.
+        """
+        output, index = self._decode(fh, X)
+        alpha = np.asarray(alpha, dtype=np.float64)
+        if self.loss == "gaussian":
+            mean, std = output.numpy()[..., :1], output.numpy()[..., 1:]
+            values = mean + std * scipy.stats.norm.ppf(alpha)  # [.., targets, alpha]
+        else:
+            values = _interpolate_quantiles(output.numpy(), self._levels(), alpha)
+        return pd.DataFrame(
+            values.reshape(len(index), -1),
+            index=index,
+            columns=self._get_columns(method="predict_quantiles", alpha=list(alpha)),
+        )
+
+    def _predict_var(self, fh, X=None, cov=False):
+        """Variance: the normal's (``loss="gaussian"``), else from the quartiles.
+
+        From the learned quantiles, the variance is that of the normal with
+        the same interquartile range.
+        """
+        if cov:
+            raise NotImplementedError(
+                "Seq2SeqLSTMForecaster forecasts marginal variances only; call "
+                "predict_var with cov=False."
+            )
+        output, index = self._decode(fh, X)
+        if self.loss == "gaussian":
+            variance = output.numpy()[..., 1] ** 2
+        else:
+            lower, upper = np.moveaxis(
+                _interpolate_quantiles(output.numpy(), self._levels(), [0.25, 0.75]),
+                -1,
+                0,
+            )
+            variance = ((upper - lower) / (2 * scipy.stats.norm.ppf(0.75))) ** 2
+        return pd.DataFrame(
+            variance.reshape(len(index), -1),
+            index=index,
+            columns=self._y_metadata["feature_names"],
+        )
+
+    def _decode(self, fh, X):
+        """Run the network over every series; its output at the steps of ``fh``.
+
+        Returns
+        -------
+        output : torch.Tensor of float64, shape (n_series, len(fh), n_targets)
+            or (n_series, len(fh), n_targets, n_params)
+            The head's output on the scale of the data.
+        index : pd.Index or pd.MultiIndex
+            The rows of the forecast: every series at its steps of ``fh``.
+        """
         n_series, n_targets = len(self._recent), self._n_targets
         # each series counts fh from its own last time point
         which, ends = pd.factorize(self._ends)
@@ -634,31 +704,31 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
                 (known - loc[..., columns]) / scale[..., columns], dtype=torch.float32
             )
         with torch.no_grad(), autocast(self.device_, self.precision):
-            scaled = self.network_(
+            output = self.network_(
                 past.to(self.device_),
                 horizon,
                 None if future is None else future.to(self.device_),
-            )  # [series, horizon, targets]
-        forecast = (
-            scaled.float().cpu().double().numpy() * scale[..., :n_targets]
-            + loc[..., :n_targets]
-        )
+            )  # [series, horizon, targets, ...]
+        head = self.network_.head
+        output = output.float().cpu().double()
+        target_loc = torch.from_numpy(loc[..., :n_targets])  # [series, 1, targets]
+        target_scale = torch.from_numpy(scale[..., :n_targets])
+        output = head.affine(output, target_loc, target_scale)
         # a column constant in training taught the network nothing: keep its
-        # last value rather than whatever the head makes of it
-        last = recent[:, -1:, :n_targets]
-        forecast = np.where(self._constant[:, None], last, forecast)
-        chosen = forecast[np.arange(n_series)[:, None], steps - 1]  # [series, fh]
+        # last value, with no spread, rather than whatever the head makes of it
+        last = torch.from_numpy(recent[:, -1:, :n_targets])
+        constant = head.affine(output, last, torch.zeros_like(last))
+        mask = torch.from_numpy(self._constant[:, None])  # [series, 1, targets]
+        mask = mask.reshape(mask.shape + (1,) * (output.dim() - 3))
+        output = torch.where(mask, constant, output)
+        chosen = output[np.arange(n_series)[:, None], steps - 1]  # [series, fh, ...]
         times = [fh.to_absolute_index(cutoff) for cutoff in cutoffs]
-        return pd.DataFrame(
-            chosen.reshape(-1, n_targets),
-            index=panel_index(self._keys, [times[w] for w in which]),
-            columns=self._y_metadata["feature_names"],
-        )
+        return chosen, panel_index(self._keys, [times[w] for w in which])
 
     def _update(self, y, X=None, update_params=True):
         """Append the new values; with ``update_params``, also train on them."""
-        new = _Collection.from_frames(y, X, self.covariates_, self.past_covariates_)
-        positions = _positions(new.keys, self._keys)
+        new = Collection.from_frames(y, X, self.covariates_, self.past_covariates_)
+        positions = locate(new.keys, self._keys)
         combined, ends = list(self._recent), list(self._ends)
         chunks = np.split(new.values, np.cumsum(new.lengths)[:-1])
         for position, chunk, end in zip(positions, chunks, new.ends, strict=True):
@@ -675,7 +745,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         before = copy.deepcopy(self.network_.state_dict())
         try:
             _, history = self._train(
-                _Collection(np.concatenate(combined), lengths, new.sizes),
+                Collection(np.concatenate(combined), lengths, new.sizes),
                 self.scale_loc_,
                 self.scale_scale_,
                 self.window_length_,
@@ -768,25 +838,23 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
 
     def _check_params(self):
         """Validate hyper-parameters at fit time, naming the fix in each error."""
-        _check_choice("cell_type", self.cell_type, tuple(CELLS))
-        _check_choice("decoder_input", self.decoder_input, DECODER_INPUTS)
-        _check_choice("training_strategy", self.training_strategy, TRAINING_STRATEGIES)
-        _check_choice("precision", self.precision, PRECISIONS)
-        _check_choice("scaling", self.scaling, ("series", "global", None))
-        for name in ("hidden_size", "num_layers", "num_epochs", "batch_size"):
-            _check_int(name, getattr(self, name), minimum=1)
+        check_training_params(self.get_params(deep=False))
+        check_choice("loss", self.loss, LOSSES)
+        levels = np.asarray(self._levels(), dtype=np.float64)
+        if not (
+            levels.ndim == 1
+            and ((levels > 0) & (levels < 1)).all()
+            and (np.diff(levels) > 0).all()
+            and 0.5 in levels
+        ):
+            raise ValueError(
+                "quantiles must be increasing probabilities in (0, 1) that "
+                f"include 0.5, such as (0.1, 0.5, 0.9); got {self.quantiles!r}."
+            )
         if self.window_length is not None:
-            _check_int("window_length", self.window_length, minimum=1)
-        _check_real("dropout", self.dropout, 0.0, 1.0, closed_right=False)
-        _check_real("teacher_forcing_ratio", self.teacher_forcing_ratio, 0.0, 1.0)
-        _check_real("teacher_forcing_decay", self.teacher_forcing_decay, 0.0, 1.0)
-        _check_real("lr", self.lr, 0.0, np.inf, closed_left=False)
-        _check_real("weight_decay", self.weight_decay, 0.0, np.inf)
-        _named_class(self.optimizer, torch.optim.Optimizer)
-        if self.lr_scheduler is not None:
-            _named_class(self.lr_scheduler, _SCHEDULERS)
+            check_int("window_length", self.window_length, minimum=1)
         if isinstance(self.validation_size, float):
-            _check_real(
+            check_real(
                 "validation_size",
                 self.validation_size,
                 0.0,
@@ -795,17 +863,11 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
                 closed_right=False,
             )
         elif self.validation_size is not None:
-            _check_int("validation_size", self.validation_size, minimum=1)
-        if self.patience is not None:
-            _check_int("patience", self.patience, minimum=1)
-        if self.gradient_clip is not None:
-            _check_real(
-                "gradient_clip", self.gradient_clip, 0.0, np.inf, closed_left=False
-            )
+            check_int("validation_size", self.validation_size, minimum=1)
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
-        """Tiny settings that cover both decoders, all strategies and both cells.
+        """Tiny settings covering both decoders, all strategies, cells and losses.
 
         Parameters
         ----------
@@ -833,80 +895,10 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
                 "training_strategy": "mixed",
                 "teacher_forcing_ratio": 0.6,
                 "teacher_forcing_decay": 0.2,
+                "loss": "gaussian",
             },
+            {**tiny, "decoder_input": "context", "loss": "quantile"},
         ]
-
-
-@dataclasses.dataclass
-class _Collection:
-    """Series as one flat array: targets, known-ahead covariates, past covariates.
-
-    ``sizes`` counts the three groups of columns; ``keys`` and ``ends`` name
-    each series and its last time point (see :class:`Instances`).
-    """
-
-    values: np.ndarray
-    lengths: np.ndarray
-    sizes: tuple
-    keys: list = None
-    ends: pd.Index = None
-
-    @classmethod
-    def from_frames(cls, y, X, covariates, past_covariates):
-        """Collect ``y`` and the named columns of ``X`` (aligned with ``y``)."""
-        instances = Instances(y)
-        parts = [instances.flat(y)]
-        if covariates or past_covariates:
-            parts.append(
-                instances.flat(
-                    rows_at(
-                        X,
-                        y.index,
-                        covariates + past_covariates,
-                        "X",
-                        "X needs a row for every time point of y.",
-                    )
-                )
-            )
-        return cls(
-            values=np.concatenate(parts, axis=1),
-            lengths=instances.lengths,
-            sizes=(y.shape[1], len(covariates), len(past_covariates)),
-            keys=instances.keys,
-            ends=pd.Index([times[-1] for times in instances.times]),
-        )
-
-    @property
-    def shortest(self):
-        """Length of the shortest series."""
-        return int(self.lengths.min())
-
-    def constant_targets(self):
-        """Flag the target columns that never change, shape (series, targets)."""
-        targets = self.values[:, : self.sizes[0]]
-        offsets = series_offsets(self.lengths)
-        return np.maximum.reduceat(targets, offsets) == np.minimum.reduceat(
-            targets, offsets
-        )
-
-
-def _positions(keys, known):
-    """Where each of ``keys`` sits among the ``known`` series, or an error."""
-    if keys is None or known is None:
-        if keys is not known:
-            raise ValueError(
-                "update needs data of the same kind as fit: a single series after "
-                "fitting a single series, a panel after fitting a panel."
-            )
-        return [0]
-    lookup = {key: position for position, key in enumerate(known)}
-    unseen = [key for key in keys if key not in lookup]
-    if unseen:
-        raise ValueError(
-            f"update got series the forecaster was not fitted on: {unseen[:3]}. "
-            "Fit it on them first (one network serves all: fit on the whole panel)."
-        )
-    return [lookup[key] for key in keys]
 
 
 def _cutoff_at(end, like):
@@ -916,6 +908,37 @@ def _cutoff_at(end, like):
     if isinstance(like, (pd.PeriodIndex, pd.DatetimeIndex)):
         return type(like)([end], freq=like.freq)
     return pd.Index([end])
+
+
+def _interpolate_quantiles(values, levels, alpha):
+    """Quantiles at ``alpha`` from those at ``levels``, linearly between them.
+
+    Parameters
+    ----------
+    values : ndarray, shape (..., n_levels)
+        Increasing along the last axis.
+    levels, alpha : sequence of float
+
+    Returns
+    -------
+    ndarray, shape (..., len(alpha))
+
+    Examples
+    --------
+    >>> _interpolate_quantiles(np.array([0.0, 1.0, 3.0]), [0.1, 0.5, 0.9], [0.3, 0.7])
+    array([0.5, 2. ])
+    """
+    levels, alpha = np.asarray(levels), np.asarray(alpha, dtype=np.float64)
+    if alpha.min() < levels[0] or alpha.max() > levels[-1]:
+        raise ValueError(
+            f"alpha {alpha.tolist()} reaches beyond the learned quantiles "
+            f"{levels.tolist()}. Refit with quantiles that cover it, e.g. "
+            f"quantiles=({min(alpha.min(), levels[0])}, ..., 0.5, ..., "
+            f"{max(alpha.max(), levels[-1])})."
+        )
+    upper = np.clip(np.searchsorted(levels, alpha), 1, len(levels) - 1)
+    weight = (alpha - levels[upper - 1]) / (levels[upper] - levels[upper - 1])
+    return values[..., upper - 1] * (1 - weight) + values[..., upper] * weight
 
 
 def _furthest(fh, cutoff):
@@ -940,23 +963,6 @@ def _check_fits_pretrained(network, data, window_length):
         )
 
 
-def _named_class(value, base):
-    """Return the class ``value`` is, or that it names in ``base``'s module."""
-    module = torch.optim if base is torch.optim.Optimizer else torch.optim.lr_scheduler
-    found = getattr(module, value, None) if isinstance(value, str) else value
-    if not (isinstance(found, type) and issubclass(found, base)):
-        kind, examples = (
-            ("optimizer", "'Adam', 'AdamW' or 'SGD'")
-            if base is torch.optim.Optimizer
-            else ("lr_scheduler", "'StepLR' or 'ReduceLROnPlateau'")
-        )
-        raise ValueError(
-            f"{kind} must be a {module.__name__} class, or the name of one such "
-            f"as {examples}; got {value!r}. Pass its arguments in {kind}_kwargs."
-        )
-    return found
-
-
 def _device_or_cpu(device):
     """Keep ``device`` if this machine has it, else warn and use the CPU."""
     try:
@@ -971,81 +977,8 @@ def _device_or_cpu(device):
         return torch.device("cpu")
 
 
-def _check_numeric_finite(data, name):
-    """Refuse non-numeric, missing or infinite values, naming the fix."""
-    if data is None or not isinstance(data, (pd.Series, pd.DataFrame)):
-        return
-    frame = data.to_frame() if isinstance(data, pd.Series) else data
-    if len(frame) and any(
-        isinstance(frame[column].iloc[0], (pd.Series, np.ndarray))
-        for column in frame.select_dtypes(include="object").columns
-    ):
-        return  # sktime's nested format: sktime checks it as it converts it
-    if frame.size == 0:
-        raise ValueError(f"{name} is empty. Pass a series with at least 2 values.")
-    for column, dtype in frame.dtypes.items():
-        if not (
-            pd.api.types.is_numeric_dtype(dtype)
-            and not isinstance(dtype, pd.CategoricalDtype)
-        ):
-            raise TypeError(
-                f"{name} column {column!r} is categorical (dtype {dtype}); the "
-                "forecaster needs numbers. Convert it with pd.to_numeric, "
-                "encode it, or drop it."
-            )
-    values = frame.to_numpy(dtype=np.float64)
-    for problem, mask, fix in (
-        (
-            "missing (NaN)",
-            np.isnan(values),
-            "fill them first, for example with sktime's Imputer in a "
-            "TransformedTargetForecaster, or drop them",
-        ),
-        (
-            "infinite",
-            np.isinf(values),
-            "replace them with finite values or NaN and impute, or clip them",
-        ),
-    ):
-        if mask.any():
-            first = frame.index[np.argwhere(mask)[0, 0]]
-            raise ValueError(
-                f"{name} has {int(mask.sum())} {problem} value(s), the first at "
-                f"index {first!r}. The forecaster cannot train on them: {fix}."
-            )
-
-
 def _steps_ahead(fh, cutoff):
     """Relative steps of ``fh`` as an int array."""
     if fh.is_relative:
         return np.asarray(fh, dtype=np.int64)
     return np.asarray(fh.to_relative(cutoff), dtype=np.int64)
-
-
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
-
-
-def _check_int(name, value, minimum):
-    if (
-        not isinstance(value, numbers.Integral)
-        or isinstance(value, bool)
-        or value < minimum
-    ):
-        raise ValueError(
-            f"{name} must be an integer of at least {minimum}, got {value!r}."
-        )
-
-
-def _check_real(name, value, low, high, closed_left=True, closed_right=True):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if ok:
-        ok = (value >= low if closed_left else value > low) and (
-            value <= high if closed_right else value < high
-        )
-    if not ok:
-        interval = (
-            f"{'[' if closed_left else '('}{low}, {high}{']' if closed_right else ')'}"
-        )
-        raise ValueError(f"{name} must be a number in {interval}, got {value!r}.")

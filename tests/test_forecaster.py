@@ -92,7 +92,7 @@ def test_multivariate_forecasts_every_column_together():
     prediction = forecaster.predict()
     assert list(prediction.columns) == ["sin", "cos"]
     assert prediction.index.equals(y.index[-10:])
-    assert forecaster.network_.head.out_features == 2
+    assert forecaster.network_.head.linear.out_features == 2
     error = (prediction - y.iloc[-10:]).abs().mean()
     # each column lands within a fifth of its amplitude (1 and 2)
     assert error["sin"] < 0.2 and error["cos"] < 0.4

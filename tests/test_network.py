@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from skseq2seq._network import Seq2SeqNetwork
+from skseq2seq._network import GaussianHead, QuantileHead, Seq2SeqNetwork
 
 
 @pytest.mark.parametrize("cell_type", ["lstm", "gru"])
@@ -102,3 +102,69 @@ def test_eval_mode_predictions_are_deterministic():
     net.eval()
     past = torch.randn(2, 5, 1)
     torch.testing.assert_close(net(past, 3), net(past, 3))
+
+
+class TestHeads:
+    @pytest.mark.parametrize(
+        ("loss", "shape"),
+        [("mse", (4, 3, 2)), ("gaussian", (4, 3, 2, 2)), ("quantile", (4, 3, 2, 3))],
+    )
+    def test_output_shapes(self, loss, shape):
+        net = Seq2SeqNetwork(
+            n_targets=2, hidden_size=5, loss=loss, quantiles=(0.1, 0.5, 0.9)
+        )
+        assert net(torch.randn(4, 6, 2), 3).shape == shape
+
+    @pytest.mark.parametrize("loss", ["gaussian", "quantile"])
+    def test_the_point_forecast_is_fed_back(self, loss):
+        # teacher forcing where every coin says "own prediction" must equal
+        # plain recursive decoding, which feeds back head.point(...)
+        net = Seq2SeqNetwork(1, hidden_size=5, loss=loss, quantiles=(0.2, 0.5, 0.8))
+        past, teacher = torch.randn(2, 6, 1), torch.randn(2, 4, 1)
+        none = torch.zeros(2, 4, dtype=torch.bool)
+        torch.testing.assert_close(
+            net(past, 4, teacher=teacher, teacher_mask=none), net(past, 4)
+        )
+
+    def test_quantiles_never_cross(self):
+        head = QuantileHead(8, n_targets=3, levels=(0.05, 0.25, 0.5, 0.75, 0.95))
+        with torch.no_grad():
+            head.linear.weight.mul_(50)  # wild weights: still ordered
+        output = head(torch.randn(100, 8))
+        # ordered by construction; steps below float32's resolution at such
+        # magnitudes may round to ties, never to a reversal
+        assert (output.diff(dim=-1) >= 0).all()
+
+    def test_gaussian_scale_is_positive_and_shifts_only_the_mean(self):
+        head = GaussianHead(4, n_targets=1)
+        output = head(torch.randn(10, 4))
+        assert (output[..., 1] > 0).all()
+        moved = head.affine(output, torch.tensor([3.0]), torch.tensor([2.0]))
+        torch.testing.assert_close(moved[..., 0], 3 + 2 * output[..., 0])
+        torch.testing.assert_close(moved[..., 1], 2 * output[..., 1])
+
+    def test_level_shift_moves_location_not_spread(self):
+        for loss in ("gaussian", "quantile"):
+            net = Seq2SeqNetwork(1, hidden_size=5, loss=loss, quantiles=(0.1, 0.5, 0.9))
+            past = torch.randn(3, 6, 1)
+            base, shifted = net(past, 2), net(past + 7.0, 2)
+            if loss == "gaussian":
+                torch.testing.assert_close(shifted[..., 0], base[..., 0] + 7.0)
+                torch.testing.assert_close(shifted[..., 1], base[..., 1])
+            else:
+                torch.testing.assert_close(shifted, base + 7.0)
+
+    def test_pinball_loss_on_known_values(self):
+        head = QuantileHead(1, n_targets=1, levels=(0.1, 0.5, 0.9))
+        output = torch.tensor([[[0.0, 1.0, 2.0]]])  # [batch, targets, levels]
+        target = torch.tensor([[1.5]])
+        # errors 1.5, 0.5, -0.5: losses 0.15, 0.25, 0.05
+        expected = (0.1 * 1.5 + 0.5 * 0.5 + 0.1 * 0.5) / 3
+        assert head.loss(output, target).item() == pytest.approx(expected)
+
+    def test_gaussian_loss_is_the_negative_log_likelihood(self):
+        head = GaussianHead(1, n_targets=1)
+        output = torch.tensor([[[1.0, 2.0]]])  # mean 1, standard deviation 2
+        target = torch.tensor([[3.0]])
+        expected = -torch.distributions.Normal(1.0, 2.0).log_prob(torch.tensor(3.0))
+        assert head.loss(output, target).item() == pytest.approx(expected.item())

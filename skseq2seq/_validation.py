@@ -1,0 +1,138 @@
+"""Checks of parameters and data, each error naming the problem and the fix."""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import torch
+
+from skseq2seq._network import CELLS, DECODER_INPUTS
+from skseq2seq._training import (
+    PRECISIONS,
+    SCHEDULERS,
+    TRAINING_STRATEGIES,
+    named_class,
+)
+
+
+def check_training_params(params):
+    """Check the network and training parameters an estimator shares.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's ``get_params(deep=False)``; absent keys are skipped.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, what it must be and what it was.
+    """
+    choices = {
+        "cell_type": tuple(CELLS),
+        "decoder_input": DECODER_INPUTS,
+        "training_strategy": TRAINING_STRATEGIES,
+        "precision": PRECISIONS,
+        "scaling": ("series", "global", None),
+    }
+    for name, allowed in choices.items():
+        if name in params:
+            check_choice(name, params[name], allowed)
+    for name in ("hidden_size", "num_layers", "num_epochs", "batch_size"):
+        if name in params:
+            check_int(name, params[name], minimum=1)
+    check_real("dropout", params["dropout"], 0.0, 1.0, closed_right=False)
+    for name in ("teacher_forcing_ratio", "teacher_forcing_decay"):
+        check_real(name, params[name], 0.0, 1.0)
+    check_real("lr", params["lr"], 0.0, np.inf, closed_left=False)
+    check_real("weight_decay", params["weight_decay"], 0.0, np.inf)
+    named_class(params["optimizer"], torch.optim.Optimizer)
+    if params.get("lr_scheduler") is not None:
+        named_class(params["lr_scheduler"], SCHEDULERS)
+    if params.get("patience") is not None:
+        check_int("patience", params["patience"], minimum=1)
+    if params.get("gradient_clip") is not None:
+        check_real(
+            "gradient_clip", params["gradient_clip"], 0.0, np.inf, closed_left=False
+        )
+
+
+def check_numeric_finite(data, name):
+    """Refuse non-numeric, missing or infinite values, and emptiness, naming the fix.
+
+    Checks pandas objects of plain values; other containers (numpy arrays,
+    sktime's nested frames) are left to sktime, which checks them as it
+    converts them.
+    """
+    if data is None or not isinstance(data, (pd.Series, pd.DataFrame)):
+        return
+    frame = data.to_frame() if isinstance(data, pd.Series) else data
+    if len(frame) and any(
+        isinstance(frame[column].iloc[0], (pd.Series, np.ndarray))
+        for column in frame.select_dtypes(include="object").columns
+    ):
+        return
+    if frame.size == 0:
+        raise ValueError(f"{name} is empty. Pass a series with at least 2 values.")
+    for column, dtype in frame.dtypes.items():
+        if not (
+            pd.api.types.is_numeric_dtype(dtype)
+            and not isinstance(dtype, pd.CategoricalDtype)
+        ):
+            raise TypeError(
+                f"{name} column {column!r} is categorical (dtype {dtype}); the "
+                "estimator needs numbers. Convert it with pd.to_numeric, "
+                "encode it, or drop it."
+            )
+    values = frame.to_numpy(dtype=np.float64)
+    for problem, mask, fix in (
+        (
+            "missing (NaN)",
+            np.isnan(values),
+            "fill them first, for example with sktime's Imputer in a "
+            "TransformedTargetForecaster, or drop them",
+        ),
+        (
+            "infinite",
+            np.isinf(values),
+            "replace them with finite values or NaN and impute, or clip them",
+        ),
+    ):
+        if mask.any():
+            first = frame.index[np.argwhere(mask)[0, 0]]
+            raise ValueError(
+                f"{name} has {int(mask.sum())} {problem} value(s), the first at "
+                f"index {first!r}. The estimator cannot train on them: {fix}."
+            )
+
+
+def check_choice(name, value, choices):
+    """Refuse a value outside ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
+
+
+def check_int(name, value, minimum):
+    """Refuse anything but an integer of at least ``minimum``."""
+    if (
+        not isinstance(value, numbers.Integral)
+        or isinstance(value, bool)
+        or value < minimum
+    ):
+        raise ValueError(
+            f"{name} must be an integer of at least {minimum}, got {value!r}."
+        )
+
+
+def check_real(name, value, low, high, closed_left=True, closed_right=True):
+    """Refuse anything but a number in the interval from ``low`` to ``high``."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok:
+        ok = (value >= low if closed_left else value > low) and (
+            value <= high if closed_right else value < high
+        )
+    if not ok:
+        interval = (
+            f"{'[' if closed_left else '('}{low}, {high}{']' if closed_right else ')'}"
+        )
+        raise ValueError(f"{name} must be a number in {interval}, got {value!r}.")

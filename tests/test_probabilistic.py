@@ -1,0 +1,150 @@
+"""Prediction intervals: calibrated, ordered, and through sktime's API."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sktime.datasets import load_airline
+
+from skseq2seq import Seq2SeqLSTMForecaster
+
+TINY = {"hidden_size": 8, "num_epochs": 3, "random_state": 0}
+
+
+def ar1(n=3000, phi=0.6, seed=1):
+    """An AR(1) process with unit Gaussian noise."""
+    noise = np.random.default_rng(seed).normal(size=n)
+    values = np.zeros(n)
+    for t in range(1, n):
+        values[t] = phi * values[t - 1] + noise[t]
+    return pd.Series(values)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("loss", ["gaussian", "quantile"])
+def test_intervals_are_calibrated_on_held_out_data(loss):
+    # fit on 2,500 points, then forecast 5 steps from each of 100 origins in
+    # the last 500, counting how often the truth falls inside the intervals
+    y, split, horizon = ar1(), 2500, 5
+    forecaster = Seq2SeqLSTMForecaster(
+        loss=loss,
+        window_length=20,
+        hidden_size=16,
+        num_epochs=10,
+        batch_size=64,
+        lr=3e-3,
+        random_state=0,
+    )
+    forecaster.fit(y[:split], fh=np.arange(1, horizon + 1))
+    inside = {0.8: [], 0.95: []}
+    for start in range(split, len(y) - horizon + 1, horizon):
+        if start > split:
+            forecaster.update(y[start - horizon : start], update_params=False)
+        intervals = forecaster.predict_interval(coverage=[0.8, 0.95])
+        truth = y[start : start + horizon].to_numpy()
+        for coverage, hits in inside.items():
+            lower = intervals[(0, coverage, "lower")].to_numpy()
+            upper = intervals[(0, coverage, "upper")].to_numpy()
+            hits.extend((lower <= truth) & (truth <= upper))
+    # measured here: 81.0% and 95.8% (gaussian), 81.6% and 96.2% (quantile)
+    for coverage, hits in inside.items():
+        assert len(hits) == 500
+        assert abs(np.mean(hits) - coverage) <= 0.05, (coverage, np.mean(hits))
+
+
+@pytest.fixture(scope="module", params=["gaussian", "quantile"])
+def probabilistic(request):
+    return Seq2SeqLSTMForecaster(**TINY, loss=request.param).fit(
+        load_airline(), fh=[1, 2, 3]
+    )
+
+
+def test_quantiles_do_not_cross(probabilistic):
+    alpha = [0.01, 0.03, 0.05, 0.1, 0.2, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 0.97, 0.99]
+    quantiles = probabilistic.predict_quantiles(fh=[1, 2, 3], alpha=alpha)
+    assert list(quantiles.columns.get_level_values(1)) == alpha
+    assert (np.diff(quantiles.to_numpy(), axis=1) >= 0).all()
+
+
+def test_the_median_is_the_point_forecast(probabilistic):
+    median = probabilistic.predict_quantiles(fh=[1, 2, 3], alpha=[0.5])
+    np.testing.assert_allclose(
+        median.to_numpy()[:, 0], probabilistic.predict(fh=[1, 2, 3]).to_numpy()
+    )
+
+
+def test_intervals_nest(probabilistic):
+    intervals = probabilistic.predict_interval(fh=[1, 2, 3], coverage=[0.5, 0.9])
+    name = intervals.columns.get_level_values(0)[0]
+    assert (intervals[(name, 0.9, "lower")] <= intervals[(name, 0.5, "lower")]).all()
+    assert (intervals[(name, 0.9, "upper")] >= intervals[(name, 0.5, "upper")]).all()
+
+
+def test_variance_is_positive_and_matches_the_interval_width(probabilistic):
+    variance = probabilistic.predict_var(fh=[1, 2, 3]).iloc[:, 0]
+    assert (variance > 0).all()
+    if probabilistic.loss == "gaussian":
+        # a 95% normal interval is 2 x 1.96 standard deviations wide
+        interval = probabilistic.predict_interval(fh=[1, 2, 3], coverage=0.95)
+        width = interval.iloc[:, 1] - interval.iloc[:, 0]
+        np.testing.assert_allclose(width, 2 * 1.959964 * np.sqrt(variance), rtol=1e-5)
+
+
+def test_predict_proba_gives_a_distribution(probabilistic):
+    distribution = probabilistic.predict_proba(fh=[1, 2, 3])
+    assert distribution.mean().shape == (3, 1)
+
+
+def test_quantiles_beyond_the_learned_levels_are_refused():
+    forecaster = Seq2SeqLSTMForecaster(
+        **TINY, loss="quantile", quantiles=(0.1, 0.5, 0.9)
+    )
+    forecaster.fit(load_airline(), fh=[1])
+    with pytest.raises(ValueError, match="beyond the learned quantiles"):
+        forecaster.predict_quantiles(alpha=[0.05])
+
+
+@pytest.mark.parametrize("quantiles", [(0.1, 0.9), (0.5, 0.3, 0.9), (0.0, 0.5, 1.0)])
+def test_invalid_quantile_levels(quantiles):
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="quantile", quantiles=quantiles)
+    with pytest.raises(ValueError, match="quantiles must be increasing"):
+        forecaster.fit(load_airline(), fh=[1])
+
+
+def test_point_loss_has_no_intervals():
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(load_airline(), fh=[1])
+    assert not forecaster.get_tag("capability:pred_int")
+    with pytest.raises(NotImplementedError):
+        forecaster.predict_interval()
+
+
+def test_the_tag_follows_set_params():
+    forecaster = Seq2SeqLSTMForecaster(loss="gaussian")
+    assert forecaster.get_tag("capability:pred_int")
+    assert not forecaster.set_params(loss="mse").get_tag("capability:pred_int")
+
+
+def test_panel_intervals_for_every_series():
+    index = pd.MultiIndex.from_product([["a", "b"], range(60)])
+    y = pd.DataFrame({"y": np.sin(np.arange(120) / 3)}, index=index)
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian").fit(y, fh=[1, 2])
+    intervals = forecaster.predict_interval(coverage=0.9)
+    assert intervals.index.tolist() == [("a", 60), ("a", 61), ("b", 60), ("b", 61)]
+
+
+def test_a_constant_column_has_no_spread():
+    y = pd.DataFrame({"wave": np.sin(np.arange(60) / 3), "flat": 5.0})
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian").fit(y, fh=[1, 2])
+    assert (forecaster.predict_var()["flat"] == 0).all()
+    interval = forecaster.predict_interval(coverage=0.9)
+    assert (interval["flat"].to_numpy() == 5.0).all()
+
+
+def test_safe_format_keeps_the_distribution(tmp_path):
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="quantile").fit(
+        load_airline(), fh=[1, 2]
+    )
+    restored = Seq2SeqLSTMForecaster.load_safe(forecaster.save_safe(tmp_path / "m"))
+    pd.testing.assert_frame_equal(
+        restored.predict_interval(coverage=0.8),
+        forecaster.predict_interval(coverage=0.8),
+    )
