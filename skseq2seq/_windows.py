@@ -360,3 +360,39 @@ class WindowSet:
             past, future = past.to(device), future.to(device)
         covariates = future[..., self.n_targets :] if self.n_covariates else None
         return past, covariates, future[..., : self.n_targets]
+
+
+class SequenceSet:
+    """Whole sequences whose target is the sequence itself: an autoencoder's data.
+
+    It offers the interface of :class:`WindowSet`, so the training loop that
+    fits forecasts fits autoencoders too.
+
+    Parameters
+    ----------
+    values : torch.Tensor, shape (n_sequences, length, n_columns)
+
+    Examples
+    --------
+    >>> sequences = SequenceSet(torch.arange(12.0).reshape(2, 3, 2))
+    >>> len(sequences), sequences.horizon
+    (2, 3)
+    >>> past, covariates, target = sequences.batch(torch.tensor([1]))
+    >>> bool((past == target).all()), covariates
+    (True, None)
+    """
+
+    def __init__(self, values):
+        self.values = values
+        self.starts = torch.arange(len(values))
+        self.horizon = values.shape[1]
+
+    def __len__(self):
+        return len(self.values)
+
+    def batch(self, starts, device=None):
+        """Gather sequences: the encoder's input is also the decoder's target."""
+        sequences = self.values[starts]
+        if device is not None:
+            sequences = sequences.to(device)
+        return sequences, None, sequences

@@ -2,9 +2,9 @@
 
 from sktime.utils.estimator_checks import check_estimator, parametrize_with_checks
 
-from skseq2seq import Seq2SeqLSTMForecaster
+from skseq2seq import Seq2SeqLSTMEmbedder, Seq2SeqLSTMForecaster
 
 
-@parametrize_with_checks(Seq2SeqLSTMForecaster)
+@parametrize_with_checks([Seq2SeqLSTMForecaster, Seq2SeqLSTMEmbedder])
 def test_sktime_conformance(obj, test_name):
     check_estimator(obj, tests_to_run=test_name, raise_exceptions=True)

@@ -1,0 +1,235 @@
+"""The sktime transformer: the encoder as a fixed-length sequence embedding."""
+
+import numpy as np
+import pandas as pd
+import torch
+from sktime.transformations.base import BaseTransformer
+
+from skseq2seq._device import draw_seed, resolve_device, seeded
+from skseq2seq._network import Seq2SeqNetwork
+from skseq2seq._training import HISTORY_COLUMNS, fit_network
+from skseq2seq._validation import check_training_params
+from skseq2seq._windows import SequenceSet
+
+
+class Seq2SeqLSTMEmbedder(BaseTransformer):
+    """Embed each series in a fixed-length vector with an LSTM encoder.
+
+    The encoder-decoder is trained as an autoencoder: the encoder reads each
+    whole series and the decoder reconstructs it from the encoder's final
+    state. ``transform`` then keeps only the encoder, and returns its last
+    output (the context the decoder starts from) for every series: one row
+    of ``hidden_size`` numbers per series, whatever its length. Use it to
+    feed time series to any scikit-learn classifier, regressor or clustering.
+
+    Each series is standardised with its own mean and standard deviation
+    (``scaling="series"``), so the embedding describes a series' shape rather
+    than its level or spread.
+
+    Parameters
+    ----------
+    hidden_size : int, default=32
+        Length of the embedding.
+    num_layers : int, default=1
+    cell_type : {"lstm", "gru"}, default="lstm"
+    dropout : float, default=0.0
+    decoder_input : {"context", "autoregressive"}, default="context"
+        What the decoder is fed while learning to reconstruct: the
+        embedding at every step, or its previous value (see
+        :class:`Seq2SeqLSTMForecaster`).
+    training_strategy, teacher_forcing_ratio, teacher_forcing_decay
+        For the autoregressive decoder, as in :class:`Seq2SeqLSTMForecaster`.
+    num_epochs : int, default=100
+    batch_size : int, default=32
+        Series per gradient step.
+    lr : float, default=1e-3
+    weight_decay : float, default=0.0
+    optimizer : str or torch.optim.Optimizer class, default="Adam"
+    optimizer_kwargs : dict or None, default=None
+    scaling : {"series", "global"} or None, default="series"
+        ``"series"``: each series standardised on its own (needs nothing
+        from ``fit``). ``"global"``: with the statistics of the training
+        series pooled. ``None``: the values as given.
+    device : str or torch.device, default="auto"
+    precision : {"32", "bf16", "16-mixed"}, default="32"
+    random_state : int, RandomState instance or None, default=None
+        An int gives identical embeddings on the CPU every time.
+    verbose : bool, default=False
+
+    Attributes
+    ----------
+    network_ : Seq2SeqNetwork
+        The trained autoencoder; ``transform`` uses its encoder.
+    history_ : pandas.DataFrame
+        The reconstruction loss per epoch.
+    device_ : torch.device
+    scale_loc_, scale_scale_ : ndarray of shape (n_channels,)
+        With ``scaling="global"``: the pooled statistics.
+
+    See Also
+    --------
+    Seq2SeqLSTMForecaster : the same encoder-decoder as a forecaster.
+
+    Examples
+    --------
+    >>> from sktime.datasets import load_unit_test
+    >>> from skseq2seq import Seq2SeqLSTMEmbedder
+    >>> X, _ = load_unit_test(split="train", return_X_y=True)
+    >>> embedder = Seq2SeqLSTMEmbedder(hidden_size=8, num_epochs=2, random_state=0)
+    >>> embedder.fit_transform(X).shape
+    (20, 8)
+    """
+
+    _tags = {
+        "authors": ["skseq2seq developers"],
+        "maintainers": ["skseq2seq developers"],
+        "python_dependencies": "torch",
+        "scitype:transform-input": "Series",
+        "scitype:transform-output": "Primitives",
+        "scitype:instancewise": True,
+        "X_inner_mtype": "numpy3D",
+        "y_inner_mtype": "None",
+        "fit_is_empty": False,
+        "capability:multivariate": True,
+        "capability:unequal_length": False,
+        "capability:missing_values": False,
+        "capability:random_state": True,
+        "property:randomness": "derandomized",
+    }
+
+    def __init__(
+        self,
+        hidden_size=32,
+        num_layers=1,
+        cell_type="lstm",
+        dropout=0.0,
+        decoder_input="context",
+        training_strategy="mixed",
+        teacher_forcing_ratio=0.5,
+        teacher_forcing_decay=0.01,
+        num_epochs=100,
+        batch_size=32,
+        lr=1e-3,
+        weight_decay=0.0,
+        optimizer="Adam",
+        optimizer_kwargs=None,
+        scaling="series",
+        device="auto",
+        precision="32",
+        random_state=None,
+        verbose=False,
+    ):
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.cell_type = cell_type
+        self.dropout = dropout
+        self.decoder_input = decoder_input
+        self.training_strategy = training_strategy
+        self.teacher_forcing_ratio = teacher_forcing_ratio
+        self.teacher_forcing_decay = teacher_forcing_decay
+        self.num_epochs = num_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.optimizer = optimizer
+        self.optimizer_kwargs = optimizer_kwargs
+        self.scaling = scaling
+        self.device = device
+        self.precision = precision
+        self.random_state = random_state
+        self.verbose = verbose
+        super().__init__()
+
+    def _fit(self, X, y=None):
+        """Train the autoencoder to reconstruct every series of ``X``."""
+        check_training_params(self.get_params(deep=False))
+        sequences = _sequences(X)  # [series, time, channels]
+        if self.scaling == "global":
+            self.scale_loc_ = sequences.mean(axis=(0, 1))
+            self.scale_scale_ = np.where(
+                sequences.std(axis=(0, 1)) > 0, sequences.std(axis=(0, 1)), 1.0
+            )
+        device = resolve_device(self.device)
+        with seeded(draw_seed(self.random_state)):
+            network = Seq2SeqNetwork(
+                n_targets=sequences.shape[-1],
+                hidden_size=self.hidden_size,
+                num_layers=self.num_layers,
+                cell_type=self.cell_type,
+                dropout=self.dropout,
+                decoder_input=self.decoder_input,
+                # reconstructing a window is easier from its values than from
+                # its changes since the last one
+                remove_level=False,
+            ).to(device)
+            history = fit_network(
+                network,
+                SequenceSet(torch.tensor(self._scale(sequences), dtype=torch.float32)),
+                self.get_params(deep=False),
+                device,
+            )
+        network.eval()
+        self.network_, self.device_ = network, device
+        self.history_ = pd.DataFrame(history, columns=HISTORY_COLUMNS)
+        return self
+
+    def _transform(self, X, y=None):
+        """Embed every series of ``X``: one row of ``hidden_size`` numbers each."""
+        sequences = _sequences(X)
+        expected = self.network_.n_targets
+        if sequences.shape[-1] != expected:
+            raise ValueError(
+                f"X has {sequences.shape[-1]} channel(s); the embedder was fitted "
+                f"on {expected}. Pass series with the same channels."
+            )
+        scaled = torch.tensor(self._scale(sequences), dtype=torch.float32)
+        with torch.no_grad():
+            embeddings = torch.cat(
+                [
+                    self.network_.embed(chunk.to(self.device_)).cpu()
+                    for chunk in scaled.split(1024)
+                ]
+            )  # [series, hidden_size]
+        return pd.DataFrame(
+            embeddings.double().numpy(),
+            columns=[f"embedding_{i}" for i in range(embeddings.shape[1])],
+        )
+
+    def _scale(self, sequences):
+        """Standardise as ``scaling`` says; a constant series scales to zeros."""
+        if self.scaling is None:
+            return sequences
+        if self.scaling == "global":
+            return (sequences - self.scale_loc_) / self.scale_scale_
+        loc = sequences.mean(axis=1, keepdims=True)
+        scale = sequences.std(axis=1, keepdims=True)
+        return (sequences - loc) / np.where(scale > 0, scale, 1.0)
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Tiny settings: both decoders, both cells, each scaling.
+
+        Parameters
+        ----------
+        parameter_set : str, default="default"
+
+        Returns
+        -------
+        list of dict
+        """
+        tiny = {"hidden_size": 4, "num_epochs": 2, "batch_size": 8, "random_state": 0}
+        return [
+            tiny,
+            {
+                **tiny,
+                "cell_type": "gru",
+                "decoder_input": "autoregressive",
+                "scaling": "global",
+            },
+            {**tiny, "num_layers": 2, "dropout": 0.1, "scaling": None},
+        ]
+
+
+def _sequences(X):
+    """Reorder numpy3D ``(series, channels, time)`` to ``(series, time, channels)``."""
+    return np.ascontiguousarray(np.asarray(X, dtype=np.float64).transpose(0, 2, 1))

@@ -1,0 +1,97 @@
+"""The encoder as a sequence embedding: shapes, determinism, what it captures."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sktime.datasets import load_unit_test
+
+from skseq2seq import Seq2SeqLSTMEmbedder
+
+TINY = {"hidden_size": 6, "num_epochs": 3, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def unit_test():
+    return load_unit_test(split="train", return_X_y=True, return_type="numpy3D")
+
+
+def test_one_fixed_length_row_per_series(unit_test):
+    X, _ = unit_test
+    embedding = Seq2SeqLSTMEmbedder(**TINY).fit_transform(X)
+    assert embedding.shape == (len(X), 6)
+    assert list(embedding.columns) == [f"embedding_{i}" for i in range(6)]
+    assert np.isfinite(embedding.to_numpy()).all()
+
+
+def test_series_of_another_length_embed_to_the_same_width(unit_test):
+    X, _ = unit_test
+    embedder = Seq2SeqLSTMEmbedder(**TINY).fit(X)
+    shorter = np.random.default_rng(0).normal(size=(5, 1, 10))  # numpy3D
+    assert embedder.transform(shorter).shape == (5, 6)
+
+
+def test_same_random_state_same_embedding(unit_test):
+    X, _ = unit_test
+    first = Seq2SeqLSTMEmbedder(**TINY).fit_transform(X)
+    second = Seq2SeqLSTMEmbedder(**TINY).fit_transform(X)
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    other = Seq2SeqLSTMEmbedder(**{**TINY, "random_state": 1}).fit_transform(X)
+    assert not np.allclose(first, other)
+
+
+def test_the_encoder_is_the_forecasters_and_is_trained_to_reconstruct(unit_test):
+    X, _ = unit_test
+    embedder = Seq2SeqLSTMEmbedder(
+        hidden_size=16, num_epochs=30, lr=1e-2, random_state=0
+    ).fit(X)
+    loss = embedder.history_["train_loss"]
+    assert loss.iloc[-1] < 0.5 * loss.iloc[0]
+    # transform is the trained network's embed() of the scaled series
+    sequences = X.transpose(0, 2, 1)
+    scaled = (sequences - sequences.mean(1, keepdims=True)) / sequences.std(
+        1, keepdims=True
+    )
+    with torch.no_grad():
+        expected = embedder.network_.embed(torch.tensor(scaled, dtype=torch.float32))
+    np.testing.assert_allclose(embedder.transform(X), expected.numpy(), rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_embeddings_separate_two_kinds_of_series():
+    # fast and slow sines of random phase: once the autoencoder reconstructs
+    # them (loss 1.07 -> 0.04 here), a linear boundary in the embedding tells
+    # them apart; an untrained encoder's embedding does not
+    rng = np.random.default_rng(0)
+    t = np.arange(40)
+    phases = rng.uniform(0, 2 * np.pi, 200)
+    fast = np.sin(2 * np.pi * t / 8 + phases[:100, None])
+    slow = np.sin(2 * np.pi * t / 20 + phases[100:, None])
+    X = np.concatenate([fast, slow])[:, None, :]
+    labels = np.array([0] * 100 + [1] * 100)
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    def accuracy(num_epochs):
+        embedder = Seq2SeqLSTMEmbedder(
+            hidden_size=8, num_epochs=num_epochs, lr=1e-2, random_state=0
+        )
+        embedding = embedder.fit_transform(X)
+        classifier = LogisticRegression(max_iter=1000)
+        return cross_val_score(classifier, embedding, labels, cv=5).mean()
+
+    assert accuracy(40) > 0.95
+    assert accuracy(1) < 0.8
+
+
+def test_wrong_number_of_channels(unit_test):
+    X, _ = unit_test
+    embedder = Seq2SeqLSTMEmbedder(**TINY).fit(X)
+    with pytest.raises(ValueError, match="fitted on 1"):
+        embedder.transform(np.zeros((2, 3, 24)))
+
+
+def test_invalid_parameters_are_reported_at_fit(unit_test):
+    X, _ = unit_test
+    with pytest.raises(ValueError, match="hidden_size must be an integer"):
+        Seq2SeqLSTMEmbedder(hidden_size=0).fit(X)
