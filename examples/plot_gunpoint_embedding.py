@@ -79,7 +79,7 @@ print(
 
 # %%
 # The test embeddings, projected on their first two principal components
-# ---------------------------------------------------------------------
+# ----------------------------------------------------------------------
 projected = PCA(n_components=2).fit_transform(fitted.transform(X_test))
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.3))
 for label, colour in zip(np.unique(y_test), ["tab:blue", "tab:orange"], strict=True):
