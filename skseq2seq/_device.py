@@ -41,7 +41,7 @@ def available_devices():
     return devices
 
 
-def resolve_device(device):
+def resolve_device(device, precision="32"):
     """Turn a ``device`` parameter into a ``torch.device`` that exists here.
 
     Parameters
@@ -49,6 +49,9 @@ def resolve_device(device):
     device : str or torch.device
         ``"auto"`` picks CUDA, then Apple MPS, then the CPU. Anything else
         is parsed by ``torch.device`` and must exist on this machine.
+    precision : {"32", "bf16", "16-mixed"}, default="32"
+        The arithmetic to run there: float16 needs CUDA, and MPS runs only
+        float32 here.
 
     Returns
     -------
@@ -57,14 +60,27 @@ def resolve_device(device):
     Raises
     ------
     ValueError
-        If the device is malformed or not present; the message lists the
-        devices that are.
+        If the device is malformed or not present (the message lists the
+        devices that are), or cannot run ``precision``.
 
     Examples
     --------
     >>> resolve_device("cpu")
     device(type='cpu')
     """
+    resolved = _present(device)
+    if precision == "16-mixed" and resolved.type != "cuda":
+        raise ValueError(
+            f"precision='16-mixed' needs a CUDA device; this runs on {resolved}. "
+            "Use precision='bf16' or '32' there."
+        )
+    if precision == "bf16" and resolved.type == "mps":
+        raise ValueError("precision='bf16' is not supported on MPS; use '32'.")
+    return resolved
+
+
+def _present(device):
+    """Resolve ``device`` to one this machine has, or say which it has."""
     if isinstance(device, str) and device == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda", torch.cuda.current_device())

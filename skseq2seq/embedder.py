@@ -149,7 +149,7 @@ class Seq2SeqLSTMEmbedder(BaseTransformer):
             self.scale_scale_ = np.where(
                 sequences.std(axis=(0, 1)) > 0, sequences.std(axis=(0, 1)), 1.0
             )
-        device = resolve_device(self.device)
+        device = resolve_device(self.device, self.precision)
         with seeded(draw_seed(self.random_state)):
             network = Seq2SeqNetwork(
                 n_targets=sequences.shape[-1],

@@ -421,7 +421,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         self._check_params()
         covariates, past_covariates = self._covariate_columns(X)
         data = Collection.from_frames(y, X, covariates, past_covariates)
-        device = self._resolve_device()
+        device = resolve_device(self.device, self.precision)
         pretrained = getattr(self, "pretrained_network_", None)
         if pretrained is None:
             window_length, horizon = resolve_lengths(
@@ -476,7 +476,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             scale,
             window_length,
             horizon,
-            self._resolve_device(),
+            resolve_device(self.device, self.precision),
             draw_seed(self.random_state),
             validation_size=self.validation_size,
         )
@@ -503,7 +503,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             scale,
             self.window_length_,
             self.horizon_,
-            self._resolve_device(),
+            resolve_device(self.device, self.precision),
             draw_seed(self.random_state),
             network=self.pretrained_network_,
             validation_size=self.validation_size,
@@ -527,18 +527,6 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
                 np.broadcast_to(self.pretrain_scale_scale_[:1], shape).copy(),
             )
         return fit_scaler(data.values, data.lengths, self.scaling)
-
-    def _resolve_device(self):
-        """Resolve ``device``, and check ``precision`` can run there."""
-        device = resolve_device(self.device)
-        if self.precision == "16-mixed" and device.type != "cuda":
-            raise ValueError(
-                f"precision='16-mixed' needs a CUDA device; this forecaster runs "
-                f"on {device}. Use precision='bf16' or '32' there."
-            )
-        if self.precision == "bf16" and device.type == "mps":
-            raise ValueError("precision='bf16' is not supported on MPS; use '32'.")
-        return device
 
     def _build_network(self, n_targets, n_covariates=0, n_past_covariates=0):
         """Build the untrained network for these column counts."""

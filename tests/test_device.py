@@ -56,3 +56,10 @@ def test_seeded_is_reproducible():
     with seeded(7):
         second = torch.rand(3)
     torch.testing.assert_close(first, second)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_float16_needs_cuda():
+    with pytest.raises(ValueError, match="'16-mixed' needs a CUDA device"):
+        resolve_device("cpu", precision="16-mixed")
+    assert resolve_device("cpu", precision="bf16") == torch.device("cpu")

@@ -95,3 +95,11 @@ def test_invalid_parameters_are_reported_at_fit(unit_test):
     X, _ = unit_test
     with pytest.raises(ValueError, match="hidden_size must be an integer"):
         Seq2SeqLSTMEmbedder(hidden_size=0).fit(X)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_float16_needs_cuda(unit_test):
+    X, _ = unit_test
+    embedder = Seq2SeqLSTMEmbedder(**TINY, precision="16-mixed", device="cpu")
+    with pytest.raises(ValueError, match="needs a CUDA device"):
+        embedder.fit(X)
