@@ -3,6 +3,7 @@
 import contextlib
 import os
 import threading
+import warnings
 
 import numpy as np
 import torch
@@ -79,10 +80,66 @@ def resolve_device(device, precision="32"):
     return resolved
 
 
+def device_or_cpu(device):
+    """Keep ``device`` if this machine has it, else warn and use the CPU.
+
+    Where a loaded forecaster goes: back to the device it was fitted on.
+
+    Examples
+    --------
+    >>> device_or_cpu(torch.device("cpu"))
+    device(type='cpu')
+    """
+    try:
+        return resolve_device(device)
+    except ValueError:
+        warnings.warn(
+            f"The forecaster was fitted on {device}, which this machine does "
+            "not have; its network is on the CPU.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return torch.device("cpu")
+
+
+_FORKED = (
+    "This process was forked from one that had already used torch on a "
+    "machine with a GPU (joblib's 'multiprocessing' backend forks), and torch "
+    "cannot train in it, even on the CPU. Use a backend that starts fresh "
+    "processes: 'loky' or 'dask'."
+)
+
+
+def _forked_after_cuda():
+    # torch marks a child forked after its parent initialised CUDA; touching
+    # CUDA there raises deep inside torch
+    return torch.cuda._is_in_bad_fork()
+
+
+def check_can_train():
+    """Raise a clear error where torch cannot run autograd in this process.
+
+    On a machine with a GPU, a process forked after its parent started CUDA
+    cannot start it again, and one forked after autograd's first backward
+    pass (which starts a thread per GPU) inherits dead threads: torch then
+    fails any backward pass there, on the CPU too, deep inside torch.
+
+    Examples
+    --------
+    >>> check_can_train()
+    """
+    if _forked_after_cuda():
+        raise RuntimeError(_FORKED)
+    try:  # a backward pass of one number: microseconds
+        torch.ones(1, requires_grad=True).sum().backward()
+    except RuntimeError as error:
+        raise RuntimeError(_FORKED) from error
+
+
 def _present(device):
     """Resolve ``device`` to one this machine has, or say which it has."""
     if isinstance(device, str) and device == "auto":
-        if torch.cuda.is_available():
+        if torch.cuda.is_available() and not _forked_after_cuda():
             return torch.device("cuda", torch.cuda.current_device())
         if torch.backends.mps.is_available():
             return torch.device("mps")
@@ -96,6 +153,8 @@ def _present(device):
             f"the devices on this machine: {there}."
         ) from error
     if resolved.type == "cuda":
+        if torch.cuda.is_available() and _forked_after_cuda():
+            raise ValueError(_FORKED)
         index = 0 if resolved.index is None else resolved.index
         if not torch.cuda.is_available() or index >= torch.cuda.device_count():
             raise ValueError(
@@ -127,25 +186,37 @@ def draw_seed(random_state):
 
 
 @contextlib.contextmanager
-def seeded(seed):
+def seeded(seed, device):
     """Seed torch's global generators inside, and restore them on exit.
 
     Weight initialisation, dropout, shuffling and teacher-forcing coins all
     draw from torch's global generators; forking them keeps the user's own
-    random streams exactly where they were. ``torch.manual_seed`` seeds
-    every CUDA device, so every CUDA device is forked. Seeded blocks in
-    different threads run one at a time, or their draws would interleave.
+    random streams exactly where they were. A run on the CPU seeds only the
+    CPU's generator, and so never starts CUDA (which would cost GPU memory,
+    and a forked child its use of CUDA). A run on CUDA seeds every device,
+    as ``torch.manual_seed`` does, so every CUDA device is forked. Seeded
+    blocks in different threads run one at a time, or their draws would
+    interleave.
+
+    Parameters
+    ----------
+    seed : int
+    device : torch.device
+        Where the seeded work runs.
 
     Examples
     --------
-    >>> before = torch.rand(1)
-    >>> with seeded(0):
+    >>> cpu = torch.device("cpu")
+    >>> with seeded(0, cpu):
     ...     inside = torch.rand(1)
-    >>> with seeded(0):
+    >>> with seeded(0, cpu):
     ...     bool(torch.rand(1) == inside)
     True
     """
-    cuda_devices = range(torch.cuda.device_count()) if torch.cuda.is_available() else []
+    cuda_devices = range(torch.cuda.device_count()) if device.type == "cuda" else []
     with _SEEDED, torch.random.fork_rng(devices=cuda_devices, device_type="cuda"):
-        torch.manual_seed(seed)
+        if device.type == "cpu":
+            torch.default_generator.manual_seed(seed)
+        else:
+            torch.manual_seed(seed)
         yield

@@ -20,6 +20,8 @@ import torch
 from sktime.datatypes._dtypekind import DtypeKind
 from sktime.forecasting.base import ForecastingHorizon
 
+from skseq2seq._device import device_or_cpu
+
 FORMAT = "skseq2seq-safe"
 FORMAT_VERSION = 1
 _STATE = "forecaster.json"
@@ -122,15 +124,15 @@ def load_safe(path, cls):
         if name not in FITTED_ATTRIBUTES:
             raise ValueError(f"{path} has an unexpected fitted attribute {name!r}.")
         setattr(forecaster, name, _decode(value))
-    # the weights of the saved network, on the CPU
-    forecaster.device_ = torch.device("cpu")
+    # back on the device it was fitted on, as unpickling does
+    forecaster.device_ = device_or_cpu(forecaster.device_)
     forecaster.network_ = forecaster._build_network(
         forecaster._n_targets,
         len(forecaster.covariates_),
         len(forecaster.past_covariates_),
     )
     forecaster.network_.load_state_dict(state_dict)
-    forecaster.network_.eval()
+    forecaster.network_.to(forecaster.device_).eval()
     return forecaster
 
 

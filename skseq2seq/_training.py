@@ -9,6 +9,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from skseq2seq._device import check_can_train
+
 TRAINING_STRATEGIES = ("recursive", "teacher_forcing", "mixed")
 SCHEDULERS = (
     torch.optim.lr_scheduler.LRScheduler,
@@ -38,6 +40,7 @@ def fit_network(network, windows, params, device, valid_windows=None):
     history : list of dict
         See :func:`train_network`.
     """
+    check_can_train()
     optimizer = make_optimizer(
         network,
         params["optimizer"],

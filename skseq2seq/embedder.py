@@ -150,7 +150,7 @@ class Seq2SeqLSTMEmbedder(BaseTransformer):
                 sequences.std(axis=(0, 1)) > 0, sequences.std(axis=(0, 1)), 1.0
             )
         device = resolve_device(self.device, self.precision)
-        with seeded(draw_seed(self.random_state)):
+        with seeded(draw_seed(self.random_state), device):
             network = Seq2SeqNetwork(
                 n_targets=sequences.shape[-1],
                 hidden_size=self.hidden_size,

@@ -1,7 +1,6 @@
 """The sktime estimator: Seq2SeqLSTMForecaster."""
 
 import copy
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -9,7 +8,7 @@ import scipy.stats
 import torch
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
-from skseq2seq._device import draw_seed, resolve_device, seeded
+from skseq2seq._device import device_or_cpu, draw_seed, resolve_device, seeded
 from skseq2seq._frames import Collection, locate, panel_index, rows_at
 from skseq2seq._network import LOSSES, Seq2SeqNetwork
 from skseq2seq._persistence import load_safe, save_safe
@@ -580,7 +579,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
                 scaled, starts, window_length, horizon, n_targets, n_covariates
             )
 
-        with seeded(seed):
+        with seeded(seed, device):
             if network is None:
                 network = self._build_network(*data.sizes)
             network = network.to(device)
@@ -773,7 +772,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         """Move the network back to its device, or to the CPU if that is gone."""
         self.__dict__.update(state)
         if "network_" in state:
-            self.device_ = _device_or_cpu(self.device_)
+            self.device_ = device_or_cpu(self.device_)
             self.network_.to(self.device_)
 
     def save_safe(self, path):
@@ -814,7 +813,9 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         Returns
         -------
         Seq2SeqLSTMForecaster
-            Fitted, on the CPU, predicting exactly as the saved one did.
+            Fitted, predicting as the saved one did: on the device it was
+            fitted on, or on the CPU (with a warning) where this machine
+            lacks that device.
 
         Raises
         ------
@@ -949,20 +950,6 @@ def _check_fits_pretrained(network, data, window_length):
             f"The pretrained network reads windows of {window_length} time points; "
             f"the shortest series here has {data.shortest}. Pass longer series."
         )
-
-
-def _device_or_cpu(device):
-    """Keep ``device`` if this machine has it, else warn and use the CPU."""
-    try:
-        return resolve_device(device)
-    except ValueError:
-        warnings.warn(
-            f"The forecaster was fitted on {device}, which this machine does "
-            "not have; its network is on the CPU.",
-            UserWarning,
-            stacklevel=3,
-        )
-        return torch.device("cpu")
 
 
 def _steps_ahead(fh, cutoff):

@@ -1,7 +1,18 @@
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 
-from skseq2seq._device import available_devices, draw_seed, resolve_device, seeded
+from skseq2seq import Seq2SeqLSTMForecaster
+from skseq2seq._device import (
+    available_devices,
+    check_can_train,
+    draw_seed,
+    resolve_device,
+    seeded,
+)
+
+CPU = torch.device("cpu")
 
 
 def test_auto_resolves_to_a_present_device():
@@ -45,15 +56,27 @@ def test_seeded_restores_the_global_generator():
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    with seeded(7):
+    with seeded(7, CPU):
         torch.rand(100)
     torch.testing.assert_close(torch.rand(3), expected)
 
 
+def test_seeded_on_the_cpu_leaves_cuda_alone(monkeypatch):
+    def touch(*args, **kwargs):
+        raise AssertionError("CUDA's generators were touched")
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", touch)
+    monkeypatch.setattr(torch.cuda, "get_rng_state", touch)
+    with seeded(0, CPU):
+        torch.rand(1)
+
+
 def test_seeded_is_reproducible():
-    with seeded(7):
+    with seeded(7, CPU):
         first = torch.rand(3)
-    with seeded(7):
+    with seeded(7, CPU):
         second = torch.rand(3)
     torch.testing.assert_close(first, second)
 
@@ -63,3 +86,32 @@ def test_float16_needs_cuda():
     with pytest.raises(ValueError, match="'16-mixed' needs a CUDA device"):
         resolve_device("cpu", precision="16-mixed")
     assert resolve_device("cpu", precision="bf16") == torch.device("cpu")
+
+
+def test_a_process_forked_after_cuda_started_keeps_off_cuda(monkeypatch):
+    # as torch sees a child forked from a parent that had started CUDA
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "_is_in_bad_fork", lambda: True)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    with pytest.raises(ValueError, match="'loky' or 'dask'"):
+        resolve_device("cuda")
+    forecaster = Seq2SeqLSTMForecaster(hidden_size=4, num_epochs=1)
+    with pytest.raises(RuntimeError, match="cannot train in it, even on the CPU"):
+        forecaster.fit(pd.Series(np.sin(np.arange(60.0))), fh=[1])
+
+
+def test_no_training_where_torch_cannot_run_autograd(monkeypatch):
+    # a child forked after its parent trained on a GPU machine: torch's
+    # autograd fails every backward pass there
+    def refuse(*args, **kwargs):
+        raise RuntimeError(
+            "Unable to handle autograd's threading in combination with "
+            "fork-based multiprocessing."
+        )
+
+    check_can_train()  # autograd still works: nothing to refuse
+    monkeypatch.setattr(torch.autograd, "backward", refuse)
+    forecaster = Seq2SeqLSTMForecaster(hidden_size=4, num_epochs=1, device="cpu")
+    with pytest.raises(RuntimeError, match="cannot train in it, even on the CPU"):
+        forecaster.fit(pd.Series(np.sin(np.arange(60.0))), fh=[1])

@@ -53,8 +53,9 @@ def test_the_encoder_is_the_forecasters_and_is_trained_to_reconstruct(unit_test)
         1, keepdims=True
     )
     with torch.no_grad():
-        expected = embedder.network_.embed(torch.tensor(scaled, dtype=torch.float32))
-    np.testing.assert_allclose(embedder.transform(X), expected.numpy(), rtol=1e-6)
+        scaled = torch.tensor(scaled, dtype=torch.float32, device=embedder.device_)
+        expected = embedder.network_.embed(scaled).cpu().numpy()
+    np.testing.assert_allclose(embedder.transform(X), expected, rtol=1e-6)
 
 
 @pytest.mark.slow

@@ -206,12 +206,9 @@ class TestUpdate:
         past = scale_series(
             window, [len(window)], forecaster.scale_loc_, forecaster.scale_scale_
         )
+        past = torch.tensor(past[None], dtype=torch.float32, device=forecaster.device_)
         with torch.no_grad():
-            scaled = (
-                forecaster.network_(torch.tensor(past[None], dtype=torch.float32), 2)[0]
-                .double()
-                .numpy()
-            )
+            scaled = forecaster.network_(past, 2)[0].double().cpu().numpy()
         expected = scaled * forecaster.scale_scale_ + forecaster.scale_loc_
         np.testing.assert_allclose(forecaster.predict().to_numpy(), expected[:, 0])
 
@@ -383,7 +380,7 @@ class TestTrainingControls:
             3,
             1,
         )
-        score = evaluate(forecaster.network_, windows, 32)
+        score = evaluate(forecaster.network_, windows, 32, forecaster.device_)
         assert score == pytest.approx(history["valid_loss"][best], rel=1e-5)
 
     def test_lr_scheduler_by_name(self, airline):

@@ -133,7 +133,7 @@ class TestPretraining:
         assert forecaster.history_.empty  # fit trained nothing
         for name, tensor in forecaster.network_.state_dict().items():
             torch.testing.assert_close(
-                tensor, pretrained.pretrained_network_.state_dict()[name]
+                tensor.cpu(), pretrained.pretrained_network_.state_dict()[name]
             )
         prediction = forecaster.predict()
         for key, series in truth.groupby(level=0):

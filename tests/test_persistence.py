@@ -1,5 +1,8 @@
 import json
+import os
 import pickle
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -148,6 +151,28 @@ def test_pickled_from_a_gpu_loads_on_the_cpu_with_a_warning():
     pd.testing.assert_series_equal(restored.predict(), expected)
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_safe_file_from_a_gpu_loads_on_the_cpu_with_a_warning(tmp_path):
+    forecaster = Seq2SeqLSTMForecaster(**TINY, device="cpu")
+    expected = forecaster.fit(load_airline(), fh=[1, 2]).predict()
+    forecaster.device_ = torch.device("cuda", 0)  # as if fitted on a GPU
+    path = forecaster.save_safe(tmp_path / "m.zip")
+    with pytest.warns(UserWarning, match="fitted on cuda:0, which this machine"):
+        restored = Seq2SeqLSTMForecaster.load_safe(path)
+    assert restored.device_ == torch.device("cpu")
+    pd.testing.assert_series_equal(restored.predict(), expected)
+
+
+@pytest.mark.gpu
+def test_safe_file_from_a_gpu_loads_back_on_the_gpu(tmp_path):
+    forecaster = Seq2SeqLSTMForecaster(**TINY, device="cuda")
+    expected = forecaster.fit(load_airline(), fh=[1, 2]).predict()
+    restored = Seq2SeqLSTMForecaster.load_safe(forecaster.save_safe(tmp_path / "m"))
+    assert restored.device_ == forecaster.device_
+    assert next(restored.network_.parameters()).is_cuda
+    pd.testing.assert_series_equal(restored.predict(), expected, check_exact=True)
+
+
 @pytest.mark.gpu
 def test_fitted_on_gpu_predicts_on_the_cpu_in_pandas(tmp_path):
     y = load_airline()
@@ -159,9 +184,6 @@ def test_fitted_on_gpu_predicts_on_the_cpu_in_pandas(tmp_path):
     path = tmp_path / "gpu.pkl"
     path.write_bytes(pickle.dumps(forecaster))
     assert next(forecaster.network_.parameters()).is_cuda  # the original stays
-    import subprocess
-    import sys
-
     script = (
         "import pickle, sys, warnings; warnings.simplefilter('ignore');"
         f"f = pickle.loads(open({str(path)!r}, 'rb').read());"
@@ -169,10 +191,11 @@ def test_fitted_on_gpu_predicts_on_the_cpu_in_pandas(tmp_path):
     )
     out = subprocess.run(
         [sys.executable, "-c", script],
-        env={"CUDA_VISIBLE_DEVICES": "", "PATH": ""},
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout.split()
+    )
+    assert out.returncode == 0, out.stderr
+    out = out.stdout.split()
     assert out[0] == "cpu"
     np.testing.assert_allclose(np.array(out[1:], float), prediction, rtol=1e-4)
