@@ -1,6 +1,8 @@
 """Devices and seeding: where the network runs, and reproducible randomness."""
 
 import contextlib
+import copy
+import functools
 import os
 import threading
 import warnings
@@ -8,6 +10,7 @@ import warnings
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from torch import nn
 
 # torch's random state belongs to the process: two threads seeding and
 # drawing from it at once would each see the other's draws
@@ -77,7 +80,31 @@ def resolve_device(device, precision="32"):
         )
     if precision == "bf16" and resolved.type == "mps":
         raise ValueError("precision='bf16' is not supported on MPS; use '32'.")
+    if precision == "bf16" and resolved.type == "cpu" and not cpu_runs_bf16():
+        raise ValueError(
+            "precision='bf16' needs a CPU whose oneDNN runs bfloat16 LSTMs "
+            "(AVX512-BF16 or AMX); this CPU's does not. Use precision='32'."
+        )
     return resolved
+
+
+@functools.cache
+def cpu_runs_bf16():
+    """Whether this CPU trains a recurrent network under bfloat16 autocast.
+
+    Tried once per process on a tiny LSTM, forward and backward: oneDNN
+    refuses bfloat16 recurrent kernels on CPUs without AVX512-BF16 or AMX
+    (with "could not create a primitive descriptor"), and flags alone do
+    not tell which kernels a given torch build has.
+    """
+    lstm = nn.LSTM(2, 2, batch_first=True)
+    try:
+        with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+            output, _ = lstm(torch.zeros(1, 2, 2))
+        output.float().sum().backward()
+    except RuntimeError:
+        return False
+    return True
 
 
 def device_or_cpu(device):
@@ -187,16 +214,17 @@ def draw_seed(random_state):
 
 @contextlib.contextmanager
 def seeded(seed, device):
-    """Seed torch's global generators inside, and restore them on exit.
+    """Seed torch's generators for ``device`` inside, and restore them on exit.
 
     Weight initialisation, dropout, shuffling and teacher-forcing coins all
     draw from torch's global generators; forking them keeps the user's own
-    random streams exactly where they were. A run on the CPU seeds only the
-    CPU's generator, and so never starts CUDA (which would cost GPU memory,
-    and a forked child its use of CUDA). A run on CUDA seeds every device,
-    as ``torch.manual_seed`` does, so every CUDA device is forked. Seeded
-    blocks in different threads run one at a time, or their draws would
-    interleave.
+    random streams exactly where they were. The CPU's generator is always
+    seeded and restored. A run on CUDA seeds and restores every CUDA device,
+    as ``torch.manual_seed`` would seed them; a run on MPS, the MPS
+    generator. A run on the CPU touches no other device, and so never starts
+    CUDA (which would cost GPU memory, and a forked child its use of CUDA).
+    Seeded blocks in different threads run one at a time, or their draws
+    would interleave.
 
     Parameters
     ----------
@@ -215,8 +243,42 @@ def seeded(seed, device):
     """
     cuda_devices = range(torch.cuda.device_count()) if device.type == "cuda" else []
     with _SEEDED, torch.random.fork_rng(devices=cuda_devices, device_type="cuda"):
-        if device.type == "cpu":
-            torch.default_generator.manual_seed(seed)
-        else:
-            torch.manual_seed(seed)
-        yield
+        torch.default_generator.manual_seed(seed)
+        if device.type == "cuda":
+            torch.cuda.manual_seed_all(seed)
+        if device.type != "mps":
+            yield
+            return
+        mps_state = torch.mps.get_rng_state()
+        torch.mps.manual_seed(seed)
+        try:
+            yield
+        finally:
+            torch.mps.set_rng_state(mps_state)
+
+
+class PicklesNetworksOnCPU:
+    """Pickle every torch module on the CPU, and unpickle the network to its device.
+
+    A mixin for the estimators: a model fitted on a GPU then unpickles on
+    a machine without one. After unpickling, ``network_`` goes back to
+    ``device_`` if this machine has it, else to the CPU with a warning;
+    other modules (a pretrained network) stay on the CPU.
+    """
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for name, value in state.items():
+            if isinstance(value, nn.Module) and _on_an_accelerator(value):
+                state[name] = copy.deepcopy(value).cpu()
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "network_" in state:
+            self.device_ = device_or_cpu(self.device_)
+            self.network_.to(self.device_)
+
+
+def _on_an_accelerator(module):
+    return any(tensor.device.type != "cpu" for tensor in module.state_dict().values())

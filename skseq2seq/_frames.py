@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from skseq2seq._windows import series_offsets
+from skseq2seq._windows import is_constant, series_moments
 
 
 class Instances:
@@ -79,7 +79,7 @@ class Instances:
         )
 
 
-def panel_index(keys, times):
+def panel_index(keys, times, names=None):
     """Build the row index of every series at the same ``times``.
 
     Parameters
@@ -88,6 +88,8 @@ def panel_index(keys, times):
         Instance keys (see :class:`Instances`); ``None`` for a single series.
     times : pd.Index or list of pd.Index
         The same times for every series, or each series' own.
+    names : list, optional
+        The names of the index levels, time last.
 
     Returns
     -------
@@ -103,7 +105,8 @@ def panel_index(keys, times):
     [('a', 5), ('b', 9)]
     """
     if keys is None:
-        return times if isinstance(times, pd.Index) else times[0]
+        times = times if isinstance(times, pd.Index) else times[0]
+        return times if names is None else times.rename(names[-1])
     if isinstance(times, pd.Index):
         counts = np.full(len(keys), len(times))
         times = times[np.tile(np.arange(len(times)), len(keys))]
@@ -115,7 +118,7 @@ def panel_index(keys, times):
         *(key if isinstance(key, tuple) else (key,) for key in keys), strict=True
     )
     arrays = [pd.Index(level).repeat(counts) for level in levels]
-    return pd.MultiIndex.from_arrays([*arrays, times])
+    return pd.MultiIndex.from_arrays([*arrays, times], names=names)
 
 
 def rows_at(frame, index, columns, name, purpose):
@@ -161,12 +164,81 @@ def rows_at(frame, index, columns, name, purpose):
     return frame.loc[index, list(columns)].to_numpy(dtype=np.float64, copy=True)
 
 
+def time_frequency(times):
+    """Return the frequency of the time points as a string; None for integers.
+
+    A ``DatetimeIndex`` without one (a panel's time level, or a frame built
+    with ``set_index``) gets the frequency inferred from its longest series.
+
+    Raises
+    ------
+    ValueError
+        If the time points are datetimes whose frequency cannot be inferred.
+
+    Examples
+    --------
+    >>> time_frequency([pd.DatetimeIndex(["2000-01-01", "2000-01-02", "2000-01-03"])])
+    'D'
+    >>> time_frequency([pd.Index([3, 4, 5])]) is None
+    True
+    """
+    first = times[0]
+    if isinstance(first, pd.PeriodIndex):
+        return first.freqstr
+    if not isinstance(first, pd.DatetimeIndex):
+        return None
+    if first.freq is not None:
+        return first.freqstr
+    longest = max(times, key=len)
+    inferred = pd.infer_freq(longest) if len(longest) >= 3 else None
+    if inferred is None:
+        raise ValueError(
+            "The time index is a DatetimeIndex without a frequency, and none can "
+            "be inferred from its time points. Make them regular and set one, "
+            "e.g. y = y.asfreq('D') for a single series, or convert the time "
+            "level to a PeriodIndex."
+        )
+    return inferred
+
+
+def rows_after(frame, keys, ends):
+    """Flag the rows of ``frame`` after the last known time point of their series.
+
+    Parameters
+    ----------
+    frame : pd.DataFrame
+    keys : list or None
+        The known series (see :class:`Instances`).
+    ends : pd.Index
+        The last known time point of each of them.
+
+    Returns
+    -------
+    ndarray of bool, shape (len(frame),)
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"y": range(4)}, index=[3, 4, 5, 6])
+    >>> rows_after(frame, None, pd.Index([4])).tolist()
+    [False, False, True, True]
+    """
+    index = frame.index
+    if not isinstance(index, pd.MultiIndex):
+        return np.asarray(index > ends[0])
+    codes, uniques = pd.factorize(index.droplevel(-1))
+    positions = np.asarray(locate(list(uniques), keys))
+    return np.asarray(index.get_level_values(-1) > ends[positions[codes]])
+
+
 @dataclasses.dataclass
 class Collection:
     """Series as one flat array: targets, known-ahead covariates, past covariates.
 
-    ``sizes`` counts the three groups of columns; ``keys`` and ``ends`` name
-    each series and its last time point (see :class:`Instances`).
+    ``sizes`` counts the three groups of columns, and ``columns`` names the
+    covariates of the second and third; ``keys``, ``ends`` and ``times``
+    name each series, its last time point and all its time points (see
+    :class:`Instances`); ``freq`` is their frequency (see
+    :func:`time_frequency`).
     """
 
     values: np.ndarray
@@ -174,6 +246,9 @@ class Collection:
     sizes: tuple
     keys: list = None
     ends: pd.Index = None
+    times: list = None
+    freq: str = None
+    columns: tuple = ((), ())
 
     @classmethod
     def from_frames(cls, y, X, covariates, past_covariates):
@@ -198,6 +273,9 @@ class Collection:
             sizes=(y.shape[1], len(covariates), len(past_covariates)),
             keys=instances.keys,
             ends=pd.Index([times[-1] for times in instances.times]),
+            times=instances.times,
+            freq=time_frequency(instances.times),
+            columns=(list(covariates), list(past_covariates)),
         )
 
     @property
@@ -206,12 +284,13 @@ class Collection:
         return int(self.lengths.min())
 
     def constant_targets(self):
-        """Flag the target columns that never change, shape (series, targets)."""
-        targets = self.values[:, : self.sizes[0]]
-        offsets = series_offsets(self.lengths)
-        return np.maximum.reduceat(targets, offsets) == np.minimum.reduceat(
-            targets, offsets
-        )
+        """Flag the target columns that never change, shape (series, targets).
+
+        A column changes less than round-off of its level (see
+        :func:`is_constant`) does not change.
+        """
+        loc, std = series_moments(self.values[:, : self.sizes[0]], self.lengths)
+        return is_constant(loc, std)
 
 
 def locate(keys, known):

@@ -162,6 +162,11 @@ class Seq2SeqNetwork(nn.Module):
         the output. Right for forecasting; an autoencoder that reconstructs
         its window is better off without it.
 
+    Attributes
+    ----------
+    hyperparameters : dict
+        The arguments this network was built with.
+
     Examples
     --------
     >>> net = Seq2SeqNetwork(n_targets=2, hidden_size=8)
@@ -184,6 +189,20 @@ class Seq2SeqNetwork(nn.Module):
         remove_level=True,
     ):
         super().__init__()
+        # what rebuilds this network, untrained, for its saved weights
+        self.hyperparameters = {
+            "n_targets": n_targets,
+            "n_covariates": n_covariates,
+            "n_past_covariates": n_past_covariates,
+            "hidden_size": hidden_size,
+            "num_layers": num_layers,
+            "cell_type": cell_type,
+            "dropout": dropout,
+            "decoder_input": decoder_input,
+            "loss": loss,
+            "quantiles": None if quantiles is None else tuple(quantiles),
+            "remove_level": remove_level,
+        }
         self.remove_level = remove_level
         self.n_targets = n_targets
         self.n_covariates = n_covariates

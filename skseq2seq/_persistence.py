@@ -10,7 +10,9 @@ anything but tensors and plain containers.
 import importlib.metadata
 import io
 import json
+import os
 import pickle
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -18,69 +20,91 @@ import numpy as np
 import pandas as pd
 import torch
 from sktime.datatypes._dtypekind import DtypeKind
+from sktime.exceptions import NotFittedError
 from sktime.forecasting.base import ForecastingHorizon
+from torch import nn
 
 from skseq2seq._device import device_or_cpu
+from skseq2seq._network import Seq2SeqNetwork
 
 FORMAT = "skseq2seq-safe"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _STATE = "forecaster.json"
 _WEIGHTS = "weights.pt"
 
-# what a fitted forecaster is: our fitted attributes, and the attributes
-# sktime's BaseForecaster sets in fit and reads in predict and update
-FITTED_ATTRIBUTES = (
-    "window_length_",
-    "horizon_",
-    "scale_loc_",
-    "scale_scale_",
-    "history_",
-    "device_",
-    "covariates_",
-    "past_covariates_",
-    "_seed",
-    "_constant",
-    "_recent",
-    "_keys",
-    "_ends",
-    "_n_targets",
-    "_cutoff",
-    "_fh",
-    "_state",
-    "_is_vectorized",
-    "_y_metadata",
-    "_y_mtype_last_seen",
-    "_converter_store_y",
-)
-
 
 def save_safe(forecaster, path):
-    """Write ``forecaster`` to ``path``; see ``Seq2SeqLSTMForecaster.save_safe``."""
-    forecaster.check_is_fitted()
+    """Write ``forecaster`` to ``path``; see ``Seq2SeqLSTMForecaster.save_safe``.
+
+    Everything the forecaster holds beyond its parameters is written: its
+    own fitted attributes and those sktime's base class keeps, so no list of
+    names can fall behind a new sktime release. Networks are written as
+    their constructor's arguments plus a state dict. The whole document is
+    encoded before anything is written, and the file is written beside its
+    destination and then moved over it, so a failure never leaves a broken
+    file or destroys the one already there.
+    """
+    if not (forecaster.is_fitted or hasattr(forecaster, "pretrained_network_")):
+        raise NotFittedError(
+            f"This {type(forecaster).__name__} is neither fitted nor pretrained; "
+            "call fit or pretrain before save_safe."
+        )
+    params = forecaster.get_params(deep=False)
+    networks = {
+        name: value
+        for name, value in vars(forecaster).items()
+        if isinstance(value, nn.Module)
+    }
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "class": type(forecaster).__name__,
         "versions": {name: _version(name) for name in ("skseq2seq", "torch", "sktime")},
         "params": {
-            name: _encode(_plain_param(name, value))
-            for name, value in forecaster.get_params(deep=False).items()
+            name: _encode(_plain_param(name, value)) for name, value in params.items()
         },
-        "fitted": {
-            name: _encode(getattr(forecaster, name))
-            for name in FITTED_ATTRIBUTES
-            if hasattr(forecaster, name)
+        "networks": {
+            name: _encode(network.hyperparameters) for name, network in networks.items()
+        },
+        "state": {
+            name: _encode(value)
+            for name, value in vars(forecaster).items()
+            if name not in params and name not in networks
         },
     }
     weights = io.BytesIO()
     torch.save(
-        {k: v.detach().cpu() for k, v in forecaster.network_.state_dict().items()},
+        {
+            name: {k: v.detach().cpu() for k, v in network.state_dict().items()}
+            for name, network in networks.items()
+        },
         weights,
     )
-    path = Path(path)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_STATE, json.dumps(document, indent=1, allow_nan=True))
-        archive.writestr(_WEIGHTS, weights.getvalue())
+    return _write_zip(
+        Path(path),
+        {
+            _STATE: json.dumps(document, indent=1, allow_nan=True),
+            _WEIGHTS: weights.getvalue(),
+        },
+    )
+
+
+def _write_zip(path, members):
+    """Write a zip of ``members`` to ``path`` whole, or leave ``path`` as it was."""
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with (
+            os.fdopen(handle, "wb") as file,
+            zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        ):
+            for name, data in members.items():
+                archive.writestr(name, data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
     return path
 
 
@@ -100,13 +124,14 @@ def load_safe(path, cls):
             f"{path} holds {document.get('format')!r} / {document.get('class')!r}, "
             f"not a {cls.__name__} saved with save_safe."
         )
-    if document["format_version"] > FORMAT_VERSION:
+    if document["format_version"] != FORMAT_VERSION:
         raise ValueError(
-            f"{path} was written in format version {document['format_version']}, "
-            f"newer than this skseq2seq reads ({FORMAT_VERSION}); upgrade skseq2seq."
+            f"{path} was written in format version {document['format_version']}; "
+            f"this skseq2seq reads version {FORMAT_VERSION}. Save it again with "
+            "the skseq2seq that wrote it, via sktime's save(), or refit."
         )
     try:
-        state_dict = torch.load(
+        state_dicts = torch.load(
             io.BytesIO(weights_bytes), weights_only=True, map_location="cpu"
         )
     except (pickle.UnpicklingError, RuntimeError, AttributeError) as error:
@@ -120,19 +145,16 @@ def load_safe(path, cls):
     if unknown:
         raise ValueError(f"{path} has parameters {cls.__name__} lacks: {unknown}.")
     forecaster = cls(**params)
-    for name, value in document["fitted"].items():
-        if name not in FITTED_ATTRIBUTES:
-            raise ValueError(f"{path} has an unexpected fitted attribute {name!r}.")
+    for name, value in document["state"].items():
         setattr(forecaster, name, _decode(value))
-    # back on the device it was fitted on, as unpickling does
-    forecaster.device_ = device_or_cpu(forecaster.device_)
-    forecaster.network_ = forecaster._build_network(
-        forecaster._n_targets,
-        len(forecaster.covariates_),
-        len(forecaster.past_covariates_),
-    )
-    forecaster.network_.load_state_dict(state_dict)
-    forecaster.network_.to(forecaster.device_).eval()
+    for name, hyperparameters in document["networks"].items():
+        network = Seq2SeqNetwork(**_decode(hyperparameters))
+        network.load_state_dict(state_dicts[name])
+        setattr(forecaster, name, network.eval())
+    if "network_" in document["networks"]:
+        # back on the device it was fitted on, as unpickling does
+        forecaster.device_ = device_or_cpu(forecaster.device_)
+        forecaster.network_.to(forecaster.device_)
     return forecaster
 
 
@@ -177,7 +199,15 @@ def _encode(value):
     if isinstance(value, (list, tuple)):
         kind = "list" if isinstance(value, list) else "tuple"
         return {"__kind__": kind, "items": [_encode(v) for v in value]}
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return {
+            "__kind__": "objects",
+            "shape": list(value.shape),
+            "items": [_encode(item) for item in value.ravel()],
+        }
     if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"save_safe cannot store an array of dtype {value.dtype}.")
         return {
             "__kind__": "ndarray",
             "dtype": value.dtype.str,
@@ -263,6 +293,10 @@ def _decode(value):
         if dtype.kind not in "biuf":
             raise ValueError(f"save_safe never writes arrays of dtype {dtype}.")
         return np.asarray(value["data"], dtype=dtype).reshape(value["shape"])
+    if kind == "objects":
+        items = np.empty(len(value["items"]), dtype=object)
+        items[:] = [_decode(item) for item in value["items"]]
+        return items.reshape(value["shape"])
     if kind == "dtypekind":
         return DtypeKind(value["value"])
     if kind == "device":

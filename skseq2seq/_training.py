@@ -1,10 +1,14 @@
-"""The training loop: epochs over shuffled windows, early stopping, history."""
+"""The training loop: shuffled windows under a budget, early stopping, history."""
 
 import contextlib
+import dataclasses
+import inspect
 import math
+import numbers
 import time
 import warnings
 
+import pandas as pd
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -17,22 +21,108 @@ SCHEDULERS = (
     torch.optim.lr_scheduler.ReduceLROnPlateau,
 )
 PRECISIONS = ("32", "bf16", "16-mixed")
-HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "lr", "seconds"]
+HISTORY_COLUMNS = [
+    "epoch",
+    "steps",
+    "train_loss",
+    "valid_loss",
+    "monitored_loss",
+    "lr",
+    "seconds",
+]
+#: A point forecast whose squared error on the training windows is this many
+#: times what repeating the last value gives (or the targets' own spread,
+#: whichever is larger) has diverged: no usable model is that far off.
+DIVERGENCE_FACTOR = 1e3
+#: Windows scored to judge divergence, and by ``patience`` without validation.
+SAMPLE_WINDOWS = 512
 
 
-def fit_network(network, windows, params, device, valid_windows=None):
-    """Build the optimizer and scheduler that ``params`` name, then train.
+@dataclasses.dataclass(frozen=True)
+class TrainingConfig:
+    """What the loop needs to know, independent of any estimator's parameters.
+
+    The estimators build one from their parameters; numpy scalars (as a grid
+    from ``np.arange`` gives) become plain Python numbers here, so torch never
+    sees them. See :func:`train_network` for the meaning of each field.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> config = TrainingConfig.from_params({"lr": np.float32(0.5), "other": 1})
+    >>> type(config.lr), config.batch_size
+    (<class 'float'>, 32)
+    """
+
+    optimizer: object = "Adam"
+    optimizer_kwargs: dict = None
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    lr_scheduler: object = None
+    lr_scheduler_kwargs: dict = None
+    num_epochs: int = None
+    max_steps: int = None
+    max_time: float = None
+    batch_size: int = 32
+    training_strategy: str = "mixed"
+    teacher_forcing_ratio: float = 0.5
+    teacher_forcing_decay: float = 0.01
+    patience: int = None
+    gradient_clip: float = None
+    precision: str = "32"
+    verbose: bool = False
+
+    @classmethod
+    def from_params(cls, params):
+        """Take the fields ``params`` has (others keep their defaults)."""
+        names = {field.name for field in dataclasses.fields(cls)}
+        return cls(
+            **{
+                name: plain_number(value)
+                for name, value in params.items()
+                if name in names
+            }
+        )
+
+
+def plain_number(value):
+    """Turn a numpy integer or float into the Python number it holds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> type(plain_number(np.int64(3))), plain_number("Adam")
+    (<class 'int'>, 'Adam')
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return float(value) if isinstance(value, numbers.Real) else value
+
+
+def history_frame(rows):
+    """Make the per-epoch rows of :func:`train_network` a typed frame (none too).
+
+    Examples
+    --------
+    >>> history_frame([]).dtypes["train_loss"]
+    dtype('float64')
+    """
+    frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    return frame.astype(
+        {name: "int64" if name in ("epoch", "steps") else "float64" for name in frame}
+    )
+
+
+def fit_network(network, windows, config, device, valid_windows=None):
+    """Build the optimizer and scheduler that ``config`` names, then train.
 
     Parameters
     ----------
     network : Seq2SeqNetwork
     windows, valid_windows : WindowSet
-    params : dict
-        An estimator's ``get_params(deep=False)``: ``optimizer``, ``lr``,
-        ``weight_decay``, ``optimizer_kwargs``, ``num_epochs``,
-        ``batch_size``, the teacher-forcing settings, ``precision``,
-        ``verbose``, and optionally ``lr_scheduler``,
-        ``lr_scheduler_kwargs``, ``patience`` and ``gradient_clip``.
+    config : TrainingConfig
     device : torch.device
 
     Returns
@@ -43,46 +133,62 @@ def fit_network(network, windows, params, device, valid_windows=None):
     check_can_train()
     optimizer = make_optimizer(
         network,
-        params["optimizer"],
-        params["lr"],
-        params["weight_decay"],
-        params["optimizer_kwargs"],
+        config.optimizer,
+        config.lr,
+        config.weight_decay,
+        config.optimizer_kwargs,
     )
     scheduler = None
-    if params.get("lr_scheduler") is not None:
-        scheduler = named_class(params["lr_scheduler"], SCHEDULERS)(
-            optimizer, **(params.get("lr_scheduler_kwargs") or {})
+    if config.lr_scheduler is not None:
+        scheduler = named_class(config.lr_scheduler, SCHEDULERS)(
+            optimizer, **(config.lr_scheduler_kwargs or {})
         )
     return train_network(
         network,
         windows,
         optimizer,
-        num_epochs=params["num_epochs"],
-        batch_size=params["batch_size"],
-        training_strategy=params["training_strategy"],
-        teacher_forcing_ratio=params["teacher_forcing_ratio"],
-        teacher_forcing_decay=params["teacher_forcing_decay"],
+        num_epochs=config.num_epochs,
+        max_steps=config.max_steps,
+        max_time=config.max_time,
+        batch_size=config.batch_size,
+        training_strategy=config.training_strategy,
+        teacher_forcing_ratio=config.teacher_forcing_ratio,
+        teacher_forcing_decay=config.teacher_forcing_decay,
         valid_windows=valid_windows,
         scheduler=scheduler,
-        patience=params.get("patience"),
-        gradient_clip=params.get("gradient_clip"),
+        patience=config.patience,
+        gradient_clip=config.gradient_clip,
         device=device,
-        precision=params["precision"],
-        progress=params["verbose"],
+        precision=config.precision,
+        progress=config.verbose,
     )
 
 
 def make_optimizer(network, optimizer, lr, weight_decay, optimizer_kwargs):
     """Build the optimizer; ``optimizer_kwargs`` override ``lr`` and ``weight_decay``.
 
+    ``weight_decay`` is passed only when it is not zero, so optimizers that
+    take no such argument (``Rprop``, ``LBFGS``) work with the default.
+
     Examples
     --------
     >>> net = nn.Linear(2, 1)
     >>> make_optimizer(net, "SGD", 0.1, 0.0, {"momentum": 0.9}).defaults["momentum"]
     0.9
+    >>> type(make_optimizer(net, "Rprop", 0.1, 0.0, None)).__name__
+    'Rprop'
     """
-    kwargs = {"lr": lr, "weight_decay": weight_decay, **(optimizer_kwargs or {})}
-    return named_class(optimizer, torch.optim.Optimizer)(network.parameters(), **kwargs)
+    found = named_class(optimizer, torch.optim.Optimizer)
+    kwargs = {"lr": lr}
+    if weight_decay:
+        if "weight_decay" not in inspect.signature(found).parameters:
+            raise ValueError(
+                f"weight_decay={weight_decay} was given, but {found.__name__} takes "
+                "no weight_decay. Use an optimizer that does, such as 'AdamW', or "
+                "leave weight_decay at 0."
+            )
+        kwargs["weight_decay"] = weight_decay
+    return found(network.parameters(), **{**kwargs, **(optimizer_kwargs or {})})
 
 
 def named_class(value, base):
@@ -155,7 +261,9 @@ def train_network(
     windows,
     optimizer,
     *,
-    num_epochs,
+    num_epochs=None,
+    max_steps=None,
+    max_time=None,
     batch_size,
     training_strategy,
     teacher_forcing_ratio,
@@ -170,6 +278,10 @@ def train_network(
 ):
     """Train ``network`` in place on its head's loss over the horizon.
 
+    Training stops at the first of three budgets that is spent: ``num_epochs``
+    passes over the windows, ``max_steps`` optimiser steps, or ``max_time``
+    seconds. At least one must be given.
+
     Parameters
     ----------
     network : Seq2SeqNetwork
@@ -178,7 +290,13 @@ def train_network(
         The training windows.
     optimizer : torch.optim.Optimizer
         Built over ``network``'s parameters.
-    num_epochs, batch_size : int
+    num_epochs, max_steps : int or None
+        Passes over the windows, and optimiser steps (one per batch). The
+        last epoch is cut short when the steps run out.
+    max_time : float or None
+        Seconds of training; checked after every step. A run stopped by it
+        depends on the machine's speed, so is not reproducible.
+    batch_size : int
     training_strategy : {"recursive", "teacher_forcing", "mixed"}
         What an autoregressive decoder is fed in training; see
         :func:`teacher_inputs`. The context decoder ignores it.
@@ -191,9 +309,12 @@ def train_network(
         Stepped after every epoch; ``ReduceLROnPlateau`` is given the
         monitored loss.
     patience : int, optional
-        Stop after this many epochs without a lower monitored loss, the
-        validation loss if there are validation windows, else the training
-        loss. The weights of the best epoch are then restored.
+        Stop after this many epochs without a lower monitored loss, and
+        restore the weights of the best epoch. The monitored loss is the
+        validation loss if there are validation windows; otherwise the
+        recursive loss on a fixed, evenly spread sample of the training
+        windows. Either is scored as at prediction, so it is comparable from
+        epoch to epoch even while the teacher-forcing ratio changes.
     gradient_clip : float, optional
         Clip the norm of all gradients together to this value.
     device : torch.device, optional
@@ -208,13 +329,17 @@ def train_network(
     Returns
     -------
     history : list of dict
-        One row per epoch: ``epoch``, ``train_loss``, ``valid_loss`` (NaN
-        without validation windows), ``lr``, ``seconds``.
+        One row per epoch: ``epoch``, ``steps`` (optimiser steps so far),
+        ``train_loss``, ``valid_loss`` (NaN without validation windows),
+        ``monitored_loss`` (what ``patience`` and a plateau scheduler
+        watch), ``lr``, ``seconds``.
 
     Raises
     ------
     FloatingPointError
-        If a loss turns NaN or infinite.
+        If a loss turns NaN or infinite, or the point forecasts' squared
+        error on the training windows exceeds ``DIVERGENCE_FACTOR`` times
+        that of repeating the last value: training has diverged.
 
     Warns
     -----
@@ -222,48 +347,74 @@ def train_network(
         If training is interrupted with Ctrl-C: it stops, keeps the weights
         of the best epoch so far, and returns the history up to there.
     """
+    if num_epochs is None and max_steps is None and max_time is None:
+        raise ValueError("Give a training budget: num_epochs, max_steps or max_time.")
     device = torch.device("cpu") if device is None else device
     stepper = _Stepper(network, optimizer, gradient_clip, device, precision)
-    history = []
+    reference = reference_mse(windows)
+    if valid_windows is not None and len(valid_windows):
+        monitor = valid_windows
+    elif patience is not None:
+        monitor = windows.subset(sample_starts(windows.starts, SAMPLE_WINDOWS))
+    else:
+        monitor = None
+    started = time.perf_counter()
+    deadline = math.inf if max_time is None else started + max_time
+    step_limit = math.inf if max_steps is None else max_steps
+    history, steps = [], 0
     best = _BestWeights(network)
-    epochs = tqdm(range(num_epochs), desc="fit", unit="epoch", disable=not progress)
+    epochs = tqdm(
+        range(num_epochs) if num_epochs is not None else _count(),
+        desc="fit",
+        unit="epoch",
+        disable=not progress,
+    )
     try:
         for epoch in epochs:
-            started = time.perf_counter()
+            epoch_started = time.perf_counter()
             lr = optimizer.param_groups[0]["lr"]
             ratio = teacher_forcing_ratio_at(
                 epoch, teacher_forcing_ratio, teacher_forcing_decay
             )
-            train_loss = _train_epoch(
-                network, windows, stepper, batch_size, training_strategy, ratio
+            train_loss, point_mse, taken = _train_epoch(
+                network,
+                windows,
+                stepper,
+                batch_size,
+                training_strategy,
+                ratio,
+                step_limit - steps,
+                deadline,
             )
-            valid_loss = math.nan
-            if valid_windows is not None and len(valid_windows):
-                valid_loss = evaluate(
-                    network, valid_windows, batch_size, device, precision
-                )
-            monitored = train_loss if math.isnan(valid_loss) else valid_loss
-            if not (math.isfinite(train_loss) and math.isfinite(monitored)):
-                bad = train_loss if not math.isfinite(train_loss) else monitored
-                raise FloatingPointError(
-                    f"The loss became {bad} at epoch {epoch}, so training "
-                    f"stopped. Try a lower lr (now {lr}) or gradient_clip=1.0, "
-                    "and check the data for extreme values or a bad scaling."
-                )
+            steps += taken
+            _check_converging(train_loss, point_mse, reference, epoch, lr)
+            valid_loss = monitored = math.nan
+            if monitor is not None:
+                monitored = evaluate(network, monitor, batch_size, device, precision)
+                _check_converging(monitored, 0.0, reference, epoch, lr)
+            if monitor is valid_windows:
+                valid_loss = monitored
+            if monitor is None:
+                monitored = train_loss
             best.offer(monitored, epoch)
             history.append(
                 {
                     "epoch": epoch,
+                    "steps": steps,
                     "train_loss": train_loss,
                     "valid_loss": valid_loss,
+                    "monitored_loss": monitored,
                     "lr": lr,
-                    "seconds": time.perf_counter() - started,
+                    "seconds": time.perf_counter() - epoch_started,
                 }
             )
-            epochs.set_postfix(train_loss=train_loss, valid_loss=valid_loss)
+            epochs.set_postfix(train_loss=train_loss, monitored_loss=monitored)
             if scheduler is not None:
                 _step(scheduler, monitored)
-            if patience is not None and epoch - best.epoch >= patience:
+            out_of_budget = steps >= step_limit or time.perf_counter() >= deadline
+            if out_of_budget or (
+                patience is not None and epoch - best.epoch >= patience
+            ):
                 break
     except KeyboardInterrupt:
         kept = "no epoch finished" if best.epoch < 0 else f"epoch {best.epoch}"
@@ -280,6 +431,62 @@ def train_network(
     if patience is not None:
         best.restore()
     return history
+
+
+def _count():
+    """0, 1, 2, ...: epochs without a limit of their own."""
+    epoch = 0
+    while True:
+        yield epoch
+        epoch += 1
+
+
+def _check_converging(loss, point_mse, reference, epoch, lr):
+    """Raise FloatingPointError on a non-finite loss or a diverged forecast."""
+    problem = None
+    if not math.isfinite(loss):
+        problem = f"The loss became {loss}"
+    elif point_mse > DIVERGENCE_FACTOR * reference:
+        problem = (
+            f"Training diverged: the squared error of the forecasts reached "
+            f"{point_mse:.3g}, over {DIVERGENCE_FACTOR:.0f} times the {reference:.3g} "
+            "of repeating the last value"
+        )
+    if problem:
+        raise FloatingPointError(
+            f"{problem} at epoch {epoch}, so training stopped. Try a lower lr "
+            f"(now {lr}) or gradient_clip=1.0, and check the data for extreme "
+            "values or a bad scaling."
+        )
+
+
+def sample_starts(starts, n):
+    """At most ``n`` of ``starts``, evenly spread, first and last included.
+
+    Examples
+    --------
+    >>> sample_starts(torch.arange(10, 20), 4).tolist()
+    [10, 13, 16, 19]
+    """
+    if len(starts) <= n:
+        return starts
+    return starts[torch.linspace(0, len(starts) - 1, n).round().long()]
+
+
+def reference_mse(windows):
+    """Return what a useless forecast scores, to judge divergence by.
+
+    That is the largest of: the squared error of repeating each window's
+    last target value, over an evenly spread sample of the windows; the
+    variance of all the training targets; and 1, the variance on a
+    standardised scale. The floor keeps constant data, or an update's
+    single window, from making any small error look like divergence.
+    """
+    past, _, target = windows.batch(sample_starts(windows.starts, SAMPLE_WINDOWS))
+    last = past[:, -1:, : target.shape[-1]].float()
+    naive = ((target.float() - last) ** 2).mean().item()
+    targets = windows.values[..., : target.shape[-1]].float()
+    return max(naive, targets.var().item() if targets.numel() > 1 else 0.0, 1.0)
 
 
 def evaluate(network, windows, batch_size, device=None, precision="32"):
@@ -310,23 +517,43 @@ def evaluate(network, windows, batch_size, device=None, precision="32"):
     return summed.item() / len(windows)
 
 
-def _train_epoch(network, windows, stepper, batch_size, strategy, ratio):
-    """One pass over the windows in random order; returns the mean loss."""
+def _train_epoch(
+    network, windows, stepper, batch_size, strategy, ratio, max_steps, deadline
+):
+    """One pass over the windows in random order, or as much as the budget allows.
+
+    Returns
+    -------
+    loss, point_mse : float
+        The mean loss, and the mean squared error of the point forecasts,
+        over the windows trained on.
+    steps : int
+        Optimiser steps taken.
+    """
     network.train()
     order = windows.starts[torch.randperm(len(windows))]
+    # summed on the device: no host sync per batch
     summed = torch.zeros((), device=stepper.device)
+    squared = torch.zeros((), device=stepper.device)
+    seen = steps = 0
     for first in range(0, len(windows), batch_size):
+        if steps >= max_steps or time.perf_counter() >= deadline:
+            break
         past, covariates, target = windows.batch(
             order[first : first + batch_size], stepper.device
         )
         teacher, mask = teacher_inputs(strategy, ratio, target)
         with stepper.autocast():
             prediction = network(past, windows.horizon, covariates, teacher, mask)
-        loss = network.head.loss(prediction.float(), target)
+        prediction = prediction.float()
+        loss = network.head.loss(prediction, target)
         stepper.step(loss)
-        # summed on the device: no host sync per batch
         summed += loss.detach() * len(target)
-    return summed.item() / len(windows)
+        point = network.head.point(prediction.detach())
+        squared += ((point - target) ** 2).mean() * len(target)
+        seen, steps = seen + len(target), steps + 1
+    seen = max(seen, 1)
+    return summed.item() / seen, squared.item() / seen, steps
 
 
 class _Stepper:

@@ -46,7 +46,19 @@ def check_training_params(params):
         check_real(name, params[name], 0.0, 1.0)
     check_real("lr", params["lr"], 0.0, np.inf, closed_left=False)
     check_real("weight_decay", params["weight_decay"], 0.0, np.inf)
-    named_class(params["optimizer"], torch.optim.Optimizer)
+    optimizer = named_class(params["optimizer"], torch.optim.Optimizer)
+    if optimizer in (torch.optim.LBFGS, torch.optim.SparseAdam):
+        raise ValueError(
+            f"optimizer={params['optimizer']!r} is not supported: "
+            + (
+                "LBFGS re-evaluates the loss several times per step, which "
+                "mini-batch training with random teacher forcing cannot give. "
+                if optimizer is torch.optim.LBFGS
+                else "SparseAdam needs sparse gradients, and this network's "
+                "layers are dense. "
+            )
+            + "Use 'Adam', 'AdamW', 'Rprop' or 'SGD'."
+        )
     if params.get("lr_scheduler") is not None:
         named_class(params["lr_scheduler"], SCHEDULERS)
     if params.get("patience") is not None:
@@ -58,7 +70,9 @@ def check_training_params(params):
 
 
 def check_numeric_finite(data, name):
-    """Refuse non-numeric, missing or infinite values, and emptiness, naming the fix.
+    """Refuse bad values, repeated time points and emptiness, naming the fix.
+
+    Bad values are non-numeric columns, and missing or infinite values.
 
     Checks pandas objects of plain values; other containers (numpy arrays,
     sktime's nested frames) are left to sktime, which checks them as it
@@ -67,20 +81,37 @@ def check_numeric_finite(data, name):
     if data is None or not isinstance(data, (pd.Series, pd.DataFrame)):
         return
     frame = data.to_frame() if isinstance(data, pd.Series) else data
+    # sktime's nested frames hold a series per cell, in object columns
     if len(frame) and any(
         isinstance(frame[column].iloc[0], (pd.Series, np.ndarray))
-        for column in frame.select_dtypes(include="object").columns
+        for column, dtype in frame.dtypes.items()
+        if dtype == np.dtype(object)
     ):
         return
     if frame.size == 0:
         raise ValueError(f"{name} is empty. Pass a series with at least 2 values.")
+    repeated = frame.index.duplicated()
+    if repeated.any():
+        raise ValueError(
+            f"{name} has {int(repeated.sum())} repeated time point(s), the first "
+            f"{frame.index[repeated][0]}. Each time point of a series must "
+            "appear once: aggregate the duplicates first (e.g. "
+            "y.groupby(level=...).mean()) or drop them."
+        )
     for column, dtype in frame.dtypes.items():
         if not (
             pd.api.types.is_numeric_dtype(dtype)
             and not isinstance(dtype, pd.CategoricalDtype)
         ):
+            kind = (
+                "categorical"
+                if isinstance(dtype, pd.CategoricalDtype)
+                else "text, which sktime treats as categorical"
+                if pd.api.types.is_string_dtype(dtype)
+                else "not numeric, so not categorical either"
+            )
             raise TypeError(
-                f"{name} column {column!r} is categorical (dtype {dtype}); the "
+                f"{name} column {column!r} is {kind} (dtype {dtype}); the "
                 "estimator needs numbers. Convert it with pd.to_numeric, "
                 "encode it, or drop it."
             )

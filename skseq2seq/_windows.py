@@ -240,11 +240,45 @@ def last_rows(values, lengths, n_rows):
     return values[ends[:, None] - n_rows + np.arange(n_rows)]
 
 
+#: A column whose standard deviation is at most this fraction of its mean's
+#: size holds one value, up to float64 round-off: it is constant. Purely
+#: relative, so a series of tiny spread (1e-9 * sin) is scaled, not ignored.
+CONSTANT_RELATIVE_SPREAD = 1e-10
+
+
+def series_moments(values, lengths):
+    """Mean and standard deviation of every column of every series.
+
+    Examples
+    --------
+    >>> loc, std = series_moments(np.array([[1.0], [3.0], [5.0]]), [2, 1])
+    >>> loc.ravel().tolist(), std.ravel().tolist()
+    ([2.0, 5.0], [1.0, 0.0])
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    offsets = series_offsets(lengths)
+    counts = lengths[:, None]
+    loc = np.add.reduceat(values, offsets, axis=0) / counts
+    centred = values - np.repeat(loc, lengths, axis=0)
+    return loc, np.sqrt(np.add.reduceat(centred**2, offsets, axis=0) / counts)
+
+
+def is_constant(loc, std):
+    """Flag columns whose spread is only round-off of their level.
+
+    Examples
+    --------
+    >>> is_constant(np.array([1e6, 1e6, 0.0]), np.array([1e-5, 5e-3, 0.0])).tolist()
+    [True, False, True]
+    """
+    return std <= CONSTANT_RELATIVE_SPREAD * np.abs(loc)
+
+
 def fit_scaler(values, lengths, scaling="series"):
     """Mean and standard deviation of every column, for every series.
 
-    A constant column gets a scale of 1, so it scales to zeros rather than
-    to a division by zero.
+    A constant column (see :func:`is_constant`) gets a scale of 1, so it
+    scales to zeros rather than to a division by zero.
 
     Parameters
     ----------
@@ -276,18 +310,33 @@ def fit_scaler(values, lengths, scaling="series"):
     if scaling == "global":
         loc, scale = fit_scaler(values, [len(values)])
         return np.broadcast_to(loc, shape).copy(), np.broadcast_to(scale, shape).copy()
-    offsets = series_offsets(lengths)
-    counts = lengths[:, None]
-    loc = np.add.reduceat(values, offsets, axis=0) / counts
-    centred = values - np.repeat(loc, lengths, axis=0)
-    scale = np.sqrt(np.add.reduceat(centred**2, offsets, axis=0) / counts)
-    # a constant column would divide by zero; 1e-8 relative to the level
-    # also catches float round-off on large constant values
-    tiny = scale <= 1e-8 * np.maximum(np.abs(loc), 1.0)
-    return loc, np.where(tiny, 1.0, scale)
+    loc, std = series_moments(values, lengths)
+    return loc, np.where(is_constant(loc, std), 1.0, std)
 
 
-def scale_series(values, lengths, loc, scale):
+def scale(values, loc, spread):
+    """Map ``values`` to ``(values - loc) / spread``; the inverse of :func:`unscale`.
+
+    Examples
+    --------
+    >>> scale(np.arange(3.0), 1.0, 2.0).tolist()
+    [-0.5, 0.0, 0.5]
+    """
+    return (values - loc) / spread
+
+
+def unscale(values, loc, spread):
+    """Map scaled values back: ``loc + spread * values``.
+
+    Examples
+    --------
+    >>> unscale(np.array([-0.5, 0.0, 0.5]), 1.0, 2.0).tolist()
+    [0.0, 1.0, 2.0]
+    """
+    return loc + spread * values
+
+
+def scale_series(values, lengths, loc, spread):
     """Standardise each series with its own statistics (see :func:`fit_scaler`).
 
     Examples
@@ -296,9 +345,41 @@ def scale_series(values, lengths, loc, scale):
     ...              np.array([[1.0]])).ravel().tolist()
     [-1.0, 1.0]
     """
-    return (values - np.repeat(loc, lengths, axis=0)) / np.repeat(
-        scale, lengths, axis=0
+    return scale(
+        values, np.repeat(loc, lengths, axis=0), np.repeat(spread, lengths, axis=0)
     )
+
+
+def to_network_tensor(values, name):
+    """Scaled values as float32, refusing any that float32 cannot compute with.
+
+    Parameters
+    ----------
+    values : ndarray
+        Already scaled to the training data.
+    name : str
+        Where the values came from, for the error.
+
+    Raises
+    ------
+    ValueError
+        If a value is missing, infinite, or beyond float32's range (about
+        3.4e38 training standard deviations), as 1e300 is.
+
+    Examples
+    --------
+    >>> to_network_tensor(np.array([0.5, -1.0]), "X")
+    tensor([ 0.5000, -1.0000])
+    """
+    tensor = torch.tensor(values, dtype=torch.float32)
+    if not torch.isfinite(tensor).all():
+        raise ValueError(
+            f"{name} has missing, infinite or extreme values (such as 1e300) "
+            "where the network reads it: scaled to the training data, they are "
+            "not finite in float32. Replace them with finite values of a "
+            "plausible size."
+        )
+    return tensor
 
 
 class WindowSet:
@@ -340,6 +421,17 @@ class WindowSet:
 
     def __len__(self):
         return len(self.starts)
+
+    def subset(self, starts):
+        """Take the windows at ``starts``, over the same values (nothing is copied)."""
+        return WindowSet(
+            self.values,
+            starts,
+            self.window_length,
+            self.horizon,
+            self.n_targets,
+            self.n_covariates,
+        )
 
     def batch(self, starts, device=None):
         """Gather the encoder input, future covariates and decoder targets.
@@ -389,6 +481,10 @@ class SequenceSet:
 
     def __len__(self):
         return len(self.values)
+
+    def subset(self, starts):
+        """Take the sequences at ``starts`` (rows of ``values``)."""
+        return SequenceSet(self.values[starts])
 
     def batch(self, starts, device=None):
         """Gather sequences: the encoder's input is also the decoder's target."""

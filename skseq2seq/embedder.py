@@ -5,14 +5,14 @@ import pandas as pd
 import torch
 from sktime.transformations.base import BaseTransformer
 
-from skseq2seq._device import draw_seed, resolve_device, seeded
+from skseq2seq._device import PicklesNetworksOnCPU, draw_seed, resolve_device, seeded
 from skseq2seq._network import Seq2SeqNetwork
-from skseq2seq._training import HISTORY_COLUMNS, fit_network
+from skseq2seq._training import TrainingConfig, fit_network, history_frame, plain_number
 from skseq2seq._validation import check_training_params
-from skseq2seq._windows import SequenceSet
+from skseq2seq._windows import SequenceSet, fit_scaler, scale
 
 
-class Seq2SeqLSTMEmbedder(BaseTransformer):
+class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
     """Embed each series in a fixed-length vector with an LSTM encoder.
 
     The encoder-decoder is trained as an autoencoder: the encoder reads each
@@ -145,18 +145,18 @@ class Seq2SeqLSTMEmbedder(BaseTransformer):
         check_training_params(self.get_params(deep=False))
         sequences = _sequences(X)  # [series, time, channels]
         if self.scaling == "global":
-            self.scale_loc_ = sequences.mean(axis=(0, 1))
-            self.scale_scale_ = np.where(
-                sequences.std(axis=(0, 1)) > 0, sequences.std(axis=(0, 1)), 1.0
+            loc, spread = fit_scaler(
+                sequences.reshape(-1, sequences.shape[-1]), [sequences[..., 0].size]
             )
+            self.scale_loc_, self.scale_scale_ = loc[0], spread[0]
         device = resolve_device(self.device, self.precision)
         with seeded(draw_seed(self.random_state), device):
             network = Seq2SeqNetwork(
                 n_targets=sequences.shape[-1],
-                hidden_size=self.hidden_size,
-                num_layers=self.num_layers,
+                hidden_size=plain_number(self.hidden_size),
+                num_layers=plain_number(self.num_layers),
                 cell_type=self.cell_type,
-                dropout=self.dropout,
+                dropout=plain_number(self.dropout),
                 decoder_input=self.decoder_input,
                 # reconstructing a window is easier from its values than from
                 # its changes since the last one
@@ -165,12 +165,12 @@ class Seq2SeqLSTMEmbedder(BaseTransformer):
             history = fit_network(
                 network,
                 SequenceSet(torch.tensor(self._scale(sequences), dtype=torch.float32)),
-                self.get_params(deep=False),
+                TrainingConfig.from_params(self.get_params(deep=False)),
                 device,
             )
         network.eval()
         self.network_, self.device_ = network, device
-        self.history_ = pd.DataFrame(history, columns=HISTORY_COLUMNS)
+        self.history_ = history_frame(history)
         return self
 
     def _transform(self, X, y=None):
@@ -200,10 +200,12 @@ class Seq2SeqLSTMEmbedder(BaseTransformer):
         if self.scaling is None:
             return sequences
         if self.scaling == "global":
-            return (sequences - self.scale_loc_) / self.scale_scale_
-        loc = sequences.mean(axis=1, keepdims=True)
-        scale = sequences.std(axis=1, keepdims=True)
-        return (sequences - loc) / np.where(scale > 0, scale, 1.0)
+            return scale(sequences, self.scale_loc_, self.scale_scale_)
+        n_series, length, n_channels = sequences.shape
+        loc, spread = fit_scaler(
+            sequences.reshape(-1, n_channels), np.full(n_series, length)
+        )  # [series, channels]
+        return scale(sequences, loc[:, None], spread[:, None])
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):

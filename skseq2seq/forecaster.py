@@ -8,11 +8,22 @@ import scipy.stats
 import torch
 from sktime.forecasting.base import BaseForecaster, ForecastingHorizon
 
-from skseq2seq._device import device_or_cpu, draw_seed, resolve_device, seeded
-from skseq2seq._frames import Collection, locate, panel_index, rows_at
+from skseq2seq._device import (
+    PicklesNetworksOnCPU,
+    draw_seed,
+    resolve_device,
+    seeded,
+)
+from skseq2seq._frames import Collection, locate, panel_index, rows_after, rows_at
 from skseq2seq._network import LOSSES, Seq2SeqNetwork
 from skseq2seq._persistence import load_safe, save_safe
-from skseq2seq._training import HISTORY_COLUMNS, autocast, fit_network
+from skseq2seq._training import (
+    TrainingConfig,
+    autocast,
+    fit_network,
+    history_frame,
+    plain_number,
+)
 from skseq2seq._validation import (
     check_choice,
     check_int,
@@ -25,8 +36,10 @@ from skseq2seq._windows import (
     fit_scaler,
     last_rows,
     resolve_lengths,
+    scale,
     scale_series,
     split_windows,
+    to_network_tensor,
 )
 
 #: Quantile levels ``loss="quantile"`` learns unless told otherwise: enough
@@ -34,7 +47,7 @@ from skseq2seq._windows import (
 DEFAULT_QUANTILES = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99)
 
 
-class Seq2SeqLSTMForecaster(BaseForecaster):
+class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
     """LSTM encoder-decoder forecaster.
 
     The encoder, an LSTM (or GRU), reads the last ``window_length`` values
@@ -55,8 +68,8 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
     Panels and hierarchies (a row ``MultiIndex`` with time last) are fitted
     as one global model: one network learns from the windows of every
     series, each scaled on its own, and ``predict`` forecasts every series in
-    one batched forward pass. The series must end at the same time point.
-    ``pretrain(panel)`` trains the network on a panel; a later
+    one batched forward pass; each series is forecast from its own last
+    time point. ``pretrain(panel)`` trains the network on a panel; a later
     ``fit(series)`` then uses it as it is, fitting only the new series'
     scaling and recent values, so series never seen in pretraining are
     forecast without training from scratch. ``update(...,
@@ -412,19 +425,19 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         return super().pretrain(y, X=X, fh=fh)
 
     def _fit(self, y, X, fh):
-        """Scale the series, make windows, build the network and train it.
+        """Collect the data, choose the lengths, scale, train, and store.
 
         After ``pretrain``, the pretrained network is used as it is: only the
         scaling and the recent values of the new series are fitted.
         """
-        self._check_params()
-        covariates, past_covariates = self._covariate_columns(X)
-        data = Collection.from_frames(y, X, covariates, past_covariates)
+        data = self._collect(y, X)
         device = resolve_device(self.device, self.precision)
         pretrained = getattr(self, "pretrained_network_", None)
         if pretrained is None:
             window_length, horizon = resolve_lengths(
-                data.shortest, self.window_length, _furthest(fh, self.cutoff)
+                data.shortest,
+                plain_number(self.window_length),
+                _furthest(fh, self.cutoff),
             )
         else:
             window_length, horizon = self.window_length_, self.horizon_
@@ -434,23 +447,25 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         if pretrained is None:
             network, history = self._train(
                 data,
-                loc,
-                scale,
-                window_length,
-                horizon,
-                device,
-                seed,
-                validation_size=self.validation_size,
+                loc=loc,
+                scale=scale,
+                window_length=window_length,
+                horizon=horizon,
+                device=device,
+                seed=seed,
+                validation_size=plain_number(self.validation_size),
             )
         else:
             network = copy.deepcopy(pretrained).to(device)
-            history = pd.DataFrame(columns=HISTORY_COLUMNS)
+            history = history_frame([])
         # only a network that finished training makes the forecaster fitted
         self.network_, self.device_, self.history_ = network, device, history
         self.window_length_, self.horizon_ = window_length, horizon
         self.scale_loc_, self.scale_scale_ = loc, scale
-        self.covariates_, self.past_covariates_ = covariates, past_covariates
-        self._keys, self._ends = data.keys, data.ends
+        self.covariates_, self.past_covariates_ = data.columns
+        self._keys, self._ends, self._freq = data.keys, data.ends, data.freq
+        self._index_names = list(y.index.names)
+        self._target_names = list(y.columns)
         self._n_targets, self._seed = data.sizes[0], seed
         self._constant = data.constant_targets()
         # what the model needs again: the last window, and enough before it
@@ -462,22 +477,18 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
 
     def _pretrain(self, y, X=None, fh=None):
         """Train one network across every series of a panel."""
-        self._check_params()
-        covariates, past_covariates = self._covariate_columns(X)
-        data = Collection.from_frames(y, X, covariates, past_covariates)
+        data = self._collect(y, X)
         window_length, horizon = resolve_lengths(
-            data.shortest, self.window_length, _furthest(fh, None)
+            data.shortest, plain_number(self.window_length), _furthest(fh, None)
         )
-        loc, scale = self._scaler(data)
         network, history = self._train(
             data,
-            loc,
-            scale,
-            window_length,
-            horizon,
-            resolve_device(self.device, self.precision),
-            draw_seed(self.random_state),
-            validation_size=self.validation_size,
+            *self._scaler(data),
+            window_length=window_length,
+            horizon=horizon,
+            device=resolve_device(self.device, self.precision),
+            seed=draw_seed(self.random_state),
+            validation_size=plain_number(self.validation_size),
         )
         # kept on the CPU: fit copies it to its own device
         self.pretrained_network_ = network.cpu()
@@ -491,27 +502,36 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
 
     def _pretrain_update(self, y, X=None, fh=None):
         """Continue pretraining on another panel, with the same window and horizon."""
-        self._check_params()
-        covariates, past_covariates = self._covariate_columns(X)
-        data = Collection.from_frames(y, X, covariates, past_covariates)
+        data = self._collect(y, X)
         _check_fits_pretrained(self.pretrained_network_, data, self.window_length_)
-        loc, scale = self._scaler(data)
         network, history = self._train(
             data,
-            loc,
-            scale,
-            self.window_length_,
-            self.horizon_,
-            resolve_device(self.device, self.precision),
-            draw_seed(self.random_state),
+            *self._scaler(data),
+            window_length=self.window_length_,
+            horizon=self.horizon_,
+            device=resolve_device(self.device, self.precision),
+            seed=draw_seed(self.random_state),
             network=self.pretrained_network_,
-            validation_size=self.validation_size,
+            validation_size=plain_number(self.validation_size),
         )
         self.pretrained_network_ = network.cpu()
         self.pretrain_history_ = pd.concat(
             [self.pretrain_history_, history], ignore_index=True
         )
         return self
+
+    def _collect(self, y, X, columns=None):
+        """Check the parameters and lay ``y`` and ``X`` out as one flat collection.
+
+        ``columns`` are the covariates known ahead and the past covariates
+        to take from ``X``; ``None`` reads them from ``X`` and the
+        parameters, as in fit.
+        """
+        self._check_params()
+        covariates, past_covariates = (
+            self._covariate_columns(X) if columns is None else columns
+        )
+        return Collection.from_frames(y, X, covariates, past_covariates)
 
     def _scaler(self, data):
         """Scaling statistics for ``data``, per series and column.
@@ -533,24 +553,26 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
             n_targets=n_targets,
             n_covariates=n_covariates,
             n_past_covariates=n_past_covariates,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
+            hidden_size=plain_number(self.hidden_size),
+            num_layers=plain_number(self.num_layers),
             cell_type=self.cell_type,
-            dropout=self.dropout,
+            dropout=plain_number(self.dropout),
             decoder_input=self.decoder_input,
             loss=self.loss,
             quantiles=self._levels(),
         )
 
     def _levels(self):
-        """Return the quantile levels ``loss="quantile"`` learns."""
-        return tuple(DEFAULT_QUANTILES if self.quantiles is None else self.quantiles)
+        """Return the quantile levels ``loss="quantile"`` learns, as floats."""
+        levels = DEFAULT_QUANTILES if self.quantiles is None else self.quantiles
+        return tuple(plain_number(level) for level in levels)
 
     def _train(
         self,
         data,
         loc,
         scale,
+        *,
         window_length,
         horizon,
         device,
@@ -558,7 +580,10 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         network=None,
         validation_size=None,
     ):
-        """Train ``network`` (a new one if None) on every series of ``data``.
+        """Train a copy of ``network`` (a new one if None) on every series of ``data``.
+
+        ``network`` itself is never changed: callers keep the result only if
+        training succeeds.
 
         Returns
         -------
@@ -569,8 +594,8 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         train_starts, valid_starts = split_windows(
             data.lengths, window_length, horizon, validation_size
         )
-        scaled = torch.tensor(
-            scale_series(data.values, data.lengths, loc, scale), dtype=torch.float32
+        scaled = to_network_tensor(
+            scale_series(data.values, data.lengths, loc, scale), "y and X"
         )
         n_targets, n_covariates, _ = data.sizes
 
@@ -582,16 +607,18 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         with seeded(seed, device):
             if network is None:
                 network = self._build_network(*data.sizes)
+            else:
+                network = copy.deepcopy(network)
             network = network.to(device)
             history = fit_network(
                 network,
                 window_set(train_starts),
-                self.get_params(deep=False),
+                TrainingConfig.from_params(self.get_params(deep=False)),
                 device,
                 valid_windows=window_set(valid_starts),
             )
         network.eval()
-        return network, pd.DataFrame(history, columns=HISTORY_COLUMNS)
+        return network, history_frame(history)
 
     def _predict(self, fh, X):
         """Decode every series at once; the point forecast at the steps of ``fh``."""
@@ -600,7 +627,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         return pd.DataFrame(
             point.reshape(-1, self._n_targets).numpy(),
             index=index,
-            columns=self._y_metadata["feature_names"],
+            columns=self._get_varnames(),
         )
 
     def _predict_quantiles(self, fh, X, alpha):
@@ -610,12 +637,12 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         interpolated linearly; those outside them are refused.
         """
         output, index = self._decode(fh, X)
-        alpha = np.asarray(alpha, dtype=np.float64)
+        levels = np.asarray(alpha, dtype=np.float64)
         if self.loss == "gaussian":
             mean, std = output.numpy()[..., :1], output.numpy()[..., 1:]
-            values = mean + std * scipy.stats.norm.ppf(alpha)  # [.., targets, alpha]
+            values = mean + std * scipy.stats.norm.ppf(levels)  # [.., targets, alpha]
         else:
-            values = _interpolate_quantiles(output.numpy(), self._levels(), alpha)
+            values = _interpolate_quantiles(output.numpy(), self._levels(), levels)
         return pd.DataFrame(
             values.reshape(len(index), -1),
             index=index,
@@ -646,7 +673,7 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         return pd.DataFrame(
             variance.reshape(len(index), -1),
             index=index,
-            columns=self._y_metadata["feature_names"],
+            columns=self._get_varnames(),
         )
 
     def _decode(self, fh, X):
@@ -660,10 +687,9 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         index : pd.Index or pd.MultiIndex
             The rows of the forecast: every series at its steps of ``fh``.
         """
-        n_series, n_targets = len(self._recent), self._n_targets
         # each series counts fh from its own last time point
         which, ends = pd.factorize(self._ends)
-        cutoffs = [_cutoff_at(end, self.cutoff) for end in ends]
+        cutoffs = [self._cutoff_at(end) for end in ends]
         steps = np.stack([_steps_ahead(fh, cutoff) for cutoff in cutoffs])[which]
         if steps.min() < 1:
             raise NotImplementedError(
@@ -671,51 +697,86 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
                 "ends later than others; this forecaster only forecasts ahead."
             )
         horizon = int(steps.max())
-        loc, scale = self.scale_loc_[:, None], self.scale_scale_[:, None]
-        recent = self._recent[:, -self.window_length_ :]  # [series, window, cols]
-        past = torch.tensor((recent - loc) / scale, dtype=torch.float32)
-        future = None
-        if self.covariates_:
-            every_step = ForecastingHorizon(np.arange(1, horizon + 1), freq=fh.freq)
-            times = [every_step.to_absolute_index(cutoff) for cutoff in cutoffs]
-            known = rows_at(
-                X,
-                panel_index(self._keys, [times[w] for w in which]),
-                self.covariates_,
-                "X",
-                "The decoder reads X at every step from the cutoff to the furthest "
-                "step of fh, not only at the steps of fh.",
-            ).reshape(n_series, horizon, -1)
-            columns = slice(n_targets, n_targets + len(self.covariates_))
-            future = torch.tensor(
-                (known - loc[..., columns]) / scale[..., columns], dtype=torch.float32
-            )
+        past = self._scaled_past()
+        future = self._scaled_future(X, horizon, cutoffs, which)
         with torch.no_grad(), autocast(self.device_, self.precision):
             output = self.network_(
                 past.to(self.device_),
                 horizon,
                 None if future is None else future.to(self.device_),
             )  # [series, horizon, targets, ...]
-        head = self.network_.head
+        output = self._hold_constant_columns(self._unscale(output))
+        chosen = output[np.arange(len(steps))[:, None], steps - 1]  # [series, fh, ..]
+        times = [fh.to_absolute_index(cutoff) for cutoff in cutoffs]
+        index = panel_index(self._keys, [times[w] for w in which], self._index_names)
+        return chosen, index
+
+    def _scaled_past(self):
+        """Scale the last window of every series: the encoder's input."""
+        recent = self._recent[:, -self.window_length_ :]  # [series, window, cols]
+        return to_network_tensor(
+            scale(recent, self.scale_loc_[:, None], self.scale_scale_[:, None]), "y"
+        )
+
+    def _scaled_future(self, X, horizon, cutoffs, which):
+        """Scale the known-ahead covariates at every step to ``horizon``; or None."""
+        if not self.covariates_:
+            return None
+        every_step = ForecastingHorizon(np.arange(1, horizon + 1), freq=self._freq)
+        times = [every_step.to_absolute_index(cutoff) for cutoff in cutoffs]
+        known = rows_at(
+            X,
+            panel_index(self._keys, [times[w] for w in which]),
+            self.covariates_,
+            "X",
+            "The decoder reads X at every step from the cutoff to the furthest "
+            "step of fh, not only at the steps of fh.",
+        ).reshape(len(which), horizon, -1)
+        columns = slice(self._n_targets, self._n_targets + len(self.covariates_))
+        loc, spread = self.scale_loc_[:, None], self.scale_scale_[:, None]
+        return to_network_tensor(
+            scale(known, loc[..., columns], spread[..., columns]), "X"
+        )
+
+    def _unscale(self, output):
+        """Map the head's output from the network's scale back to the data's."""
+        head, n_targets = self.network_.head, self._n_targets
         output = output.float().cpu().double()
-        target_loc = torch.from_numpy(loc[..., :n_targets])  # [series, 1, targets]
-        target_scale = torch.from_numpy(scale[..., :n_targets])
-        output = head.affine(output, target_loc, target_scale)
-        # a column constant in training taught the network nothing: keep its
-        # last value, with no spread, rather than whatever the head makes of it
-        last = torch.from_numpy(recent[:, -1:, :n_targets])
-        constant = head.affine(output, last, torch.zeros_like(last))
+        loc = torch.from_numpy(self.scale_loc_[:, None, :n_targets])  # [series, 1, t]
+        spread = torch.from_numpy(self.scale_scale_[:, None, :n_targets])
+        return head.affine(output, loc, spread)
+
+    def _hold_constant_columns(self, output):
+        """Forecast a column constant in training as its last value, with no spread.
+
+        Such a column taught the network nothing; whatever the head makes of
+        it is noise.
+        """
+        last = torch.from_numpy(self._recent[:, -1:, : self._n_targets])
+        constant = self.network_.head.affine(output, last, torch.zeros_like(last))
         mask = torch.from_numpy(self._constant[:, None])  # [series, 1, targets]
         mask = mask.reshape(mask.shape + (1,) * (output.dim() - 3))
-        output = torch.where(mask, constant, output)
-        chosen = output[np.arange(n_series)[:, None], steps - 1]  # [series, fh, ...]
-        times = [fh.to_absolute_index(cutoff) for cutoff in cutoffs]
-        return chosen, panel_index(self._keys, [times[w] for w in which])
+        return torch.where(mask, constant, output)
+
+    def _cutoff_at(self, end):
+        """Make a cutoff index holding ``end``, with the training data's frequency."""
+        if isinstance(self.cutoff, (pd.PeriodIndex, pd.DatetimeIndex)):
+            return type(self.cutoff)([end], freq=self._freq)
+        return pd.Index([end])
 
     def _update(self, y, X=None, update_params=True):
-        """Append the new values; with ``update_params``, also train on them."""
-        new = Collection.from_frames(y, X, self.covariates_, self.past_covariates_)
+        """Append the rows after each series' last time point; train on them if asked.
+
+        Rows at or before a series' last time point were seen already and
+        are ignored: sktime's ``evaluate`` and tuners pass the whole history.
+        """
+        y = self._match_target_columns(y)
+        y = y[rows_after(y, self._keys, self._ends)]
+        if len(y) == 0:
+            return self
+        new = self._collect(y, X, (self.covariates_, self.past_covariates_))
         positions = locate(new.keys, self._keys)
+        self._check_continues(new, positions)
         combined, ends = list(self._recent), list(self._ends)
         chunks = np.split(new.values, np.cumsum(new.lengths)[:-1])
         for position, chunk, end in zip(positions, chunks, new.ends, strict=True):
@@ -729,30 +790,66 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         lengths = np.array([len(values) for values in combined], dtype=np.int64)
         if not update_params or lengths.max() < self.window_length_ + self.horizon_:
             return self
-        before = copy.deepcopy(self.network_.state_dict())
-        try:
-            _, history = self._train(
-                Collection(np.concatenate(combined), lengths, new.sizes),
-                self.scale_loc_,
-                self.scale_scale_,
-                self.window_length_,
-                self.horizon_,
-                self.device_,
-                self._seed,
-                network=self.network_,
-            )
-        except FloatingPointError:
-            # a diverged update must not leave a broken network behind
-            self.network_.load_state_dict(before)
-            raise
+        network, history = self._train(
+            Collection(np.concatenate(combined), lengths, new.sizes),
+            self.scale_loc_,
+            self.scale_scale_,
+            window_length=self.window_length_,
+            horizon=self.horizon_,
+            device=self.device_,
+            seed=self._seed,
+            network=self.network_,
+        )
+        self.network_ = network
         self.history_ = pd.concat([self.history_, history], ignore_index=True)
         return self
 
+    def _get_varnames(self):
+        """Name the forecast's columns in the order of fit, which the network keeps.
+
+        sktime's own record follows the latest ``update``, whose columns may
+        come in another order.
+        """
+        return self._target_names
+
+    def _match_target_columns(self, y):
+        """Reorder ``y``'s columns as in fit, or refuse columns fit did not have."""
+        names = self._target_names
+        if list(y.columns) == names or (len(names) == 1 and y.shape[1] == 1):
+            return y  # one column is one column, whatever its name
+        if sorted(map(str, y.columns)) == sorted(map(str, names)) and len(
+            set(y.columns)
+        ) == len(names):
+            return y[names]
+        raise ValueError(
+            f"update got target columns {list(y.columns)}, but the forecaster was "
+            f"fitted on {names}. Pass the same columns (in any order)."
+        )
+
+    def _check_continues(self, new, positions):
+        """Refuse new rows that leave a gap after a series' last time point."""
+        for position, times in zip(positions, new.times, strict=True):
+            expected = _next_time(self._ends[position], self._freq)
+            if expected is not None and times[0] != expected:
+                series = "" if self._keys is None else f" {self._keys[position]!r}"
+                raise ValueError(
+                    f"update's data for series{series} starts at {times[0]}, but "
+                    f"the series ended at {self._ends[position]}, so the next time "
+                    f"point is {expected}. Pass the rows from {expected} on: the "
+                    "encoder reads consecutive time points, and cannot bridge a gap."
+                )
+
     def _covariate_columns(self, X):
         """Split the columns of ``X`` into known-ahead and past-only covariates."""
+        past = self.past_covariates
+        past = [past] if isinstance(past, str) else list(past or [])
         if X is None:
+            if past:
+                raise ValueError(
+                    f"past_covariates={self.past_covariates!r} names columns of X, "
+                    "but no X was passed. Pass X, or set past_covariates=None."
+                )
             return [], []
-        past = list(self.past_covariates or [])
         unknown = [column for column in past if column not in X.columns]
         if unknown:
             raise ValueError(
@@ -760,20 +857,6 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
                 f"the columns {list(X.columns)}."
             )
         return [c for c in X.columns if c not in past], past
-
-    def __getstate__(self):
-        """Store the network on the CPU, so it unpickles on any machine."""
-        state = self.__dict__.copy()
-        if "network_" in state and self.device_.type != "cpu":
-            state["network_"] = copy.deepcopy(self.network_).cpu()
-        return state
-
-    def __setstate__(self, state):
-        """Move the network back to its device, or to the CPU if that is gone."""
-        self.__dict__.update(state)
-        if "network_" in state:
-            self.device_ = device_or_cpu(self.device_)
-            self.network_.to(self.device_)
 
     def save_safe(self, path):
         """Save the fitted forecaster in a format that loads without pickle.
@@ -890,17 +973,12 @@ class Seq2SeqLSTMForecaster(BaseForecaster):
         ]
 
 
-def _cutoff_at(end, like):
-    """Make a cutoff index holding ``end``, of the kind and frequency of ``like``."""
-    if end == like[0]:
-        return like
-    if isinstance(like, (pd.PeriodIndex, pd.DatetimeIndex)):
-        return type(like)([end], freq=like.freq)
-    return pd.Index([end])
-
-
 def _interpolate_quantiles(values, levels, alpha):
     """Quantiles at ``alpha`` from those at ``levels``, linearly between them.
+
+    A level within 1e-6 of a learned one is that one: ``1 - 0.9`` is
+    0.09999999999999998 in floating point, and float32 levels are off
+    by about 1e-8.
 
     Parameters
     ----------
@@ -916,8 +994,13 @@ def _interpolate_quantiles(values, levels, alpha):
     --------
     >>> _interpolate_quantiles(np.array([0.0, 1.0, 3.0]), [0.1, 0.5, 0.9], [0.3, 0.7])
     array([0.5, 2. ])
+    >>> _interpolate_quantiles(np.array([0.0, 1.0, 3.0]), [0.1, 0.5, 0.9], [1 - 0.9])
+    array([0.])
     """
-    levels, alpha = np.asarray(levels), np.asarray(alpha, dtype=np.float64)
+    levels = np.asarray(levels, dtype=np.float64)
+    alpha = np.asarray(alpha, dtype=np.float64)
+    near = np.abs(alpha[:, None] - levels[None, :]) <= 1e-6  # [alpha, levels]
+    alpha = np.where(near.any(axis=1), levels[near.argmax(axis=1)], alpha)
     if alpha.min() < levels[0] or alpha.max() > levels[-1]:
         raise ValueError(
             f"alpha {alpha.tolist()} reaches beyond the learned quantiles "
@@ -925,6 +1008,8 @@ def _interpolate_quantiles(values, levels, alpha):
             f"quantiles=({min(alpha.min(), levels[0])}, ..., 0.5, ..., "
             f"{max(alpha.max(), levels[-1])})."
         )
+    if len(levels) == 1:  # only that level itself can be asked for
+        return values[..., np.zeros(len(alpha), dtype=np.int64)]
     upper = np.clip(np.searchsorted(levels, alpha), 1, len(levels) - 1)
     weight = (alpha - levels[upper - 1]) / (levels[upper] - levels[upper - 1])
     return values[..., upper - 1] * (1 - weight) + values[..., upper] * weight
@@ -953,7 +1038,33 @@ def _check_fits_pretrained(network, data, window_length):
 
 
 def _steps_ahead(fh, cutoff):
-    """Relative steps of ``fh`` as an int array."""
-    if fh.is_relative:
-        return np.asarray(fh, dtype=np.int64)
+    """Relative steps of ``fh`` as an int array (a ``Timedelta`` fh too)."""
+    index = fh.to_pandas()
+    if fh.is_relative and pd.api.types.is_integer_dtype(index):
+        return np.asarray(index, dtype=np.int64)
+    if fh.is_relative:  # e.g. Timedeltas: through the absolute time points
+        fh = fh.to_absolute(cutoff)
     return np.asarray(fh.to_relative(cutoff), dtype=np.int64)
+
+
+def _next_time(end, freq):
+    """Return the time point after ``end``: a period, a ``freq`` or an integer on.
+
+    ``None`` where the index gives no way to tell (a float index).
+
+    Examples
+    --------
+    >>> _next_time(pd.Period("2000-01", "M"), "M")
+    Period('2000-02', 'M')
+    >>> _next_time(pd.Timestamp("2000-01-31"), "D")
+    Timestamp('2000-02-01 00:00:00')
+    >>> _next_time(np.int64(9), None)
+    10
+    """
+    if isinstance(end, pd.Period):
+        return end + 1
+    if isinstance(end, pd.Timestamp):
+        return end + pd.tseries.frequencies.to_offset(freq)
+    if isinstance(end, (int, np.integer)):
+        return int(end) + 1
+    return None

@@ -3,8 +3,9 @@ import pandas as pd
 import pytest
 import torch
 
-from skseq2seq import Seq2SeqLSTMForecaster
+from skseq2seq import Seq2SeqLSTMEmbedder, Seq2SeqLSTMForecaster, _device
 from skseq2seq._device import (
+    PicklesNetworksOnCPU,
     available_devices,
     check_can_train,
     draw_seed,
@@ -85,7 +86,58 @@ def test_seeded_is_reproducible():
 def test_float16_needs_cuda():
     with pytest.raises(ValueError, match="'16-mixed' needs a CUDA device"):
         resolve_device("cpu", precision="16-mixed")
+
+
+def test_bf16_on_the_cpu_only_where_it_runs(monkeypatch):
+    monkeypatch.setattr(_device, "cpu_runs_bf16", lambda: True)
     assert resolve_device("cpu", precision="bf16") == torch.device("cpu")
+    monkeypatch.setattr(_device, "cpu_runs_bf16", lambda: False)
+    with pytest.raises(ValueError, match="bfloat16 LSTMs.*Use precision='32'"):
+        resolve_device("cpu", precision="bf16")
+
+
+def test_seeding_on_mps_restores_its_generator(monkeypatch):
+    # an MPS generator as torch.mps exposes it, on any machine
+    generator = {"state": torch.tensor([7], dtype=torch.uint8)}
+    monkeypatch.setattr(torch.mps, "get_rng_state", lambda: generator["state"])
+    monkeypatch.setattr(
+        torch.mps, "set_rng_state", lambda state: generator.update(state=state)
+    )
+    monkeypatch.setattr(
+        torch.mps,
+        "manual_seed",
+        lambda seed: generator.update(state=torch.tensor([seed], dtype=torch.uint8)),
+    )
+    before_cpu = torch.get_rng_state()
+    with seeded(3, torch.device("mps")):
+        assert generator["state"].item() == 3
+    assert generator["state"].item() == 7
+    torch.testing.assert_close(torch.get_rng_state(), before_cpu)
+
+
+class TestPicklingNetworksOnTheCPU:
+    """Forecaster and embedder pickle their networks by one piece of code."""
+
+    @pytest.mark.parametrize(
+        "estimator",
+        [
+            Seq2SeqLSTMForecaster(hidden_size=4, num_epochs=1),
+            Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=1),
+        ],
+        ids=["forecaster", "embedder"],
+    )
+    def test_a_network_on_an_accelerator_is_pickled_from_a_cpu_copy(
+        self, estimator, monkeypatch
+    ):
+        assert isinstance(estimator, PicklesNetworksOnCPU)
+        estimator.network_ = torch.nn.Linear(2, 2)
+        estimator.device_ = torch.device("cpu")
+        monkeypatch.setattr(_device, "_on_an_accelerator", lambda module: True)
+        state = estimator.__getstate__()
+        assert state["network_"] is not estimator.network_
+        torch.testing.assert_close(state["network_"].weight, estimator.network_.weight)
+        monkeypatch.setattr(_device, "_on_an_accelerator", lambda module: False)
+        assert estimator.__getstate__()["network_"] is estimator.network_
 
 
 def test_a_process_forked_after_cuda_started_keeps_off_cuda(monkeypatch):

@@ -104,3 +104,32 @@ def test_float16_needs_cuda(unit_test):
     embedder = Seq2SeqLSTMEmbedder(**TINY, precision="16-mixed", device="cpu")
     with pytest.raises(ValueError, match="needs a CUDA device"):
         embedder.fit(X)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_pickled_from_a_gpu_loads_on_the_cpu_with_a_warning(unit_test):
+    import pickle
+
+    X, _ = unit_test
+    embedder = Seq2SeqLSTMEmbedder(**TINY).fit(X)
+    expected = embedder.transform(X)
+    # as if fitted on a GPU, as the forecaster's own test does
+    embedder.device_ = torch.device("cuda", 0)
+    with pytest.warns(UserWarning, match="fitted on cuda:0, which this machine"):
+        restored = pickle.loads(pickle.dumps(embedder))
+    assert restored.device_ == torch.device("cpu")
+    pd.testing.assert_frame_equal(restored.transform(X), expected)
+
+
+@pytest.mark.gpu
+def test_fitted_on_the_gpu_unpickles_without_it(unit_test):
+    import pickle
+
+    X, _ = unit_test
+    embedder = Seq2SeqLSTMEmbedder(**TINY, device="cuda").fit(X)
+    state = embedder.__getstate__()
+    assert all(t.device.type == "cpu" for t in state["network_"].state_dict().values())
+    restored = pickle.loads(pickle.dumps(embedder))
+    np.testing.assert_allclose(
+        restored.transform(X), embedder.transform(X), rtol=1e-5, atol=1e-6
+    )

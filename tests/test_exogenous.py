@@ -76,7 +76,8 @@ def test_mixed_covariates_sizes_the_network(driven):
 
 class TestPredictNeedsX:
     @pytest.fixture(scope="class")
-    def fitted(self, driven):
+    @classmethod
+    def fitted(cls, driven):
         X, y, _ = driven
         forecaster = Seq2SeqLSTMForecaster(hidden_size=4, num_epochs=1, random_state=0)
         return forecaster.fit(y[:290], X=X[:290], fh=[1, 2, 3])

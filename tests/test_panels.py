@@ -110,7 +110,8 @@ def test_update_with_an_unknown_series():
 
 class TestPretraining:
     @pytest.fixture(scope="class")
-    def pretrained(self):
+    @classmethod
+    def pretrained(cls):
         forecaster = Seq2SeqLSTMForecaster(num_epochs=20, random_state=0)
         return forecaster.pretrain(sine_panel(n_series=20, seed=0), fh=np.arange(1, 13))
 
@@ -169,6 +170,19 @@ class TestPretraining:
             for n, t in forecaster.pretrained_network_.state_dict().items()
         ]
         assert all(changed)
+
+    def test_diverging_pretraining_keeps_the_pretrained_network(self, pretrained):
+        forecaster = copy.deepcopy(pretrained)
+        # set_params would reset the pretraining itself
+        forecaster.lr, forecaster.num_epochs = 1e8, 3
+        before = copy.deepcopy(forecaster.pretrained_network_.state_dict())
+        history = forecaster.pretrain_history_.copy()
+        with pytest.raises(FloatingPointError):
+            forecaster.pretrain(1e6 * sine_panel(n_series=4, seed=3))
+        for name, tensor in forecaster.pretrained_network_.state_dict().items():
+            assert torch.equal(tensor, before[name])
+            assert tensor.device.type == "cpu"
+        pd.testing.assert_frame_equal(forecaster.pretrain_history_, history)
 
     def test_data_shaped_unlike_the_pretraining_data(self, pretrained):
         forecaster = copy.deepcopy(pretrained)
@@ -248,3 +262,37 @@ class TestScaling:
             predicted = forecaster.predict(np.arange(1, 11))["y"].to_numpy()
             errors[scaling] = np.mean((predicted - truth) ** 2)
         assert errors["global"] < errors["series"] / 3
+
+
+def test_forecasts_keep_the_index_level_names():
+    panel = sine_panel(3).rename_axis(["id", "time"])
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian").fit(panel, fh=[1, 2])
+    assert list(forecaster.predict().index.names) == ["id", "time"]
+    assert list(forecaster.predict_interval().index.names) == ["id", "time"]
+
+
+def long_format(panel, times):
+    """The panel as a long table re-indexed with set_index, as users make it."""
+    long = panel.rename_axis(["id", "time"]).reset_index()
+    long["time"] = np.tile(times, panel.index.get_level_values(0).nunique())
+    return long.set_index(["id", "time"])
+
+
+def test_a_datetime_time_level_without_freq_is_inferred():
+    panel = sine_panel(2, length=60)
+    long = long_format(panel, pd.date_range("2001-01-01", periods=60, freq="D"))
+    assert long.index.get_level_values(-1).freq is None
+    forecast = Seq2SeqLSTMForecaster(**TINY).fit(long, fh=[1, 2]).predict()
+    expected_times = pd.DatetimeIndex(["2001-03-02", "2001-03-03"] * 2)
+    assert (forecast.index.get_level_values(-1) == expected_times).all()
+    # the same numbers as the integer-indexed panel
+    plain = Seq2SeqLSTMForecaster(**TINY).fit(panel, fh=[1, 2]).predict()
+    np.testing.assert_array_equal(forecast.to_numpy(), plain.to_numpy())
+
+
+def test_an_irregular_datetime_index_is_refused_before_training():
+    days = np.sort(np.random.default_rng(0).choice(400, 30, replace=False))
+    times = pd.Timestamp("2001-01-01") + pd.to_timedelta(days, unit="D")
+    long = long_format(sine_panel(2, length=30), times)
+    with pytest.raises(ValueError, match="without a frequency.*asfreq"):
+        Seq2SeqLSTMForecaster(**TINY).fit(long, fh=[1])

@@ -148,3 +148,21 @@ def test_safe_format_keeps_the_distribution(tmp_path):
         restored.predict_interval(coverage=0.8),
         forecaster.predict_interval(coverage=0.8),
     )
+
+
+def test_a_single_median_quantile():
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="quantile", quantiles=[0.5])
+    forecaster.fit(load_airline(), fh=[1, 2])
+    median = forecaster.predict_quantiles(alpha=[0.5]).to_numpy().ravel()
+    np.testing.assert_allclose(median, forecaster.predict().to_numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_interval_levels_compare_with_a_tolerance(dtype):
+    # coverage 0.8 asks for 1 - 0.9 = 0.09999999999999998, not quite 0.1
+    quantiles = tuple(np.array([0.1, 0.5, 0.9], dtype=dtype))
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="quantile", quantiles=quantiles)
+    forecaster.fit(load_airline(), fh=[1, 2])
+    interval = forecaster.predict_interval(coverage=0.8).to_numpy()
+    learned = forecaster.predict_quantiles(alpha=[0.1, 0.9]).to_numpy()
+    np.testing.assert_allclose(interval, learned)

@@ -88,7 +88,9 @@ def test_training_lowers_the_loss(strategy, decoder_input):
     assert all(math.isnan(row["valid_loss"]) for row in history)
 
 
-def test_every_window_is_seen_once_per_epoch():
+def test_every_window_is_seen_once_per_epoch(monkeypatch):
+    # the divergence check's reference score reads a sample before training
+    monkeypatch.setattr(_training, "reference_mse", lambda windows: 1.0)
     windows, _ = sine_windows(n=50)
     seen = []
     original = windows.batch
@@ -129,12 +131,34 @@ def test_patience_stops_and_restores_the_best_weights(monkeypatch):
         torch.testing.assert_close(tensor, snapshots[1][name])
 
 
-def test_patience_without_validation_watches_the_training_loss():
+def test_patience_without_validation_watches_a_recursive_training_sample():
+    windows, _ = sine_windows()
+    net = Seq2SeqNetwork(1, hidden_size=8)
+    # mixed teacher forcing: the training loss is not comparable across
+    # epochs, so it is not what patience watches
+    history = train(
+        net,
+        windows,
+        4,
+        patience=100,
+        training_strategy="mixed",
+        teacher_forcing_ratio=0.9,
+        teacher_forcing_decay=0.3,
+    )
+    sample = windows.subset(_training.sample_starts(windows.starts, 512))
+    # the best epoch's weights are restored: its score is what they give now
+    best = min(row["monitored_loss"] for row in history)
+    assert best == pytest.approx(evaluate(net, sample, 32), rel=1e-5)
+    assert all(math.isnan(row["valid_loss"]) for row in history)
+    assert all(row["monitored_loss"] != row["train_loss"] for row in history)
+
+
+def test_patience_without_validation_stops_when_nothing_improves():
     windows, _ = sine_windows()
     net = Seq2SeqNetwork(1, hidden_size=8)
     # lr 0 never improves on epoch 0: stops after 1 + patience epochs
     history = train(net, windows, 50, lr=0.0, patience=2)
-    assert len(history) <= 3
+    assert len(history) == 3
 
 
 def test_scheduler_lr_is_recorded_per_epoch():
@@ -192,6 +216,41 @@ def test_gradient_clip_bounds_each_step():
     # one SGD step of lr 1 moves the weights by the clipped gradient norm
     moved = torch.nn.utils.parameters_to_vector(net.parameters()) - before
     assert moved.norm().item() == pytest.approx(1e-3, rel=1e-3)
+
+
+def test_a_forecast_far_worse_than_the_last_value_is_divergence():
+    windows, _ = sine_windows(n=60)
+    net = Seq2SeqNetwork(1, hidden_size=8)
+    reference = _training.reference_mse(windows)
+    # a head that forecasts 1e4 standard deviations off: finite, but useless
+    with torch.no_grad():
+        net.head.linear.bias.fill_(1e4)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.0)
+    with pytest.raises(FloatingPointError, match="Training diverged.*repeating"):
+        train_network(net, windows, optimizer, num_epochs=1, batch_size=16, **DEFAULTS)
+    assert 1e8 > _training.DIVERGENCE_FACTOR * reference
+
+
+def test_ordinary_training_is_not_called_divergence():
+    windows, _ = sine_windows(n=300)
+    for seed in range(3):
+        torch.manual_seed(seed)
+        net = Seq2SeqNetwork(1, hidden_size=8)
+        history = train(net, windows, 5, lr=0.05)  # a brisk but sane lr
+        assert len(history) == 5
+
+
+def test_step_and_time_budgets():
+    windows, _ = sine_windows(n=200)  # 185 windows: 6 batches of 32
+    net = Seq2SeqNetwork(1, hidden_size=4)
+    history = train(net, windows, None, max_steps=15)
+    assert [row["steps"] for row in history] == [6, 12, 15]
+    history = train(net, windows, 2, max_steps=100)
+    assert [row["steps"] for row in history] == [6, 12]
+    history = train(net, windows, None, max_time=0.0)
+    assert len(history) == 1 and history[0]["steps"] <= 1
+    with pytest.raises(ValueError, match="Give a training budget"):
+        train(net, windows, None)
 
 
 def test_a_diverging_loss_stops_with_a_clear_error():
