@@ -125,9 +125,12 @@ class Seq2SeqNetwork(nn.Module):
     The encoder reads the window and hands its final state to the decoder,
     which produces the horizon one step at a time through a linear head. All
     values are expected on a standardised scale; the network subtracts the
-    last observed value of each target from the window and adds it back to
-    the output, so it learns changes from the current level and extrapolates
-    trends beyond the range it was trained on.
+    last observed value of each target from the window, so it reads changes
+    from the current level. Its head forecasts the difference from an
+    anchor: the last value, or with ``season_length > 1`` the seasonal naive
+    forecast (the value one season before each step). The network thus
+    extrapolates trends beyond the range it was trained on, and only has to
+    learn how this season differs from the last.
 
     Parameters
     ----------
@@ -161,6 +164,11 @@ class Seq2SeqNetwork(nn.Module):
         Subtract the last target value of each window, and add it back to
         the output. Right for forecasting; an autoencoder that reconstructs
         its window is better off without it.
+    season_length : int, default=1
+        With ``remove_level``: the head's output at step ``h`` is added to
+        the window's value ``season_length`` steps before it (repeating the
+        last season beyond one). 1 anchors every step at the last value.
+        Windows must be at least this long.
 
     Attributes
     ----------
@@ -187,6 +195,7 @@ class Seq2SeqNetwork(nn.Module):
         loss="mse",
         quantiles=None,
         remove_level=True,
+        season_length=1,
     ):
         super().__init__()
         # what rebuilds this network, untrained, for its saved weights
@@ -202,8 +211,10 @@ class Seq2SeqNetwork(nn.Module):
             "loss": loss,
             "quantiles": None if quantiles is None else tuple(quantiles),
             "remove_level": remove_level,
+            "season_length": season_length,
         }
         self.remove_level = remove_level
+        self.season_length = season_length
         self.n_targets = n_targets
         self.n_covariates = n_covariates
         self.n_past_covariates = n_past_covariates
@@ -308,32 +319,58 @@ n_targets, n_params)
             distribution per target.
         """
         past, level = self._remove_level(past)
+        anchor = self._anchor(past, horizon)  # [batch, horizon, n_targets]
         context, state = self.encode(past)
         if self.decoder_input == "context":
             inputs = context[:, None].expand(-1, horizon, -1)  # [batch, h, hidden]
             output, _ = self.decoder(self._with(inputs, future_covariates), state)
-            return self._add(self.head(output), level)
+            return self._add(self._anchored(self.head(output), anchor), level)
         if teacher is not None:
             teacher = teacher - level
         if teacher is not None and teacher_mask is None:
             # the inputs are all known: one call over the horizon, no loop
             previous = torch.cat([past[:, -1:, : self.n_targets], teacher[:, :-1]], 1)
             output, _ = self.decoder(self._with(previous, future_covariates), state)
-            return self._add(self.head(output), level)
+            return self._add(self._anchored(self.head(output), anchor), level)
         return self._add(
             self._decode_steps(
-                past, horizon, state, future_covariates, teacher, teacher_mask
+                past, anchor, state, future_covariates, teacher, teacher_mask
             ),
             level,
         )
 
+    def _anchor(self, past, horizon):
+        """Compute the seasonal naive forecast, level removed; zeros for no season.
+
+        Parameters
+        ----------
+        past : torch.Tensor, shape (batch, window, n_columns)
+            With the level removed from the targets.
+        horizon : int
+
+        Returns
+        -------
+        torch.Tensor, shape (batch, horizon, n_targets)
+        """
+        targets = past[..., : self.n_targets]
+        if self.season_length == 1 or not self.remove_level:
+            return targets.new_zeros(len(past), horizon, self.n_targets)
+        window, m = past.shape[1], self.season_length
+        # step h repeats the value one season before it (h counted from 0)
+        rows = window - m + torch.arange(horizon, device=past.device) % m
+        return targets[:, rows]
+
+    def _anchored(self, output, anchor):
+        """Add the anchor to the head's output (all of a step's parameters)."""
+        return self.head.affine(output, anchor, torch.ones_like(anchor))
+
     def _decode_steps(
-        self, past, horizon, state, future_covariates, teacher, teacher_mask
+        self, past, anchor, state, future_covariates, teacher, teacher_mask
     ):
         """Feed the decoder one step at a time, each step its previous value."""
         previous = past[:, -1, : self.n_targets]  # [batch, n_targets]
         predictions = []
-        for step in range(horizon):
+        for step in range(anchor.shape[1]):
             covariates = (
                 None
                 if future_covariates is None
@@ -342,7 +379,9 @@ n_targets, n_params)
             output, state = self.decoder(
                 self._with(previous[:, None], covariates), state
             )
-            step_output = self.head(output[:, 0])  # [batch, n_targets, ...]
+            step_output = self._anchored(
+                self.head(output[:, 0]), anchor[:, step]
+            )  # [batch, n_targets, ...]
             predictions.append(step_output)
             prediction = previous = self.head.point(step_output)
             if teacher_mask is not None:

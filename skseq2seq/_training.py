@@ -36,6 +36,10 @@ HISTORY_COLUMNS = [
 DIVERGENCE_FACTOR = 1e3
 #: Windows scored to judge divergence, and by ``patience`` without validation.
 SAMPLE_WINDOWS = 512
+#: Optimiser steps trained when neither ``num_epochs`` nor ``max_steps`` is
+#: given: enough for the benchmark series to converge, and the same for a
+#: series of any length or a panel of any size.
+DEFAULT_MAX_STEPS = 400
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,15 +78,18 @@ class TrainingConfig:
 
     @classmethod
     def from_params(cls, params):
-        """Take the fields ``params`` has (others keep their defaults)."""
+        """Take the fields ``params`` has (others keep their defaults).
+
+        Without ``num_epochs`` and ``max_steps``, the budget is
+        :data:`DEFAULT_MAX_STEPS` optimiser steps.
+        """
         names = {field.name for field in dataclasses.fields(cls)}
-        return cls(
-            **{
-                name: plain_number(value)
-                for name, value in params.items()
-                if name in names
-            }
-        )
+        fields = {
+            name: plain_number(value) for name, value in params.items() if name in names
+        }
+        if fields.get("num_epochs") is None and fields.get("max_steps") is None:
+            fields["max_steps"] = DEFAULT_MAX_STEPS
+        return cls(**fields)
 
 
 def plain_number(value):

@@ -38,9 +38,14 @@ def check_training_params(params):
     for name, allowed in choices.items():
         if name in params:
             check_choice(name, params[name], allowed)
-    for name in ("hidden_size", "num_layers", "num_epochs", "batch_size"):
+    for name in ("hidden_size", "num_layers", "batch_size"):
         if name in params:
             check_int(name, params[name], minimum=1)
+    for name in ("num_epochs", "max_steps"):
+        if params.get(name) is not None:
+            check_int(name, params[name], minimum=1)
+    if params.get("max_time") is not None:
+        check_real("max_time", params["max_time"], 0.0, np.inf, closed_left=False)
     check_real("dropout", params["dropout"], 0.0, 1.0, closed_right=False)
     for name in ("teacher_forcing_ratio", "teacher_forcing_decay"):
         check_real(name, params[name], 0.0, 1.0)

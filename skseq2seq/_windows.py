@@ -15,7 +15,7 @@ import torch
 DEFAULT_WINDOW_LENGTH = 24
 
 
-def resolve_lengths(shortest_series, window_length, horizon):
+def resolve_lengths(shortest_series, window_length, horizon, season_length=1):
     """Choose the encoder window and the training horizon for the data at hand.
 
     Parameters
@@ -23,12 +23,15 @@ def resolve_lengths(shortest_series, window_length, horizon):
     shortest_series : int
         Number of time points in the shortest training series.
     window_length : int or None
-        The user's window length. ``None`` chooses ``max(24, 2 * horizon)``
-        (24 without a horizon) and shortens it, down to 1, until the window
-        and the horizon fit in the shortest series.
+        The user's window length. ``None`` chooses ``max(24, 2 * horizon,
+        2 * season_length)`` (the horizon counting 0 without one): at least
+        two seasons, so the encoder sees how one season repeats. It is then
+        shortened, down to 1, until the window and the horizon fit in the
+        shortest series.
     horizon : int or None
         The largest step ahead asked for in ``fit``. ``None`` trains the
         decoder for ``max(1, window_length // 2)`` steps.
+    season_length : int, default=1
 
     Returns
     -------
@@ -47,6 +50,8 @@ def resolve_lengths(shortest_series, window_length, horizon):
     --------
     >>> resolve_lengths(144, None, 12)
     (24, 12)
+    >>> resolve_lengths(144, None, 18, season_length=12)
+    (36, 18)
     >>> resolve_lengths(20, None, 5)
     (15, 5)
     >>> resolve_lengths(20, None, None)
@@ -55,13 +60,12 @@ def resolve_lengths(shortest_series, window_length, horizon):
     (10, 5)
     """
     if window_length is None:
+        preferred = max(DEFAULT_WINDOW_LENGTH, 2 * season_length)
         if horizon is None:
-            # largest w <= 24 with w + w // 2 <= shortest_series
-            window_length = min(DEFAULT_WINDOW_LENGTH, 2 * shortest_series // 3)
+            # largest w <= preferred with w + w // 2 <= shortest_series
+            window_length = min(preferred, 2 * shortest_series // 3)
         else:
-            window_length = min(
-                max(DEFAULT_WINDOW_LENGTH, 2 * horizon), shortest_series - horizon
-            )
+            window_length = min(max(preferred, 2 * horizon), shortest_series - horizon)
         if window_length < 1:
             needed = 2 if horizon is None else horizon + 1
             raise ValueError(

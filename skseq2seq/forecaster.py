@@ -1,6 +1,7 @@
 """The sktime estimator: Seq2SeqLSTMForecaster."""
 
 import copy
+import numbers
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from skseq2seq._device import (
 from skseq2seq._frames import Collection, locate, panel_index, rows_after, rows_at
 from skseq2seq._network import LOSSES, Seq2SeqNetwork
 from skseq2seq._persistence import load_safe, save_safe
+from skseq2seq._seasonality import detect_period
 from skseq2seq._training import (
     TrainingConfig,
     autocast,
@@ -79,7 +81,19 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
     ----------
     window_length : int or None, default=None
         Number of past time points the encoder reads. ``None`` uses
-        ``max(24, 2 * horizon)``, shortened to fit the training series.
+        ``max(24, 2 * horizon, 2 * seasonal_period_)``, shortened to fit the
+        training series.
+    seasonal_period : "auto", int or None, default="auto"
+        The season of the data, in steps. The decoder's head forecasts the
+        difference from the seasonal naive forecast (the value one season
+        before each step) instead of from the last value, so the network
+        learns only how this season differs from the last. ``"auto"`` takes
+        the usual period of the index's frequency (12 for months, 4 for
+        quarters, 7 for days, 24 for hours), or the strongest cycle of an
+        integer index, and keeps it only where the data shows it: the
+        training series span three seasons and the autocorrelation of their
+        changes at that lag is significant (the test of the Theta method).
+        ``None`` or 1: no season.
     hidden_size : int, default=64
         Width of the recurrent state of encoder and decoder.
     num_layers : int, default=1
@@ -113,8 +127,17 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         below 0), so training moves from teacher forcing to recursion. On
         the accuracy benchmark this schedule beat pure recursion by about
         10% in mean MASE.
-    num_epochs : int, default=100
-        Passes over all training windows.
+    num_epochs : int or None, default=None
+        Passes over all training windows. ``None`` (with ``max_steps=None``)
+        trains for 400 optimiser steps, whatever the size of the data.
+    max_steps : int or None, default=None
+        Optimiser steps (batches). Training stops at the first of
+        ``num_epochs``, ``max_steps`` and ``max_time`` to run out; with
+        neither of the first two given, ``max_steps`` is 400.
+    max_time : float or None, default=None
+        Seconds of training, checked after every step: a cap for interactive
+        use. A fit stopped by it depends on the machine's speed, so is not
+        reproducible.
     batch_size : int, default=32
         Windows per gradient step.
     lr : float, default=1e-3
@@ -197,6 +220,8 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         The trained network, in evaluation mode.
     window_length_ : int
         The encoder window used.
+    seasonal_period_ : int
+        The season the network forecasts from; 1 for none.
     horizon_ : int
         The number of steps the decoder was trained to produce: the largest
         step of the fh passed to ``fit`` (or ``pretrain``), or
@@ -230,15 +255,19 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
     Notes
     -----
     ``update(y, update_params=False)`` forecasts from the new data without
-    training. ``update_params=True`` also trains for ``num_epochs`` epochs
-    (with a fresh optimizer, the teacher-forcing schedule restarted, no
+    training. ``update_params=True`` also trains with the budget of ``fit``
+    (a fresh optimizer, the teacher-forcing schedule restarted, no
     validation split) on the windows whose horizon reaches into the new
-    data, keeping the scaling of the first fit.
+    data, keeping the scaling of the first fit. Rows at or before a series'
+    last time point are taken as seen and ignored, as sktime's ``evaluate``
+    passes the whole history; new rows must follow it without a gap.
 
-    If the loss turns NaN or infinite, ``fit`` raises ``FloatingPointError``
-    and the forecaster is left unfitted: a half-trained network is never
-    kept. Interrupting ``fit`` with Ctrl-C instead keeps the best weights so
-    far, warns, and leaves a fitted forecaster.
+    If the loss turns NaN or infinite, or training diverges (forecasts far
+    worse than repeating the last value), ``fit`` raises
+    ``FloatingPointError`` and the forecaster is left unfitted: a
+    half-trained network is never kept; ``update`` and ``pretrain`` leave
+    the networks as they were. Interrupting ``fit`` with Ctrl-C instead
+    keeps the best weights so far, warns, and leaves a fitted forecaster.
 
     The forecaster pickles, deep-copies and saves with sktime's ``save``
     like any estimator; the network is stored on the CPU, so a forecaster
@@ -273,6 +302,7 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
             "pretrained_network_",
             "pretrain_history_",
             "window_length_",
+            "seasonal_period_",
             "horizon_",
             "pretrain_scale_loc_",
             "pretrain_scale_scale_",
@@ -291,6 +321,7 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
     def __init__(
         self,
         window_length=None,
+        seasonal_period="auto",
         hidden_size=64,
         num_layers=1,
         cell_type="lstm",
@@ -299,7 +330,9 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         training_strategy="mixed",
         teacher_forcing_ratio=0.5,
         teacher_forcing_decay=0.01,
-        num_epochs=100,
+        num_epochs=None,
+        max_steps=None,
+        max_time=None,
         batch_size=32,
         lr=1e-3,
         weight_decay=0.0,
@@ -320,6 +353,7 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         verbose=False,
     ):
         self.window_length = window_length
+        self.seasonal_period = seasonal_period
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.cell_type = cell_type
@@ -329,6 +363,8 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         self.teacher_forcing_ratio = teacher_forcing_ratio
         self.teacher_forcing_decay = teacher_forcing_decay
         self.num_epochs = num_epochs
+        self.max_steps = max_steps
+        self.max_time = max_time
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay
@@ -390,8 +426,9 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         X : pd.DataFrame, optional
             Covariates at the new time points.
         update_params : bool, default=True
-            Also train for ``num_epochs`` epochs on the windows whose horizon
-            reaches into the new data. ``False`` only moves on in time.
+            Also train, with the budget of ``fit``, on the windows whose
+            horizon reaches into the new data. ``False`` only moves on in
+            time. Rows at or before a series' last time point are ignored.
 
         Returns
         -------
@@ -434,13 +471,12 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         device = resolve_device(self.device, self.precision)
         pretrained = getattr(self, "pretrained_network_", None)
         if pretrained is None:
-            window_length, horizon = resolve_lengths(
-                data.shortest,
-                plain_number(self.window_length),
-                _furthest(fh, self.cutoff),
+            window_length, horizon, season = self._lengths(
+                data, _furthest(fh, self.cutoff)
             )
         else:
             window_length, horizon = self.window_length_, self.horizon_
+            season = self.seasonal_period_
             _check_fits_pretrained(pretrained, data, window_length)
         loc, scale = self._scaler(data)
         seed = draw_seed(self.random_state)
@@ -451,6 +487,7 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
                 scale=scale,
                 window_length=window_length,
                 horizon=horizon,
+                season=season,
                 device=device,
                 seed=seed,
                 validation_size=plain_number(self.validation_size),
@@ -461,6 +498,7 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         # only a network that finished training makes the forecaster fitted
         self.network_, self.device_, self.history_ = network, device, history
         self.window_length_, self.horizon_ = window_length, horizon
+        self.seasonal_period_ = season
         self.scale_loc_, self.scale_scale_ = loc, scale
         self.covariates_, self.past_covariates_ = data.columns
         self._keys, self._ends, self._freq = data.keys, data.ends, data.freq
@@ -478,14 +516,13 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
     def _pretrain(self, y, X=None, fh=None):
         """Train one network across every series of a panel."""
         data = self._collect(y, X)
-        window_length, horizon = resolve_lengths(
-            data.shortest, plain_number(self.window_length), _furthest(fh, None)
-        )
+        window_length, horizon, season = self._lengths(data, _furthest(fh, None))
         network, history = self._train(
             data,
             *self._scaler(data),
             window_length=window_length,
             horizon=horizon,
+            season=season,
             device=resolve_device(self.device, self.precision),
             seed=draw_seed(self.random_state),
             validation_size=plain_number(self.validation_size),
@@ -494,6 +531,7 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         self.pretrained_network_ = network.cpu()
         self.pretrain_history_ = history
         self.window_length_, self.horizon_ = window_length, horizon
+        self.seasonal_period_ = season
         # the pooled statistics: what scaling="global" uses from now on
         self.pretrain_scale_loc_, self.pretrain_scale_scale_ = fit_scaler(
             data.values, data.lengths, "global"
@@ -533,6 +571,33 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         )
         return Collection.from_frames(y, X, covariates, past_covariates)
 
+    def _lengths(self, data, horizon):
+        """Choose the season, then the window and the training horizon, for ``data``.
+
+        Returns
+        -------
+        window_length, horizon, season : int
+        """
+        period = plain_number(self.seasonal_period)
+        if period == "auto":
+            targets = np.split(data.values[:, 0], np.cumsum(data.lengths)[:-1])
+            season = detect_period(targets, data.freq)
+        else:
+            season = 1 if period is None else period
+        window_length, horizon = resolve_lengths(
+            data.shortest, plain_number(self.window_length), horizon, season
+        )
+        if window_length < season:
+            if period == "auto":  # too short to read a season: do without
+                return window_length, horizon, 1
+            raise ValueError(
+                f"seasonal_period={period} needs windows of at least {period} "
+                f"time points, but the window is {window_length}. Pass a longer "
+                "series, a window_length of at least the season, or "
+                "seasonal_period='auto'."
+            )
+        return window_length, horizon, season
+
     def _scaler(self, data):
         """Scaling statistics for ``data``, per series and column.
 
@@ -547,9 +612,12 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
             )
         return fit_scaler(data.values, data.lengths, self.scaling)
 
-    def _build_network(self, n_targets, n_covariates=0, n_past_covariates=0):
-        """Build the untrained network for these column counts."""
+    def _build_network(
+        self, n_targets, n_covariates=0, n_past_covariates=0, season_length=1
+    ):
+        """Build the untrained network for these column counts and season."""
         return Seq2SeqNetwork(
+            season_length=season_length,
             n_targets=n_targets,
             n_covariates=n_covariates,
             n_past_covariates=n_past_covariates,
@@ -577,6 +645,7 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         horizon,
         device,
         seed,
+        season=1,
         network=None,
         validation_size=None,
     ):
@@ -606,7 +675,7 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
 
         with seeded(seed, device):
             if network is None:
-                network = self._build_network(*data.sizes)
+                network = self._build_network(*data.sizes, season_length=season)
             else:
                 network = copy.deepcopy(network)
             network = network.to(device)
@@ -911,6 +980,18 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
     def _check_params(self):
         """Validate hyper-parameters at fit time, naming the fix in each error."""
         check_training_params(self.get_params(deep=False))
+        if not (
+            self.seasonal_period in ("auto", None)
+            or (
+                isinstance(self.seasonal_period, numbers.Integral)
+                and not isinstance(self.seasonal_period, bool)
+                and self.seasonal_period >= 1
+            )
+        ):
+            raise ValueError(
+                "seasonal_period must be 'auto', None or an integer of at least "
+                f"1, got {self.seasonal_period!r}."
+            )
         check_choice("loss", self.loss, LOSSES)
         levels = np.asarray(self._levels(), dtype=np.float64)
         if not (
@@ -970,6 +1051,8 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
                 "loss": "gaussian",
             },
             {**tiny, "decoder_input": "context", "loss": "quantile"},
+            # a season anchors the head; a step budget instead of epochs
+            {**tiny, "num_epochs": None, "max_steps": 3, "seasonal_period": 2},
         ]
 
 

@@ -737,3 +737,82 @@ def test_silent_divergence_is_an_error_and_leaves_the_forecaster_unfitted():
         forecaster.fit(y, fh=[1, 2])
     assert not forecaster.is_fitted
     assert not hasattr(forecaster, "network_")
+
+
+class TestTrainingBudget:
+    """The default budget is optimiser steps, the same for any amount of data."""
+
+    @staticmethod
+    def monthly(n):
+        values = np.sin(2 * np.pi * np.arange(n) / 12)
+        values = values + 0.1 * np.random.default_rng(0).normal(size=n)
+        return pd.Series(values, index=pd.period_range("1900-01", periods=n, freq="M"))
+
+    def test_a_long_series_trains_as_many_steps_as_a_short_one(self):
+        steps = []
+        for n in (300, 3000):
+            forecaster = Seq2SeqLSTMForecaster(hidden_size=4, random_state=0)
+            forecaster.fit(self.monthly(n), fh=[1, 2])
+            steps.append(int(forecaster.history_["steps"].iloc[-1]))
+        assert steps == [400, 400]
+
+    def test_epochs_when_asked(self):
+        forecaster = Seq2SeqLSTMForecaster(hidden_size=4, num_epochs=3, random_state=0)
+        forecaster.fit(self.monthly(300), fh=[1, 2])
+        windows = 300 - forecaster.window_length_ - 2 + 1
+        per_epoch = -(-windows // 32)
+        assert forecaster.history_["steps"].tolist() == [
+            per_epoch * e for e in (1, 2, 3)
+        ]
+
+    def test_the_first_budget_to_run_out_stops_training(self):
+        forecaster = Seq2SeqLSTMForecaster(
+            hidden_size=4, num_epochs=50, max_steps=20, random_state=0
+        )
+        forecaster.fit(self.monthly(300), fh=[1, 2])
+        assert forecaster.history_["steps"].iloc[-1] == 20
+        forecaster.set_params(max_steps=None, max_time=1e-3)
+        forecaster.fit(self.monthly(300), fh=[1, 2])
+        assert forecaster.history_["steps"].iloc[-1] < 20
+
+    @pytest.mark.parametrize("name, value", [("max_steps", 0), ("max_time", 0.0)])
+    def test_invalid_budgets(self, name, value):
+        with pytest.raises(ValueError, match=name):
+            Seq2SeqLSTMForecaster(**{name: value}).fit(self.monthly(100), fh=[1])
+
+
+class TestSeasonalPeriod:
+    def test_found_where_the_data_shows_it(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline, fh=np.arange(1, 19))
+        assert forecaster.seasonal_period_ == 12
+        # the window covers two seasons, or twice the horizon
+        assert forecaster.window_length_ == 36
+        short = Seq2SeqLSTMForecaster(**TINY).fit(airline.iloc[:30], fh=[1])
+        assert short.seasonal_period_ == 1
+
+    def test_given_or_switched_off(self, airline):
+        off = Seq2SeqLSTMForecaster(**TINY, seasonal_period=None).fit(airline, fh=[1])
+        assert off.seasonal_period_ == 1
+        given = Seq2SeqLSTMForecaster(**TINY, seasonal_period=np.int64(6))
+        assert given.fit(airline.iloc[:30], fh=[1]).seasonal_period_ == 6
+
+    def test_longer_than_the_window_is_refused(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, seasonal_period=50)
+        with pytest.raises(ValueError, match="seasonal_period=50 needs windows"):
+            forecaster.fit(airline.iloc[:40], fh=[1])
+
+    @pytest.mark.parametrize("value", [0, "yes", 1.5, True])
+    def test_invalid_values(self, airline, value):
+        with pytest.raises(ValueError, match="seasonal_period must be"):
+            Seq2SeqLSTMForecaster(**TINY, seasonal_period=value).fit(airline, fh=[1])
+
+    def test_the_seasonal_naive_forecast_is_where_training_starts(self, airline):
+        # a network that has not moved from its start forecasts last year
+        forecaster = Seq2SeqLSTMForecaster(**TINY, max_steps=1, lr=1e-12)
+        forecaster.fit(airline, fh=np.arange(1, 13))
+        with torch.no_grad():
+            forecaster.network_.head.linear.weight.zero_()
+            forecaster.network_.head.linear.bias.zero_()
+        np.testing.assert_allclose(
+            forecaster.predict().to_numpy(), airline.iloc[-12:].to_numpy(), rtol=1e-5
+        )

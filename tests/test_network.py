@@ -168,3 +168,31 @@ class TestHeads:
         target = torch.tensor([[3.0]])
         expected = -torch.distributions.Normal(1.0, 2.0).log_prob(torch.tensor(3.0))
         assert head.loss(output, target).item() == pytest.approx(expected.item())
+
+
+@pytest.mark.parametrize("decoder_input", ["autoregressive", "context"])
+@pytest.mark.parametrize("horizon", [3, 7])
+def test_a_silent_head_forecasts_the_seasonal_naive(decoder_input, horizon):
+    # the head's output is added to the value one season before each step
+    torch.manual_seed(0)
+    net = Seq2SeqNetwork(
+        n_targets=2, hidden_size=4, season_length=4, decoder_input=decoder_input
+    )
+    with torch.no_grad():
+        net.head.linear.weight.zero_()
+        net.head.linear.bias.zero_()
+    past = torch.randn(5, 9, 2)
+    last_season = past[:, -4:]  # [batch, 4, targets]
+    expected = last_season[:, [step % 4 for step in range(horizon)]]
+    torch.testing.assert_close(net(past, horizon), expected)
+    teacher = torch.randn(5, horizon, 2)
+    torch.testing.assert_close(net(past, horizon, teacher=teacher), expected)
+
+
+def test_one_season_anchors_at_the_last_value():
+    net = Seq2SeqNetwork(n_targets=1, hidden_size=4)
+    with torch.no_grad():
+        net.head.linear.weight.zero_()
+        net.head.linear.bias.zero_()
+    past = torch.randn(3, 6, 1)
+    torch.testing.assert_close(net(past, 4), past[:, -1:].expand(-1, 4, -1))

@@ -1,0 +1,179 @@
+"""Seasonal periods: from the index frequency, confirmed by the autocorrelation.
+
+Pure functions over numpy arrays. A period is used only where the data
+shows it. The series must span at least :data:`MIN_SEASONS` seasons; the
+autocorrelation of the series, with its straight-line trend removed, must
+peak at the seasonal lag (a trend or a random walk decays smoothly instead);
+and that peak must pass the significance test of the Theta method and the
+M4 competition's benchmarks (one-sided, 90%). A period searched for among
+all lags, for an index without a frequency, must pass a Bonferroni-corrected
+test, so noise does not yield one by chance.
+"""
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+#: A season is tested only on series that span at least this many of them.
+MIN_SEASONS = 3
+#: One-sided 90% quantile of the normal: the test's critical value.
+CRITICAL_VALUE = 1.645
+#: Series of a panel tested for a season: an even sample of at most this many.
+MAX_SERIES_TESTED = 64
+
+# seasons per cycle for calendar frequencies: months in a year, and so on
+_CALENDAR = (("Quarter", 4), ("Month", 12), ("Week", 52), ("BusinessDay", 5))
+_NANOS_PER_DAY = 24 * 60 * 60 * 10**9
+
+
+def period_from_frequency(freq):
+    """Return the usual seasonal period of a frequency: 12 for months, 7 for days.
+
+    Sub-daily frequencies get their number of steps per day (48 for
+    half-hours). ``None`` where there is none: integer indices, years,
+    frequencies that do not divide a day.
+
+    Examples
+    --------
+    >>> [period_from_frequency(f) for f in ["M", "Q-DEC", "D", "30min", "h", "Y"]]
+    [12, 4, 7, 48, 24, None]
+    >>> period_from_frequency("3M"), period_from_frequency(None)
+    (4, None)
+    """
+    if freq is None:
+        return None
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError:  # pandas 3 reads period aliases ("M") only as periods
+        offset = pd.tseries.frequencies.to_offset(freq, is_period=True)
+    name = type(offset).__name__
+    for prefix, per_cycle in _CALENDAR:
+        if prefix in name:
+            period = per_cycle // offset.n if per_cycle % offset.n == 0 else None
+            return period if period and period > 1 else None
+    if name == "Day" and offset.n == 1:
+        return 7
+    if not isinstance(offset, pd.offsets.Tick):  # years and other calendar steps
+        return None
+    nanos = offset.nanos
+    if _NANOS_PER_DAY % nanos == 0 and _NANOS_PER_DAY // nanos > 1:
+        return _NANOS_PER_DAY // nanos
+    return None
+
+
+def autocorrelation(values, max_lag):
+    """Compute the sample autocorrelation at lags 0 to ``max_lag``, by FFT.
+
+    Examples
+    --------
+    >>> autocorrelation(np.array([1.0, -1.0, 1.0, -1.0]), 2).round(2).tolist()
+    [1.0, -0.75, 0.5]
+    """
+    centred = values - values.mean()
+    size = 1 << int(np.ceil(np.log2(2 * len(values))))
+    spectrum = np.fft.rfft(centred, size)
+    covariance = np.fft.irfft(spectrum * np.conj(spectrum), size)[: max_lag + 1]
+    return covariance / covariance[0] if covariance[0] > 0 else np.zeros(max_lag + 1)
+
+
+def detrended(values):
+    """Remove the least-squares straight line from ``values``.
+
+    Examples
+    --------
+    >>> detrended(np.array([1.0, 3.0, 5.0, 7.0])).round(12).tolist()
+    [0.0, 0.0, 0.0, 0.0]
+    """
+    t = np.arange(len(values), dtype=np.float64)
+    slope, intercept = np.polyfit(t, values, 1)
+    return values - (intercept + slope * t)
+
+
+def is_seasonal(values, period, critical_value=CRITICAL_VALUE):
+    """Tell whether ``values`` shows a season of ``period`` steps.
+
+    The series must span :data:`MIN_SEASONS` seasons, and the
+    autocorrelation ``r`` of its detrended values must peak at lag
+    ``period`` (no lower than at the lags either side) and exceed
+    ``critical_value * sqrt((1 + 2 * sum(r_k**2 for k < period)) / n)``.
+
+    Examples
+    --------
+    >>> t = np.arange(120)
+    >>> is_seasonal(np.sin(2 * np.pi * t / 12) + 0.05 * t, 12)
+    True
+    >>> is_seasonal(np.cumsum(np.random.default_rng(0).normal(size=120)), 12)
+    False
+    """
+    if period is None or period < 2 or len(values) < MIN_SEASONS * period + 1:
+        return False
+    r = autocorrelation(detrended(values), period + 1)
+    if not r[period] >= max(r[period - 1], r[period + 1]):
+        return False
+    limit = critical_value * np.sqrt((1 + 2 * np.sum(r[1:period] ** 2)) / len(values))
+    return bool(r[period] > limit)
+
+
+def strongest_cycle(values):
+    """Return the lag of the highest autocorrelation peak, or None.
+
+    Peaks of the detrended series' autocorrelation up to a third of its
+    length; for an index with no frequency, this is the candidate period
+    that :func:`is_seasonal` then tests.
+
+    Examples
+    --------
+    >>> strongest_cycle(np.sin(2 * np.pi * np.arange(200) / 25))
+    25
+    """
+    max_lag = (len(values) - 1) // MIN_SEASONS
+    if max_lag < 3:
+        return None
+    r = autocorrelation(detrended(values), max_lag)
+    peaks = [k for k in range(2, max_lag) if r[k - 1] < r[k] >= r[k + 1]]
+    return max(peaks, key=lambda k: r[k]) if peaks else None
+
+
+def detect_period(series, freq):
+    """Return the seasonal period of a collection of series, or 1 for none.
+
+    Parameters
+    ----------
+    series : list of ndarray
+        Each series' values, one column.
+    freq : str or None
+        Their frequency (see ``_frames.time_frequency``); ``None`` makes the
+        candidate each series' :func:`strongest_cycle`.
+
+    Returns
+    -------
+    int
+        The candidate period if more than half of the series tested (an
+        even sample of at most :data:`MAX_SERIES_TESTED`) pass
+        :func:`is_seasonal` with it; else 1.
+
+    Examples
+    --------
+    >>> t = np.arange(60)
+    >>> detect_period([np.sin(2 * np.pi * t / 12) + 0.1 * t], "M")
+    12
+    >>> detect_period([np.sin(2 * np.pi * t / 12)[:30]], "M")  # under 3 years
+    1
+    """
+    chosen = np.linspace(0, len(series) - 1, min(len(series), MAX_SERIES_TESTED))
+    tested = [series[int(i)] for i in np.unique(chosen.round())]
+    by_frequency = period_from_frequency(freq)
+    votes = {}
+    for values in tested:
+        if freq is not None:
+            candidate, critical_value = by_frequency, CRITICAL_VALUE
+        else:  # searched among every lag: correct the test for the search
+            candidate = strongest_cycle(values)
+            lags = max((len(values) - 1) // MIN_SEASONS - 2, 1)
+            critical_value = norm.ppf(1 - (1 - norm.cdf(CRITICAL_VALUE)) / lags)
+        if is_seasonal(values, candidate, critical_value):
+            votes[candidate] = votes.get(candidate, 0) + 1
+    if not votes:
+        return 1
+    period, count = max(votes.items(), key=lambda item: item[1])
+    return int(period) if count > len(tested) / 2 else 1

@@ -1,0 +1,83 @@
+"""Seasonal periods: found where the data shows them, and only there."""
+
+import numpy as np
+import pytest
+from sktime.datasets import load_airline, load_macroeconomic, load_shampoo_sales
+
+from skseq2seq._seasonality import (
+    detect_period,
+    is_seasonal,
+    period_from_frequency,
+    strongest_cycle,
+)
+
+
+@pytest.mark.parametrize(
+    "freq, period",
+    [
+        ("M", 12),
+        ("ME", 12),
+        ("MS", 12),
+        ("Q-DEC", 4),
+        ("QE-DEC", 4),
+        ("W-SUN", 52),
+        ("D", 7),
+        ("B", 5),
+        ("h", 24),
+        ("30min", 48),
+        ("15min", 96),
+        ("2M", 6),
+        ("Y-DEC", None),
+        ("7min", None),
+        (None, None),
+    ],
+)
+def test_the_usual_period_of_each_frequency(freq, period):
+    assert period_from_frequency(freq) == period
+
+
+def test_real_seasonal_series_are_found():
+    y = load_airline()
+    assert detect_period([y.to_numpy()], "M") == 12
+
+
+def test_a_season_needs_three_of_them_in_the_data():
+    shampoo = load_shampoo_sales().iloc[:-6]  # 30 months
+    assert detect_period([shampoo.to_numpy()], "M") == 1
+    values = np.sin(2 * np.pi * np.arange(60) / 12)
+    assert is_seasonal(values, 12)
+    assert not is_seasonal(values[:36], 12)
+
+
+@pytest.mark.parametrize("column", ["realgdp", "realcons", "cpi"])
+def test_seasonally_adjusted_trends_have_no_season(column):
+    # persistent growth: the autocorrelation decays smoothly, no peak at 4
+    values = load_macroeconomic()[column].to_numpy()
+    assert detect_period([values], "Q-DEC") == 1
+
+
+def test_noise_and_random_walks_have_no_season():
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        assert detect_period([rng.normal(size=300)], None) == 1
+        assert detect_period([rng.normal(size=300).cumsum()], "M") == 1
+
+
+def test_an_integer_index_finds_the_cycle_itself():
+    t = np.linspace(0, 80 * np.pi, 2000)
+    noisy = (
+        np.sin(2 * t) + 0.5 * np.cos(t) + np.random.default_rng(0).normal(0, 0.2, 2000)
+    )
+    assert strongest_cycle(noisy[:1600]) == 50
+    assert detect_period([noisy[:1600]], None) == 50
+
+
+def test_a_panel_votes():
+    t = np.arange(96)
+    rng = np.random.default_rng(1)
+    seasonal = [
+        np.sin(2 * np.pi * t / 12) + 0.2 * rng.normal(size=96) for _ in range(3)
+    ]
+    noise = [rng.normal(size=96) for _ in range(2)]
+    assert detect_period(seasonal + noise, "M") == 12
+    assert detect_period(seasonal[:1] + noise, "M") == 1
