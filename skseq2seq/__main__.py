@@ -34,7 +34,7 @@ def main():
     print(
         f"MAPE  seq2seq {mape(y_test, forecast):.1%}   "
         f"seasonal naive {mape(y_test, naive):.1%}   "
-        f"({len(forecaster.history_)} epochs on {forecaster.device_})"
+        f"({forecaster.history_['steps'].iloc[-1]} training steps on {forecaster.device_})"
     )
 
 
