@@ -34,7 +34,8 @@ def main():
     print(
         f"MAPE  seq2seq {mape(y_test, forecast):.1%}   "
         f"seasonal naive {mape(y_test, naive):.1%}   "
-        f"({forecaster.history_['steps'].iloc[-1]} training steps on {forecaster.device_})"
+        f"({forecaster.history_['steps'].iloc[-1]} training steps "
+        f"on {forecaster.device_})"
     )
 
 
