@@ -286,8 +286,8 @@ class Collection:
     def constant_targets(self):
         """Flag the target columns that never change, shape (series, targets).
 
-        A column changes less than round-off of its level (see
-        :func:`is_constant`) does not change.
+        A column whose spread is only round-off of its level (see
+        :func:`is_constant`) counts as unchanging.
         """
         loc, std = series_moments(self.values[:, : self.sizes[0]], self.lengths)
         return is_constant(loc, std)

@@ -146,6 +146,9 @@ def load_safe(path, cls):
         raise ValueError(f"{path} has parameters {cls.__name__} lacks: {unknown}.")
     forecaster = cls(**params)
     for name, value in document["state"].items():
+        # save_safe writes attributes, never a parameter or a dunder
+        if name in params or name.startswith("__"):
+            raise ValueError(f"{path} has an unexpected attribute {name!r}.")
         setattr(forecaster, name, _decode(value))
     for name, hyperparameters in document["networks"].items():
         network = Seq2SeqNetwork(**_decode(hyperparameters))

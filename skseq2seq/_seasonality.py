@@ -160,9 +160,11 @@ def detect_period(series, freq):
     >>> detect_period([np.sin(2 * np.pi * t / 12)[:30]], "M")  # under 3 years
     1
     """
+    by_frequency = period_from_frequency(freq)
+    if freq is not None and by_frequency is None:  # years, say: no season to test
+        return 1
     chosen = np.linspace(0, len(series) - 1, min(len(series), MAX_SERIES_TESTED))
     tested = [series[int(i)] for i in np.unique(chosen.round())]
-    by_frequency = period_from_frequency(freq)
     votes = {}
     for values in tested:
         if freq is not None:

@@ -3,6 +3,7 @@
 import contextlib
 import dataclasses
 import inspect
+import itertools
 import math
 import numbers
 import time
@@ -31,8 +32,7 @@ HISTORY_COLUMNS = [
     "seconds",
 ]
 #: A point forecast whose squared error on the training windows is this many
-#: times what repeating the last value gives (or the targets' own spread,
-#: whichever is larger) has diverged: no usable model is that far off.
+#: times :func:`reference_mse` has diverged: no usable model is that far off.
 DIVERGENCE_FACTOR = 1e3
 #: Windows scored to judge divergence, and by ``patience`` without validation.
 SAMPLE_WINDOWS = 512
@@ -175,7 +175,7 @@ def make_optimizer(network, optimizer, lr, weight_decay, optimizer_kwargs):
     """Build the optimizer; ``optimizer_kwargs`` override ``lr`` and ``weight_decay``.
 
     ``weight_decay`` is passed only when it is not zero, so optimizers that
-    take no such argument (``Rprop``, ``LBFGS``) work with the default.
+    take no such argument (``Rprop``) work with the default.
 
     Examples
     --------
@@ -371,7 +371,7 @@ def train_network(
     history, steps = [], 0
     best = _BestWeights(network)
     epochs = tqdm(
-        range(num_epochs) if num_epochs is not None else _count(),
+        range(num_epochs) if num_epochs is not None else itertools.count(),
         desc="fit",
         unit="epoch",
         disable=not progress,
@@ -395,14 +395,14 @@ def train_network(
             )
             steps += taken
             _check_converging(train_loss, point_mse, reference, epoch, lr)
-            valid_loss = monitored = math.nan
-            if monitor is not None:
-                monitored = evaluate(network, monitor, batch_size, device, precision)
-                _check_converging(monitored, 0.0, reference, epoch, lr)
-            if monitor is valid_windows:
-                valid_loss = monitored
+            valid_loss = math.nan
             if monitor is None:
                 monitored = train_loss
+            else:
+                monitored = evaluate(network, monitor, batch_size, device, precision)
+                _check_converging(monitored, 0.0, reference, epoch, lr)
+                if monitor is valid_windows:
+                    valid_loss = monitored
             best.offer(monitored, epoch)
             history.append(
                 {
@@ -440,14 +440,6 @@ def train_network(
     return history
 
 
-def _count():
-    """0, 1, 2, ...: epochs without a limit of their own."""
-    epoch = 0
-    while True:
-        yield epoch
-        epoch += 1
-
-
 def _check_converging(loss, point_mse, reference, epoch, lr):
     """Raise FloatingPointError on a non-finite loss or a diverged forecast."""
     problem = None
@@ -456,8 +448,9 @@ def _check_converging(loss, point_mse, reference, epoch, lr):
     elif point_mse > DIVERGENCE_FACTOR * reference:
         problem = (
             f"Training diverged: the squared error of the forecasts reached "
-            f"{point_mse:.3g}, over {DIVERGENCE_FACTOR:.0f} times the {reference:.3g} "
-            "of repeating the last value"
+            f"{point_mse:.3g}, over {DIVERGENCE_FACTOR:.0f} times {reference:.3g}, "
+            "the larger of what repeating the last value scores, the targets' "
+            "variance, and 1"
         )
     if problem:
         raise FloatingPointError(

@@ -91,8 +91,9 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         the usual period of the index's frequency (12 for months, 4 for
         quarters, 7 for days, 24 for hours), or the strongest cycle of an
         integer index, and keeps it only where the data shows it: the
-        training series span three seasons and the autocorrelation of their
-        changes at that lag is significant (the test of the Theta method).
+        training series span three seasons, and the autocorrelation of the
+        series, detrended, peaks at that lag and is significant there (the
+        test of the Theta method). It is judged on the first target column.
         ``None`` or 1: no season.
     hidden_size : int, default=64
         Width of the recurrent state of encoder and decoder.
@@ -886,9 +887,7 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         names = self._target_names
         if list(y.columns) == names or (len(names) == 1 and y.shape[1] == 1):
             return y  # one column is one column, whatever its name
-        if sorted(map(str, y.columns)) == sorted(map(str, names)) and len(
-            set(y.columns)
-        ) == len(names):
+        if set(y.columns) == set(names) and y.shape[1] == len(names):
             return y[names]
         raise ValueError(
             f"update got target columns {list(y.columns)}, but the forecaster was "

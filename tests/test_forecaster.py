@@ -638,6 +638,13 @@ class TestUpdateInSktimeWorkflows:
         with pytest.raises(ValueError, match=r"fitted on \['a', 'b'\]"):
             forecaster.update(y.iloc[60:].set_axis(["a", "c"], axis=1))
 
+    def test_names_that_only_print_alike_are_other_columns(self):
+        rng = np.random.default_rng(0)
+        y = pd.DataFrame(rng.normal(size=(80, 2)).cumsum(0), columns=[0, 1])
+        forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y.iloc[:60], fh=[1])
+        with pytest.raises(ValueError, match=r"fitted on \[0, 1\]"):
+            forecaster.update(y.iloc[60:].set_axis(["1", "0"], axis=1))
+
 
 class TestSilentlyWrongBecomesRight:
     @pytest.mark.parametrize(

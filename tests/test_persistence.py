@@ -119,6 +119,25 @@ def test_an_unknown_kind_in_the_json_is_refused(tmp_path):
         Seq2SeqLSTMForecaster.load_safe(tampered)
 
 
+@pytest.mark.parametrize("name", ["__dict__", "hidden_size"])
+def test_a_state_naming_a_dunder_or_a_parameter_is_refused(tmp_path, name):
+    path = (
+        Seq2SeqLSTMForecaster(**TINY)
+        .fit(load_airline(), fh=[1])
+        .save_safe(tmp_path / "model.zip")
+    )
+    with zipfile.ZipFile(path) as source:
+        document = json.loads(source.read("forecaster.json"))
+        weights = source.read("weights.pt")
+    document["state"][name] = {"__kind__": "dict", "items": []}
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as sink:
+        sink.writestr("forecaster.json", json.dumps(document))
+        sink.writestr("weights.pt", weights)
+    with pytest.raises(ValueError, match=f"unexpected attribute '{name}'"):
+        Seq2SeqLSTMForecaster.load_safe(tampered)
+
+
 def test_a_file_from_sktime_save_is_pointed_to_sktime_load(tmp_path):
     forecaster = Seq2SeqLSTMForecaster(**TINY).fit(load_airline(), fh=[1])
     forecaster.save(tmp_path / "pickled")
@@ -216,6 +235,12 @@ def sine_panel(n_series=6, length=60, seed=0):
     return pd.DataFrame({"y": values}, index=index)
 
 
+def assert_round_trips(forecaster, path):
+    """Save ``forecaster`` safely, load it, and compare every attribute."""
+    forecaster.save_safe(path)
+    assert_same_state(Seq2SeqLSTMForecaster.load_safe(path), forecaster)
+
+
 def assert_same_state(restored, original):
     """Every attribute of ``original`` is in ``restored``, equal."""
     assert set(vars(restored)) == set(vars(original))
@@ -248,27 +273,22 @@ class TestEveryLifecycleStep:
 
     def test_after_fit(self, tmp_path):
         forecaster = Seq2SeqLSTMForecaster(**TINY).fit(load_airline(), fh=[1, 2])
-        path = forecaster.save_safe(tmp_path / "m.zip")
-        assert_same_state(Seq2SeqLSTMForecaster.load_safe(path), forecaster)
+        assert_round_trips(forecaster, tmp_path / "m.zip")
 
     def test_after_update(self, tmp_path):
         y = load_airline()
         forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y.iloc[:-12], fh=[1, 2])
         forecaster.update(y.iloc[-12:], update_params=True)
-        path = forecaster.save_safe(tmp_path / "m.zip")
-        assert_same_state(Seq2SeqLSTMForecaster.load_safe(path), forecaster)
+        assert_round_trips(forecaster, tmp_path / "m.zip")
 
     def test_after_pretrain_then_fit_and_update(self, tmp_path):
         forecaster = Seq2SeqLSTMForecaster(**TINY).pretrain(sine_panel(), fh=[1, 2])
-        path = forecaster.save_safe(tmp_path / "pretrained.zip")
-        assert_same_state(Seq2SeqLSTMForecaster.load_safe(path), forecaster)
+        assert_round_trips(forecaster, tmp_path / "pretrained.zip")
         single = sine_panel(1, seed=5).droplevel(0)
         forecaster.fit(single.iloc[:-6], fh=[1, 2])  # an empty history_
-        path = forecaster.save_safe(tmp_path / "fitted.zip")
-        assert_same_state(Seq2SeqLSTMForecaster.load_safe(path), forecaster)
+        assert_round_trips(forecaster, tmp_path / "fitted.zip")
         forecaster.update(single.iloc[-6:], update_params=True)
-        path = forecaster.save_safe(tmp_path / "updated.zip")
-        assert_same_state(Seq2SeqLSTMForecaster.load_safe(path), forecaster)
+        assert_round_trips(forecaster, tmp_path / "updated.zip")
 
     def test_pretrained_round_trip_fits_new_series_identically(self, tmp_path):
         forecaster = Seq2SeqLSTMForecaster(**TINY).pretrain(sine_panel(), fh=[1, 2])
