@@ -167,8 +167,10 @@ class Seq2SeqNetwork(nn.Module):
     season_length : int, default=1
         With ``remove_level``: the head's output at step ``h`` is added to
         the window's value ``season_length`` steps before it (repeating the
-        last season beyond one). 1 anchors every step at the last value.
-        Windows must be at least this long.
+        last season beyond one), and the decoder reads that anchor as an
+        input at step ``h``, so it can learn to correct a noisy one. 1
+        anchors every step at the last value. Windows must be at least this
+        long.
 
     Attributes
     ----------
@@ -229,8 +231,9 @@ class Seq2SeqNetwork(nn.Module):
             dropout=between_layers,
         )
         fed_back = n_targets if decoder_input == "autoregressive" else hidden_size
+        self.reads_anchor = season_length > 1 and remove_level
         self.decoder = cell(
-            fed_back + n_covariates,
+            fed_back + n_targets * self.reads_anchor + n_covariates,
             hidden_size,
             num_layers,
             batch_first=True,
@@ -323,14 +326,16 @@ n_targets, n_params)
         context, state = self.encode(past)
         if self.decoder_input == "context":
             inputs = context[:, None].expand(-1, horizon, -1)  # [batch, h, hidden]
-            output, _ = self.decoder(self._with(inputs, future_covariates), state)
+            inputs = self._with(inputs, anchor, future_covariates)
+            output, _ = self.decoder(inputs, state)
             return self._add(self._anchored(self.head(output), anchor), level)
         if teacher is not None:
             teacher = teacher - level
         if teacher is not None and teacher_mask is None:
             # the inputs are all known: one call over the horizon, no loop
             previous = torch.cat([past[:, -1:, : self.n_targets], teacher[:, :-1]], 1)
-            output, _ = self.decoder(self._with(previous, future_covariates), state)
+            inputs = self._with(previous, anchor, future_covariates)
+            output, _ = self.decoder(inputs, state)
             return self._add(self._anchored(self.head(output), anchor), level)
         return self._add(
             self._decode_steps(
@@ -376,9 +381,10 @@ n_targets, n_params)
                 if future_covariates is None
                 else future_covariates[:, step : step + 1]
             )
-            output, state = self.decoder(
-                self._with(previous[:, None], covariates), state
+            inputs = self._with(
+                previous[:, None], anchor[:, step : step + 1], covariates
             )
+            output, state = self.decoder(inputs, state)
             step_output = self._anchored(
                 self.head(output[:, 0]), anchor[:, step]
             )  # [batch, n_targets, ...]
@@ -394,8 +400,11 @@ n_targets, n_params)
         """Put the level of the window back into the head's output."""
         return self.head.affine(output, level, torch.ones_like(level))
 
-    def _with(self, inputs, covariates):
-        """Append the covariates of the decoded steps to the decoder input."""
-        if self.n_covariates == 0:
-            return inputs
-        return torch.cat([inputs, covariates], -1)
+    def _with(self, inputs, anchor, covariates):
+        """Append the decoded steps' anchors and covariates to the decoder input."""
+        parts = [inputs]
+        if self.reads_anchor:
+            parts.append(anchor)
+        if self.n_covariates:
+            parts.append(covariates)
+        return torch.cat(parts, -1) if len(parts) > 1 else inputs

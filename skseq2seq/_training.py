@@ -36,10 +36,15 @@ HISTORY_COLUMNS = [
 DIVERGENCE_FACTOR = 1e3
 #: Windows scored to judge divergence, and by ``patience`` without validation.
 SAMPLE_WINDOWS = 512
-#: Optimiser steps trained when neither ``num_epochs`` nor ``max_steps`` is
-#: given: enough for the benchmark series to converge, and the same for a
-#: series of any length or a panel of any size.
-DEFAULT_MAX_STEPS = 400
+#: The budget when neither ``num_epochs`` nor ``max_steps`` is given: this
+#: many epochs, but never fewer or more optimiser steps than the bounds. A
+#: short series gets the floor, a long series or a panel the ceiling, so the
+#: cost stops growing with the data there.
+DEFAULT_EPOCHS = 50
+DEFAULT_STEP_BOUNDS = (400, 2000)
+#: ``lr_scheduler`` value for cosine decay of the learning rate to zero over
+#: the whole budget, stepped after every optimiser step.
+COSINE = "cosine"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,18 +83,36 @@ class TrainingConfig:
 
     @classmethod
     def from_params(cls, params):
-        """Take the fields ``params`` has (others keep their defaults).
-
-        Without ``num_epochs`` and ``max_steps``, the budget is
-        :data:`DEFAULT_MAX_STEPS` optimiser steps.
-        """
+        """Take the fields ``params`` has (others keep their defaults)."""
         names = {field.name for field in dataclasses.fields(cls)}
-        fields = {
-            name: plain_number(value) for name, value in params.items() if name in names
-        }
-        if fields.get("num_epochs") is None and fields.get("max_steps") is None:
-            fields["max_steps"] = DEFAULT_MAX_STEPS
-        return cls(**fields)
+        return cls(
+            **{
+                name: plain_number(value)
+                for name, value in params.items()
+                if name in names
+            }
+        )
+
+    def budget(self, n_windows):
+        """Resolve ``(num_epochs, max_steps)`` for ``n_windows`` training windows.
+
+        Without ``num_epochs`` and ``max_steps``: :data:`DEFAULT_EPOCHS`
+        epochs, held within :data:`DEFAULT_STEP_BOUNDS` optimiser steps.
+
+        Examples
+        --------
+        >>> TrainingConfig().budget(100)  # 4 batches an epoch: the floor
+        (None, 400)
+        >>> TrainingConfig().budget(10**6)  # a big panel: the ceiling
+        (None, 2000)
+        >>> TrainingConfig(num_epochs=3).budget(100)
+        (3, None)
+        """
+        if self.num_epochs is not None or self.max_steps is not None:
+            return self.num_epochs, self.max_steps
+        low, high = DEFAULT_STEP_BOUNDS
+        epochs = DEFAULT_EPOCHS * math.ceil(n_windows / self.batch_size)
+        return None, min(max(epochs, low), high)
 
 
 def plain_number(value):
@@ -145,8 +168,14 @@ def fit_network(network, windows, config, device, valid_windows=None):
         config.weight_decay,
         config.optimizer_kwargs,
     )
-    scheduler = None
-    if config.lr_scheduler is not None:
+    num_epochs, max_steps = config.budget(len(windows))
+    scheduler = step_scheduler = None
+    if config.lr_scheduler == COSINE:
+        step_scheduler = cosine_decay(
+            optimizer,
+            planned_steps(len(windows), config.batch_size, num_epochs, max_steps),
+        )
+    elif config.lr_scheduler is not None:
         scheduler = named_class(config.lr_scheduler, SCHEDULERS)(
             optimizer, **(config.lr_scheduler_kwargs or {})
         )
@@ -154,8 +183,8 @@ def fit_network(network, windows, config, device, valid_windows=None):
         network,
         windows,
         optimizer,
-        num_epochs=config.num_epochs,
-        max_steps=config.max_steps,
+        num_epochs=num_epochs,
+        max_steps=max_steps,
         max_time=config.max_time,
         batch_size=config.batch_size,
         training_strategy=config.training_strategy,
@@ -163,11 +192,48 @@ def fit_network(network, windows, config, device, valid_windows=None):
         teacher_forcing_decay=config.teacher_forcing_decay,
         valid_windows=valid_windows,
         scheduler=scheduler,
+        step_scheduler=step_scheduler,
         patience=config.patience,
         gradient_clip=config.gradient_clip,
         device=device,
         precision=config.precision,
         progress=config.verbose,
+    )
+
+
+def planned_steps(n_windows, batch_size, num_epochs, max_steps):
+    """Optimiser steps that ``num_epochs`` and ``max_steps`` allow together.
+
+    Examples
+    --------
+    >>> planned_steps(100, 32, num_epochs=10, max_steps=None)
+    40
+    >>> planned_steps(100, 32, num_epochs=10, max_steps=25)
+    25
+    """
+    per_epoch = math.ceil(n_windows / batch_size)
+    epochs = math.inf if num_epochs is None else num_epochs * per_epoch
+    return int(min(epochs, math.inf if max_steps is None else max_steps))
+
+
+def cosine_decay(optimizer, steps):
+    """Lower the learning rate from its value to zero along a half cosine.
+
+    Stepped after every optimiser step, over ``steps`` of them: a large rate
+    early to move fast, a small one late to settle, whatever the budget.
+
+    Examples
+    --------
+    >>> optimizer = torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=1.0)
+    >>> decay = cosine_decay(optimizer, 4)
+    >>> for _ in range(2):
+    ...     optimizer.step()
+    ...     decay.step()
+    >>> round(optimizer.param_groups[0]["lr"], 3)
+    0.5
+    """
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: 0.5 * (1 + math.cos(math.pi * min(step / steps, 1)))
     )
 
 
@@ -277,6 +343,7 @@ def train_network(
     teacher_forcing_decay,
     valid_windows=None,
     scheduler=None,
+    step_scheduler=None,
     patience=None,
     gradient_clip=None,
     device=None,
@@ -315,6 +382,8 @@ def train_network(
     scheduler : torch.optim.lr_scheduler.LRScheduler, optional
         Stepped after every epoch; ``ReduceLROnPlateau`` is given the
         monitored loss.
+    step_scheduler : torch.optim.lr_scheduler.LRScheduler, optional
+        Stepped after every optimiser step, such as :func:`cosine_decay`.
     patience : int, optional
         Stop after this many epochs without a lower monitored loss, and
         restore the weights of the best epoch. The monitored loss is the
@@ -357,7 +426,9 @@ def train_network(
     if num_epochs is None and max_steps is None and max_time is None:
         raise ValueError("Give a training budget: num_epochs, max_steps or max_time.")
     device = torch.device("cpu") if device is None else device
-    stepper = _Stepper(network, optimizer, gradient_clip, device, precision)
+    stepper = _Stepper(
+        network, optimizer, gradient_clip, device, precision, step_scheduler
+    )
     reference = reference_mse(windows)
     if valid_windows is not None and len(valid_windows):
         monitor = valid_windows
@@ -557,10 +628,12 @@ def _train_epoch(
 
 
 class _Stepper:
-    """One optimiser step: loss scaling for float16, then clipping."""
+    """One optimiser step: loss scaling for float16, clipping, a per-step schedule."""
 
-    def __init__(self, network, optimizer, gradient_clip, device, precision):
-        self.network, self.optimizer = network, optimizer
+    def __init__(
+        self, network, optimizer, gradient_clip, device, precision, scheduler=None
+    ):
+        self.network, self.optimizer, self.scheduler = network, optimizer, scheduler
         self.gradient_clip, self.device, self.precision = (
             gradient_clip,
             device,
@@ -580,6 +653,8 @@ class _Stepper:
             nn.utils.clip_grad_norm_(self.network.parameters(), self.gradient_clip)
         self.scaler.step(self.optimizer)
         self.scaler.update()
+        if self.scheduler is not None:
+            self.scheduler.step()
 
 
 def _step(scheduler, monitored):

@@ -8,6 +8,7 @@ import torch
 
 from skseq2seq._network import CELLS, DECODER_INPUTS
 from skseq2seq._training import (
+    COSINE,
     PRECISIONS,
     SCHEDULERS,
     TRAINING_STRATEGIES,
@@ -64,7 +65,7 @@ def check_training_params(params):
             )
             + "Use 'Adam', 'AdamW', 'Rprop' or 'SGD'."
         )
-    if params.get("lr_scheduler") is not None:
+    if params.get("lr_scheduler") not in (None, COSINE):
         named_class(params["lr_scheduler"], SCHEDULERS)
     if params.get("patience") is not None:
         check_int("patience", params["patience"], minimum=1)

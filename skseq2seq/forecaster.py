@@ -87,7 +87,9 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         The season of the data, in steps. The decoder's head forecasts the
         difference from the seasonal naive forecast (the value one season
         before each step) instead of from the last value, so the network
-        learns only how this season differs from the last. ``"auto"`` takes
+        learns only how this season differs from the last; the decoder also
+        reads that value at each step, so it can correct a noisy one.
+        ``"auto"`` takes
         the usual period of the index's frequency (12 for months, 4 for
         quarters, 7 for days, 24 for hours), or the strongest cycle of an
         integer index, and keeps it only where the data shows it: the
@@ -129,20 +131,23 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         the accuracy benchmark this schedule beat pure recursion by about
         10% in mean MASE.
     num_epochs : int or None, default=None
-        Passes over all training windows. ``None`` (with ``max_steps=None``)
-        trains for 400 optimiser steps, whatever the size of the data.
+        Passes over all training windows. With ``max_steps=None`` too, the
+        budget is 50 epochs but at least 400 and at most 2,000 optimiser
+        steps: a short series trains 400 steps, and a series of more than
+        about 1,300 windows, or a panel of any size, 2,000. The cost of a
+        fit thus stops growing with the data.
     max_steps : int or None, default=None
         Optimiser steps (batches). Training stops at the first of
-        ``num_epochs``, ``max_steps`` and ``max_time`` to run out; with
-        neither of the first two given, ``max_steps`` is 400.
+        ``num_epochs``, ``max_steps`` and ``max_time`` to run out.
     max_time : float or None, default=None
         Seconds of training, checked after every step: a cap for interactive
         use. A fit stopped by it depends on the machine's speed, so is not
         reproducible.
     batch_size : int, default=32
         Windows per gradient step.
-    lr : float, default=1e-3
-        Learning rate.
+    lr : float, default=3e-3
+        Learning rate; with the default ``lr_scheduler``, its value at the
+        first step.
     weight_decay : float, default=0.0
         L2 penalty, passed to the optimizer.
     optimizer : str or torch.optim.Optimizer class, default="Adam"
@@ -152,10 +157,14 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
     optimizer_kwargs : dict or None, default=None
         Further optimizer arguments; they take precedence over ``lr`` and
         ``weight_decay``.
-    lr_scheduler : str, torch.optim.lr_scheduler class or None, default=None
-        A learning-rate scheduler, or the name of one in
+    lr_scheduler : str, torch.optim.lr_scheduler class or None, \
+default="cosine"
+        ``"cosine"`` lowers the learning rate from ``lr`` to zero along a
+        half cosine over the whole budget, after every optimiser step. Or a
+        learning-rate scheduler, or the name of one in
         ``torch.optim.lr_scheduler`` such as ``"StepLR"``, stepped after
-        every epoch. ``ReduceLROnPlateau`` is given the monitored loss.
+        every epoch (``ReduceLROnPlateau`` is given the monitored loss).
+        ``None`` keeps ``lr`` constant.
     lr_scheduler_kwargs : dict or None, default=None
         Arguments of the scheduler, e.g. ``{"step_size": 30}`` for ``StepLR``.
     validation_size : float, int or None, default=None
@@ -335,11 +344,11 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         max_steps=None,
         max_time=None,
         batch_size=32,
-        lr=1e-3,
+        lr=3e-3,
         weight_decay=0.0,
         optimizer="Adam",
         optimizer_kwargs=None,
-        lr_scheduler=None,
+        lr_scheduler="cosine",
         lr_scheduler_kwargs=None,
         validation_size=None,
         patience=None,

@@ -388,10 +388,22 @@ class TestTrainingControls:
     def test_lr_scheduler_by_name(self, airline):
         forecaster = Seq2SeqLSTMForecaster(
             **{**TINY, "num_epochs": 4},
+            lr=1e-3,
             lr_scheduler="StepLR",
             lr_scheduler_kwargs={"step_size": 2, "gamma": 0.1},
         ).fit(airline, fh=[1])
         np.testing.assert_allclose(forecaster.history_["lr"], [1e-3, 1e-3, 1e-4, 1e-4])
+
+    def test_the_default_schedule_decays_to_zero_over_the_budget(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline, fh=[1])
+        lr = forecaster.history_["lr"].to_numpy()  # at the start of each epoch
+        steps = forecaster.history_["steps"].to_numpy()
+        planned = steps[-1]
+        started = np.concatenate([[0], steps[:-1]])
+        expected = 3e-3 * 0.5 * (1 + np.cos(np.pi * started / planned))
+        np.testing.assert_allclose(lr, expected, rtol=1e-6)
+        constant = Seq2SeqLSTMForecaster(**TINY, lr_scheduler=None).fit(airline, fh=[1])
+        assert (constant.history_["lr"] == 3e-3).all()
 
     def test_a_diverging_loss_leaves_the_forecaster_unfitted(self, airline):
         forecaster = Seq2SeqLSTMForecaster(**TINY, optimizer="SGD", lr=1e30)
@@ -704,7 +716,12 @@ class TestValidRequests:
             "random_state": 0,
         }
         got = Seq2SeqLSTMForecaster(**numpy_params).fit(airline, fh=[1]).predict()
-        expected = Seq2SeqLSTMForecaster(**TINY).fit(airline, fh=[1]).predict()
+        python_params = {
+            name: value.item() if isinstance(value, np.generic) else value
+            for name, value in numpy_params.items()
+        }
+        expected = Seq2SeqLSTMForecaster(**python_params).fit(airline, fh=[1])
+        expected = expected.predict()
         np.testing.assert_allclose(got, expected, rtol=1e-5)
 
     def test_optimizers_without_weight_decay(self, airline):
@@ -747,7 +764,7 @@ def test_silent_divergence_is_an_error_and_leaves_the_forecaster_unfitted():
 
 
 class TestTrainingBudget:
-    """The default budget is optimiser steps, the same for any amount of data."""
+    """The default budget: epochs, within a floor and a ceiling of steps."""
 
     @staticmethod
     def monthly(n):
@@ -755,13 +772,21 @@ class TestTrainingBudget:
         values = values + 0.1 * np.random.default_rng(0).normal(size=n)
         return pd.Series(values, index=pd.period_range("1900-01", periods=n, freq="M"))
 
-    def test_a_long_series_trains_as_many_steps_as_a_short_one(self):
-        steps = []
-        for n in (300, 3000):
+    def test_epochs_between_a_floor_and_a_ceiling_of_steps(self, monkeypatch):
+        # small bounds stand in for (400, 2000) to keep the test fast
+        from skseq2seq import _training
+
+        monkeypatch.setattr(_training, "DEFAULT_EPOCHS", 2)
+        monkeypatch.setattr(_training, "DEFAULT_STEP_BOUNDS", (4, 20))
+        steps = {}
+        for n in (40, 150, 3000, 30000):
             forecaster = Seq2SeqLSTMForecaster(hidden_size=4, random_state=0)
             forecaster.fit(self.monthly(n), fh=[1, 2])
-            steps.append(int(forecaster.history_["steps"].iloc[-1]))
-        assert steps == [400, 400]
+            windows = n - forecaster.window_length_ - 2 + 1
+            steps[n] = (int(forecaster.history_["steps"].iloc[-1]), windows)
+        assert steps[40] == (4, 15)  # 2 epochs of 1 batch: the floor
+        assert steps[150] == (2 * 4, 125)  # 2 epochs of 4 batches
+        assert steps[3000][0] == steps[30000][0] == 20  # the ceiling
 
     def test_epochs_when_asked(self):
         forecaster = Seq2SeqLSTMForecaster(hidden_size=4, num_epochs=3, random_state=0)

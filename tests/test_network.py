@@ -37,11 +37,17 @@ def test_gru_state_is_a_single_tensor():
 
 
 @pytest.mark.parametrize("cell_type", ["lstm", "gru"])
-def test_one_call_teacher_forcing_equals_the_step_loop(cell_type):
+@pytest.mark.parametrize("season_length", [1, 3])
+def test_one_call_teacher_forcing_equals_the_step_loop(cell_type, season_length):
     # full teacher forcing runs the decoder once over the horizon; it must
     # compute exactly what the step loop computes when every coin says "true"
     net = Seq2SeqNetwork(
-        n_targets=2, n_covariates=1, hidden_size=6, num_layers=2, cell_type=cell_type
+        n_targets=2,
+        n_covariates=1,
+        hidden_size=6,
+        num_layers=2,
+        cell_type=cell_type,
+        season_length=season_length,
     )
     past, covariates = torch.randn(3, 5, 3), torch.randn(3, 4, 1)
     teacher = torch.randn(3, 4, 2)
@@ -187,6 +193,28 @@ def test_a_silent_head_forecasts_the_seasonal_naive(decoder_input, horizon):
     torch.testing.assert_close(net(past, horizon), expected)
     teacher = torch.randn(5, horizon, 2)
     torch.testing.assert_close(net(past, horizon, teacher=teacher), expected)
+
+
+@pytest.mark.parametrize("decoder_input", ["autoregressive", "context"])
+@pytest.mark.parametrize("teacher_forced", [False, True])
+def test_the_decoder_reads_the_anchor_of_each_step(decoder_input, teacher_forced):
+    # the value one season before each step (level removed) is part of the
+    # decoder's input at that step, so the network can correct a noisy anchor
+    net = Seq2SeqNetwork(
+        n_targets=1, hidden_size=4, season_length=4, decoder_input=decoder_input
+    )
+    seen = []
+    net.decoder.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+    past = torch.arange(8.0).reshape(1, 8, 1) ** 2
+    teacher = torch.zeros(1, 6, 1) if teacher_forced else None
+    net(past, 6, teacher=teacher)
+    anchor_column = torch.cat(seen, 1)[0, :, -1]  # one row per decoded step
+    last_season = past[0, 4:, 0] - past[0, -1, 0]
+    torch.testing.assert_close(anchor_column, last_season[[0, 1, 2, 3, 0, 1]])
+
+
+def test_without_a_season_the_decoder_reads_no_anchor():
+    assert Seq2SeqNetwork(n_targets=2, hidden_size=4).decoder.input_size == 2
 
 
 def test_one_season_anchors_at_the_last_value():
