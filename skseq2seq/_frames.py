@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from skseq2seq._windows import is_constant, series_moments
+from skseq2seq._windows import is_constant, series_moments, series_offsets
 
 
 class Instances:
@@ -74,9 +74,10 @@ class Instances:
         """
         if isinstance(rows, pd.DataFrame):
             rows = rows.to_numpy(dtype=np.float64)
-        return np.array(
-            rows if self._order is None else rows[self._order], dtype=np.float64
-        )
+        # one copy in all: the frame's values may be shared with the user
+        if self._order is None:
+            return np.array(rows, dtype=np.float64)
+        return np.asarray(rows, dtype=np.float64)[self._order]
 
 
 def panel_index(keys, times, names=None):
@@ -268,7 +269,7 @@ class Collection:
                 )
             )
         return cls(
-            values=np.concatenate(parts, axis=1),
+            values=parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1),
             lengths=instances.lengths,
             sizes=(y.shape[1], len(covariates), len(past_covariates)),
             keys=instances.keys,
@@ -279,9 +280,19 @@ class Collection:
         )
 
     @property
-    def shortest(self):
-        """Length of the shortest series."""
-        return int(self.lengths.min())
+    def typical_length(self):
+        """Median length of the series: what the window is chosen for."""
+        return int(np.median(self.lengths))
+
+    def observed_counts(self):
+        """Observed (not NaN) values of every target column of every series.
+
+        Returns
+        -------
+        ndarray of int64, shape (n_series, n_targets)
+        """
+        seen = ~np.isnan(self.values[:, : self.sizes[0]])
+        return np.add.reduceat(seen, series_offsets(self.lengths), axis=0)
 
     def constant_targets(self):
         """Flag the target columns that never change, shape (series, targets).

@@ -8,6 +8,24 @@ DECODER_INPUTS = ("autoregressive", "context")
 LOSSES = ("mse", "gaussian", "quantile")
 
 
+def masked_mean(losses, mask):
+    """Average ``losses`` over the observed targets (all, if ``mask`` is None).
+
+    ``losses`` may have trailing axes beyond the mask's, one per parameter.
+
+    Examples
+    --------
+    >>> losses = torch.tensor([[1.0, 3.0], [5.0, 7.0]])
+    >>> masked_mean(losses, torch.tensor([[True, False], [True, False]])).item()
+    3.0
+    """
+    if mask is None:
+        return losses.mean()
+    weights = mask.reshape(mask.shape + (1,) * (losses.dim() - mask.dim()))
+    weights = weights.expand_as(losses).to(losses.dtype)
+    return (losses * weights).sum() / weights.sum().clamp(min=1.0)
+
+
 class PointHead(nn.Module):
     """One value per target: the forecast itself, trained on squared error.
 
@@ -29,8 +47,9 @@ class PointHead(nn.Module):
         """Map ``output`` through ``y -> loc + scale * y``."""
         return loc + scale * output
 
-    def loss(self, output, target):
-        return nn.functional.mse_loss(output, target)
+    def loss(self, output, target, mask=None):
+        """Mean squared error over the observed targets."""
+        return masked_mean((output - target) ** 2, mask)
 
 
 class GaussianHead(nn.Module):
@@ -62,9 +81,13 @@ class GaussianHead(nn.Module):
         mean, std = output.unbind(-1)
         return torch.stack([loc + scale * mean, scale * std], -1)
 
-    def loss(self, output, target):
+    def loss(self, output, target, mask=None):
+        """Negative log-likelihood of the observed targets."""
         mean, std = output.unbind(-1)
-        return nn.functional.gaussian_nll_loss(mean, target, std**2, full=True)
+        losses = nn.functional.gaussian_nll_loss(
+            mean, target, std**2, full=True, reduction="none"
+        )
+        return masked_mean(losses, mask)
 
 
 class QuantileHead(nn.Module):
@@ -105,9 +128,11 @@ class QuantileHead(nn.Module):
     def affine(self, output, loc, scale):
         return loc[..., None] + scale[..., None] * output
 
-    def loss(self, output, target):
+    def loss(self, output, target, mask=None):
+        """Pinball loss of the observed targets, averaged over the levels."""
         error = target[..., None] - output  # [..., n_targets, n_quantiles]
-        return torch.maximum(self.levels * error, (self.levels - 1) * error).mean()
+        pinball = torch.maximum(self.levels * error, (self.levels - 1) * error)
+        return masked_mean(pinball, mask)
 
 
 def make_head(loss, hidden_size, n_targets, quantiles=None):
@@ -164,6 +189,10 @@ class Seq2SeqNetwork(nn.Module):
         Subtract the last target value of each window, and add it back to
         the output. Right for forecasting; an autoencoder that reconstructs
         its window is better off without it.
+    reads_availability : bool, default=False
+        ``past`` ends with one more column per target: 1 where the value was
+        observed, 0 where it was missing and filled. The encoder reads them,
+        and the decoder reads each step's anchor's.
     season_length : int, default=1
         With ``remove_level``: the head's output at step ``h`` is added to
         the window's value ``season_length`` steps before it (repeating the
@@ -198,6 +227,7 @@ class Seq2SeqNetwork(nn.Module):
         quantiles=None,
         remove_level=True,
         season_length=1,
+        reads_availability=False,
     ):
         super().__init__()
         # what rebuilds this network, untrained, for its saved weights
@@ -214,17 +244,19 @@ class Seq2SeqNetwork(nn.Module):
             "quantiles": None if quantiles is None else tuple(quantiles),
             "remove_level": remove_level,
             "season_length": season_length,
+            "reads_availability": reads_availability,
         }
         self.remove_level = remove_level
         self.season_length = season_length
         self.n_targets = n_targets
         self.n_covariates = n_covariates
         self.n_past_covariates = n_past_covariates
+        self.reads_availability = reads_availability
         self.decoder_input = decoder_input
         cell = CELLS[cell_type]
         between_layers = dropout if num_layers > 1 else 0.0
         self.encoder = cell(
-            n_targets + n_covariates + n_past_covariates,
+            n_targets * (1 + reads_availability) + n_covariates + n_past_covariates,
             hidden_size,
             num_layers,
             batch_first=True,
@@ -232,8 +264,9 @@ class Seq2SeqNetwork(nn.Module):
         )
         fed_back = n_targets if decoder_input == "autoregressive" else hidden_size
         self.reads_anchor = season_length > 1 and remove_level
+        anchor_columns = n_targets * (1 + reads_availability) * self.reads_anchor
         self.decoder = cell(
-            fed_back + n_targets * self.reads_anchor + n_covariates,
+            fed_back + anchor_columns + n_covariates,
             hidden_size,
             num_layers,
             batch_first=True,
@@ -322,11 +355,11 @@ n_targets, n_params)
             distribution per target.
         """
         past, level = self._remove_level(past)
-        anchor = self._anchor(past, horizon)  # [batch, horizon, n_targets]
+        anchor, read = self._anchor(past, horizon)  # [batch, horizon, n_targets]
         context, state = self.encode(past)
         if self.decoder_input == "context":
             inputs = context[:, None].expand(-1, horizon, -1)  # [batch, h, hidden]
-            inputs = self._with(inputs, anchor, future_covariates)
+            inputs = self._with(inputs, read, future_covariates)
             output, _ = self.decoder(inputs, state)
             return self._add(self._anchored(self.head(output), anchor), level)
         if teacher is not None:
@@ -334,18 +367,18 @@ n_targets, n_params)
         if teacher is not None and teacher_mask is None:
             # the inputs are all known: one call over the horizon, no loop
             previous = torch.cat([past[:, -1:, : self.n_targets], teacher[:, :-1]], 1)
-            inputs = self._with(previous, anchor, future_covariates)
+            inputs = self._with(previous, read, future_covariates)
             output, _ = self.decoder(inputs, state)
             return self._add(self._anchored(self.head(output), anchor), level)
         return self._add(
             self._decode_steps(
-                past, anchor, state, future_covariates, teacher, teacher_mask
+                past, anchor, read, state, future_covariates, teacher, teacher_mask
             ),
             level,
         )
 
     def _anchor(self, past, horizon):
-        """Compute the seasonal naive forecast, level removed; zeros for no season.
+        """Compute the seasonal naive forecast (level removed) and the decoder input.
 
         Parameters
         ----------
@@ -355,22 +388,30 @@ n_targets, n_params)
 
         Returns
         -------
-        torch.Tensor, shape (batch, horizon, n_targets)
+        anchor : torch.Tensor, shape (batch, horizon, n_targets)
+            Zeros without a season: the last value.
+        read : torch.Tensor, shape (batch, horizon, n_read), or None
+            The anchor, then whether it was observed (with
+            ``reads_availability``), as the decoder's input at each step;
+            None without a season.
         """
         targets = past[..., : self.n_targets]
-        if self.season_length == 1 or not self.remove_level:
-            return targets.new_zeros(len(past), horizon, self.n_targets)
+        if not self.reads_anchor:
+            return targets.new_zeros(len(past), horizon, self.n_targets), None
         window, m = past.shape[1], self.season_length
         # step h repeats the value one season before it (h counted from 0)
         rows = window - m + torch.arange(horizon, device=past.device) % m
-        return targets[:, rows]
+        anchor = targets[:, rows]
+        if not self.reads_availability:
+            return anchor, anchor
+        return anchor, torch.cat([anchor, past[:, rows, -self.n_targets :]], -1)
 
     def _anchored(self, output, anchor):
         """Add the anchor to the head's output (all of a step's parameters)."""
         return self.head.affine(output, anchor, torch.ones_like(anchor))
 
     def _decode_steps(
-        self, past, anchor, state, future_covariates, teacher, teacher_mask
+        self, past, anchor, read, state, future_covariates, teacher, teacher_mask
     ):
         """Feed the decoder one step at a time, each step its previous value."""
         previous = past[:, -1, : self.n_targets]  # [batch, n_targets]
@@ -382,7 +423,9 @@ n_targets, n_params)
                 else future_covariates[:, step : step + 1]
             )
             inputs = self._with(
-                previous[:, None], anchor[:, step : step + 1], covariates
+                previous[:, None],
+                None if read is None else read[:, step : step + 1],
+                covariates,
             )
             output, state = self.decoder(inputs, state)
             step_output = self._anchored(
@@ -400,11 +443,11 @@ n_targets, n_params)
         """Put the level of the window back into the head's output."""
         return self.head.affine(output, level, torch.ones_like(level))
 
-    def _with(self, inputs, anchor, covariates):
+    def _with(self, inputs, read, covariates):
         """Append the decoded steps' anchors and covariates to the decoder input."""
         parts = [inputs]
-        if self.reads_anchor:
-            parts.append(anchor)
+        if read is not None:
+            parts.append(read)
         if self.n_covariates:
             parts.append(covariates)
         return torch.cat(parts, -1) if len(parts) > 1 else inputs

@@ -28,7 +28,7 @@ from skseq2seq._device import device_or_cpu
 from skseq2seq._network import Seq2SeqNetwork
 
 FORMAT = "skseq2seq-safe"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _STATE = "forecaster.json"
 _WEIGHTS = "weights.pt"
 

@@ -134,13 +134,30 @@ def strongest_cycle(values):
     return max(peaks, key=lambda k: r[k]) if peaks else None
 
 
+def _bridged(values):
+    """Drop leading and trailing NaN, and interpolate linearly over the rest.
+
+    Examples
+    --------
+    >>> _bridged(np.array([np.nan, 1.0, np.nan, 3.0, np.nan])).tolist()
+    [1.0, 2.0, 3.0]
+    """
+    seen = ~np.isnan(values)
+    if seen.all():
+        return values
+    rows = np.flatnonzero(seen)
+    inside = np.arange(rows[0], rows[-1] + 1)
+    return np.interp(inside, rows, values[rows])
+
+
 def detect_period(series, freq):
     """Return the seasonal period of a collection of series, or 1 for none.
 
     Parameters
     ----------
     series : list of ndarray
-        Each series' values, one column.
+        Each series' values, one column; missing values (NaN) are bridged
+        by linear interpolation.
     freq : str or None
         Their frequency (see ``_frames.time_frequency``); ``None`` makes the
         candidate each series' :func:`strongest_cycle`.
@@ -164,7 +181,7 @@ def detect_period(series, freq):
     if freq is not None and by_frequency is None:  # years, say: no season to test
         return 1
     chosen = np.linspace(0, len(series) - 1, min(len(series), MAX_SERIES_TESTED))
-    tested = [series[int(i)] for i in np.unique(chosen.round())]
+    tested = [_bridged(series[int(i)]) for i in np.unique(chosen.round())]
     votes = {}
     for values in tested:
         if freq is not None:

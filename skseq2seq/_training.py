@@ -15,6 +15,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from skseq2seq._device import check_can_train
+from skseq2seq._network import masked_mean
 
 TRAINING_STRATEGIES = ("recursive", "teacher_forcing", "mixed")
 SCHEDULERS = (
@@ -553,7 +554,7 @@ def reference_mse(windows):
     standardised scale. The floor keeps constant data, or an update's
     single window, from making any small error look like divergence.
     """
-    past, _, target = windows.batch(sample_starts(windows.starts, SAMPLE_WINDOWS))
+    past, _, target, _ = windows.batch(sample_starts(windows.starts, SAMPLE_WINDOWS))
     last = past[:, -1:, : target.shape[-1]].float()
     naive = ((target.float() - last) ** 2).mean().item()
     targets = windows.values[..., : target.shape[-1]].float()
@@ -580,11 +581,11 @@ def evaluate(network, windows, batch_size, device=None, precision="32"):
     summed = torch.zeros((), device=device)
     with torch.no_grad(), autocast(device, precision):
         for first in range(0, len(windows), batch_size):
-            past, covariates, target = windows.batch(
+            past, covariates, target, observed = windows.batch(
                 windows.starts[first : first + batch_size], device
             )
             prediction = network(past, windows.horizon, covariates).float()
-            summed += network.head.loss(prediction, target) * len(target)
+            summed += network.head.loss(prediction, target, observed) * len(target)
     return summed.item() / len(windows)
 
 
@@ -610,18 +611,18 @@ def _train_epoch(
     for first in range(0, len(windows), batch_size):
         if steps >= max_steps or time.perf_counter() >= deadline:
             break
-        past, covariates, target = windows.batch(
+        past, covariates, target, observed = windows.batch(
             order[first : first + batch_size], stepper.device
         )
         teacher, mask = teacher_inputs(strategy, ratio, target)
         with stepper.autocast():
             prediction = network(past, windows.horizon, covariates, teacher, mask)
         prediction = prediction.float()
-        loss = network.head.loss(prediction, target)
+        loss = network.head.loss(prediction, target, observed)
         stepper.step(loss)
         summed += loss.detach() * len(target)
         point = network.head.point(prediction.detach())
-        squared += ((point - target) ** 2).mean() * len(target)
+        squared += masked_mean((point - target) ** 2, observed) * len(target)
         seen, steps = seen + len(target), steps + 1
     seen = max(seen, 1)
     return summed.item() / seen, squared.item() / seen, steps

@@ -75,10 +75,12 @@ def check_training_params(params):
         )
 
 
-def check_numeric_finite(data, name):
+def check_numeric_finite(data, name, allow_missing=False):
     """Refuse bad values, repeated time points and emptiness, naming the fix.
 
-    Bad values are non-numeric columns, and missing or infinite values.
+    Bad values are non-numeric columns, infinite values, and missing values
+    unless ``allow_missing``; a column with no value at all is refused even
+    then.
 
     Checks pandas objects of plain values; other containers (numpy arrays,
     sktime's nested frames) are left to sktime, which checks them as it
@@ -122,10 +124,17 @@ def check_numeric_finite(data, name):
                 "encode it, or drop it."
             )
     values = frame.to_numpy(dtype=np.float64)
+    missing = np.isnan(values)
+    if allow_missing and missing.all(axis=0).any():
+        column = frame.columns[missing.all(axis=0)][0]
+        raise ValueError(
+            f"{name} column {column!r} has no value: every entry is missing "
+            "(NaN). Drop the column, or pass the data that fills it."
+        )
     for problem, mask, fix in (
         (
             "missing (NaN)",
-            np.isnan(values),
+            np.zeros_like(missing) if allow_missing else missing,
             "fill them first, for example with sktime's Imputer in a "
             "TransformedTargetForecaster, or drop them",
         ),

@@ -15,19 +15,20 @@ import torch
 DEFAULT_WINDOW_LENGTH = 24
 
 
-def resolve_lengths(shortest_series, window_length, horizon, season_length=1):
+def resolve_lengths(series_length, window_length, horizon, season_length=1):
     """Choose the encoder window and the training horizon for the data at hand.
 
     Parameters
     ----------
-    shortest_series : int
-        Number of time points in the shortest training series.
+    series_length : int
+        Number of time points of a typical training series (the median of
+        a panel). Shorter series are padded (see :func:`pad_short_series`).
     window_length : int or None
         The user's window length. ``None`` chooses ``max(24, 2 * horizon,
         2 * season_length)`` (the horizon counting 0 without one): at least
         two seasons, so the encoder sees how one season repeats. It is then
-        shortened, down to 1, until the window and the horizon fit in the
-        shortest series.
+        shortened, down to 1, until the window and the horizon fit in
+        ``series_length``.
     horizon : int or None
         The largest step ahead asked for in ``fit``. ``None`` trains the
         decoder for ``max(1, window_length // 2)`` steps.
@@ -43,8 +44,8 @@ def resolve_lengths(shortest_series, window_length, horizon, season_length=1):
     Raises
     ------
     ValueError
-        If the shortest series has fewer than ``window_length + horizon``
-        points. The message gives the minimum length.
+        If ``window_length=None`` and the series are too short for one past
+        value and the horizon.
 
     Examples
     --------
@@ -58,31 +59,25 @@ def resolve_lengths(shortest_series, window_length, horizon, season_length=1):
     (13, 6)
     >>> resolve_lengths(100, 10, None)
     (10, 5)
+    >>> resolve_lengths(30, 48, 12)  # a given window stays: series are padded
+    (48, 12)
     """
     if window_length is None:
         preferred = max(DEFAULT_WINDOW_LENGTH, 2 * season_length)
         if horizon is None:
-            # largest w <= preferred with w + w // 2 <= shortest_series
-            window_length = min(preferred, 2 * shortest_series // 3)
+            # largest w <= preferred with w + w // 2 <= series_length
+            window_length = min(preferred, 2 * series_length // 3)
         else:
-            window_length = min(max(preferred, 2 * horizon), shortest_series - horizon)
+            window_length = min(max(preferred, 2 * horizon), series_length - horizon)
         if window_length < 1:
             needed = 2 if horizon is None else horizon + 1
             raise ValueError(
-                f"The training series has {shortest_series} time points, too "
-                f"few to train on: it needs at least {needed} (one past value "
-                "and the horizon). Pass a longer series or a shorter fh."
+                f"The training series have {series_length} time points, too "
+                f"few to train on: they need at least {needed} (one past value "
+                "and the horizon). Pass longer series or a shorter fh."
             )
     if horizon is None:
         horizon = max(1, window_length // 2)
-    if shortest_series < window_length + horizon:
-        raise ValueError(
-            f"The training series has {shortest_series} time points, but "
-            f"window_length={window_length} and a training horizon of "
-            f"{horizon} need at least {window_length + horizon}. Pass a longer "
-            "series, a smaller window_length, or window_length=None to fit "
-            "the window to the data."
-        )
     return int(window_length), int(horizon)
 
 
@@ -96,6 +91,35 @@ def series_offsets(lengths):
     """
     lengths = np.asarray(lengths, dtype=np.int64)
     return np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+
+
+#: Rows handled at a time by the passes over every series, so that their
+#: temporaries stay a few MB whatever the size of a panel.
+BLOCK_ROWS = 2**20
+
+
+def series_blocks(lengths, block_rows=BLOCK_ROWS):
+    """Split the series into runs of whole series of about ``block_rows`` rows.
+
+    Yields
+    ------
+    series, rows : slice
+        The series of a block, and their rows in the flat array.
+
+    Examples
+    --------
+    >>> [(s.start, s.stop, r.start, r.stop) for s, r in series_blocks([3, 3, 3], 6)]
+    [(0, 2, 0, 6), (2, 3, 6, 9)]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    first = 0
+    while first < len(lengths):
+        start = int(ends[first] - lengths[first])
+        last = int(np.searchsorted(ends, start + block_rows, side="right"))
+        last = max(last, first + 1)
+        yield slice(first, last), slice(start, int(ends[last - 1]))
+        first = last
 
 
 def window_starts(lengths, window_length, horizon):
@@ -221,27 +245,159 @@ def gather_windows(values, starts, length, shift=0):
 
 
 def last_rows(values, lengths, n_rows):
-    """Stack the last ``n_rows`` rows of every series.
+    """Stack the last ``n_rows`` rows of every series, NaN before a short one starts.
 
     Parameters
     ----------
     values : ndarray, shape (n_timepoints_total, n_columns)
     lengths : array-like of int, shape (n_series,)
-        Each at least ``n_rows``.
     n_rows : int
 
     Returns
     -------
-    ndarray, shape (n_series, n_rows, n_columns)
+    ndarray of float, shape (n_series, n_rows, n_columns)
 
     Examples
     --------
-    >>> last_rows(np.arange(7)[:, None], [3, 4], 2)[..., 0]
-    array([[1, 2],
-           [5, 6]])
+    >>> last_rows(np.arange(7.0)[:, None], [3, 4], 2)[..., 0]
+    array([[1., 2.],
+           [5., 6.]])
+    >>> last_rows(np.arange(4.0)[:, None], [1, 3], 2)[..., 0]
+    array([[nan,  0.],
+           [ 2.,  3.]])
     """
-    ends = np.cumsum(np.asarray(lengths, dtype=np.int64))
-    return values[ends[:, None] - n_rows + np.arange(n_rows)]
+    lengths = np.asarray(lengths, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    rows = ends[:, None] - n_rows + np.arange(n_rows)  # [n_series, n_rows]
+    before = rows < (ends - lengths)[:, None]
+    stacked = values[np.where(before, 0, rows)].astype(np.float64)
+    stacked[before] = np.nan
+    return stacked
+
+
+def pad_short_series(values, lengths, min_length):
+    """Put NaN rows before every series shorter than ``min_length``.
+
+    A short series then yields a window like any other, whose first rows
+    are missing values: :func:`fill_gaps` marks them unobserved. Without a
+    short series, ``values`` comes back as it is, not copied.
+
+    Returns
+    -------
+    values : ndarray, shape (n_padded_total, n_columns)
+    lengths : ndarray of int64, shape (n_series,)
+
+    Examples
+    --------
+    >>> values, lengths = pad_short_series(np.arange(5.0)[:, None], [2, 3], 3)
+    >>> values.ravel().tolist(), lengths.tolist()
+    ([nan, 0.0, 1.0, 2.0, 3.0, 4.0], [3, 3])
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    padding = np.clip(min_length - lengths, 0, None)
+    if not padding.any():
+        return values, lengths
+    padded_lengths = lengths + padding
+    padded = np.full(
+        (int(padded_lengths.sum()), values.shape[1]), np.nan, dtype=values.dtype
+    )
+    # each row moves down by the padding of its own series and all before it
+    padded[np.arange(len(values)) + np.repeat(np.cumsum(padding), lengths)] = values
+    return padded, padded_lengths
+
+
+def fill_gaps(values, lengths, n_targets):
+    """Fill missing target values in place; return where they were observed.
+
+    Each gap takes the last value observed before it in its series, so the
+    network's level (the window's last value) is the last observation;
+    missing values before a series' first observation take that first
+    observation, and a column never observed in its series takes 0 (its
+    mean, on the scaled values). Covariates are never missing here.
+
+    Parameters
+    ----------
+    values : ndarray of float, shape (n_timepoints_total, n_columns)
+        Changed in place.
+    lengths : array-like of int, shape (n_series,)
+    n_targets : int
+
+    Returns
+    -------
+    observed : ndarray of bool, shape (n_timepoints_total, n_targets), or None
+        ``None`` when nothing was missing.
+
+    Examples
+    --------
+    >>> values = np.array([[np.nan], [1.0], [np.nan], [2.0], [np.nan], [3.0]])
+    >>> observed = fill_gaps(values, [3, 3], n_targets=1)
+    >>> values.ravel().tolist(), observed.ravel().tolist()
+    ([1.0, 1.0, 1.0, 2.0, 2.0, 3.0], [False, True, False, True, False, True])
+    """
+    observed = ~np.isnan(values[:, :n_targets])
+    if observed.all():
+        return None
+    lengths = np.asarray(lengths, dtype=np.int64)
+    for series, rows in series_blocks(lengths):
+        if not observed[rows].all():
+            _fill_block(values[rows], lengths[series], observed[rows], n_targets)
+    return observed
+
+
+def _fill_block(values, lengths, observed, n_targets):
+    """Fill the gaps of a few whole series in place (see :func:`fill_gaps`)."""
+    rows = np.arange(len(values))
+    starts = series_offsets(lengths)
+    ends = starts + lengths - 1
+    for column in range(n_targets):
+        seen = observed[:, column]
+        # the row of the latest observation so far, never one of an earlier
+        # series: each series' first row counts as seen for this purpose
+        latest = np.where(seen, rows, -1)
+        latest[starts] = np.maximum(latest[starts], starts)
+        filled = values[np.maximum.accumulate(latest), column]
+        # before the first observation: the first observation (the next seen
+        # row, searched backwards the same way)
+        following = np.where(seen, rows, len(values))
+        following[ends] = np.minimum(following[ends], ends)
+        following = np.minimum.accumulate(following[::-1])[::-1]
+        values[:, column] = np.where(
+            np.isnan(filled), values[following, column], filled
+        )
+    targets = values[:, :n_targets]
+    targets[np.isnan(targets)] = 0.0  # a column never observed in its series
+
+
+def keep_observed_windows(starts, observed, window_length, horizon):
+    """Drop windows with no observed target in their past or in their horizon.
+
+    Such a window has nothing to read or nothing to learn from.
+
+    Parameters
+    ----------
+    starts : ndarray of int64
+    observed : ndarray of bool, shape (n_timepoints_total, n_targets), or None
+        As :func:`fill_gaps` returns it; ``None`` keeps every window.
+    window_length, horizon : int
+
+    Examples
+    --------
+    >>> observed = np.array([[False], [True], [False], [True], [False]])
+    >>> keep_observed_windows(np.array([0, 1, 2]), observed, 2, 1).tolist()
+    [1]
+    """
+    if observed is None:
+        return starts
+    # observed rows before each row (any target column counts)
+    counts = np.zeros(len(observed) + 1, dtype=np.int32)
+    np.cumsum(observed.any(axis=1), out=counts[1:])
+    keep = np.empty(len(starts), dtype=bool)
+    for first in range(0, len(starts), BLOCK_ROWS):
+        block = starts[first : first + BLOCK_ROWS]
+        before, middle = counts[block], counts[block + window_length]
+        end = counts[block + window_length + horizon]
+        keep[first : first + BLOCK_ROWS] = (middle > before) & (end > middle)
+    return starts[keep]
 
 
 #: A column whose standard deviation is at most this fraction of its mean's
@@ -251,19 +407,37 @@ CONSTANT_RELATIVE_SPREAD = 1e-10
 
 
 def series_moments(values, lengths):
-    """Mean and standard deviation of every column of every series.
+    """Mean and standard deviation of every column of every series, NaN ignored.
 
     Examples
     --------
     >>> loc, std = series_moments(np.array([[1.0], [3.0], [5.0]]), [2, 1])
     >>> loc.ravel().tolist(), std.ravel().tolist()
     ([2.0, 5.0], [1.0, 0.0])
+    >>> series_moments(np.array([[1.0], [np.nan], [3.0]]), [3])[0].tolist()
+    [[2.0]]
     """
     lengths = np.asarray(lengths, dtype=np.int64)
+    loc = np.empty((len(lengths), values.shape[1]))
+    std = np.empty_like(loc)
+    for series, rows in series_blocks(lengths):
+        loc[series], std[series] = _block_moments(values[rows], lengths[series])
+    return loc, std
+
+
+def _block_moments(values, lengths):
+    """:func:`series_moments` of a few whole series."""
     offsets = series_offsets(lengths)
-    counts = lengths[:, None]
+    missing = np.isnan(values)
+    if missing.any():
+        counts = np.add.reduceat(~missing, offsets, axis=0)
+        values = np.where(missing, 0.0, values)
+    else:
+        counts = lengths[:, None]
     loc = np.add.reduceat(values, offsets, axis=0) / counts
     centred = values - np.repeat(loc, lengths, axis=0)
+    if missing.any():
+        centred[missing] = 0.0
     return loc, np.sqrt(np.add.reduceat(centred**2, offsets, axis=0) / counts)
 
 
@@ -340,8 +514,11 @@ def unscale(values, loc, spread):
     return loc + spread * values
 
 
-def scale_series(values, lengths, loc, spread):
+def scale_series(values, lengths, loc, spread, dtype=np.float64):
     """Standardise each series with its own statistics (see :func:`fit_scaler`).
+
+    Computed in float64 a block of series at a time and stored as ``dtype``,
+    so float32 for the network costs one float32 copy of the values.
 
     Examples
     --------
@@ -349,9 +526,16 @@ def scale_series(values, lengths, loc, spread):
     ...              np.array([[1.0]])).ravel().tolist()
     [-1.0, 1.0]
     """
-    return scale(
-        values, np.repeat(loc, lengths, axis=0), np.repeat(spread, lengths, axis=0)
-    )
+    lengths = np.asarray(lengths, dtype=np.int64)
+    scaled = np.empty(values.shape, dtype=dtype)
+    for series, rows in series_blocks(lengths):
+        repeat = lengths[series]
+        scaled[rows] = scale(
+            values[rows],
+            np.repeat(loc[series], repeat, axis=0),
+            np.repeat(spread[series], repeat, axis=0),
+        )
+    return scaled
 
 
 def to_network_tensor(values, name):
@@ -375,7 +559,8 @@ def to_network_tensor(values, name):
     >>> to_network_tensor(np.array([0.5, -1.0]), "X")
     tensor([ 0.5000, -1.0000])
     """
-    tensor = torch.tensor(values, dtype=torch.float32)
+    # float32 input is shared, not copied
+    tensor = torch.as_tensor(values, dtype=torch.float32)
     if not torch.isfinite(tensor).all():
         raise ValueError(
             f"{name} has missing, infinite or extreme values (such as 1e300) "
@@ -389,18 +574,27 @@ def to_network_tensor(values, name):
 class WindowSet:
     """Windows over a flat array of series, gathered batch by batch.
 
+    The encoder's input ends with one availability column per target: 1
+    where the value was observed, 0 where it was missing (and filled, see
+    :func:`fill_gaps`), so a network trained on these windows counts them
+    among its past covariates. Targets that were missing are masked out of
+    the loss.
+
     Parameters
     ----------
     values : torch.Tensor, shape (n_timepoints_total, n_columns)
-        Scaled series end to end: targets, covariates known over the
-        horizon, then covariates known only in the past. Training and
-        validation sets share it; neither copies it.
+        Scaled series end to end, gaps filled: targets, covariates known
+        over the horizon, then covariates known only in the past. Training
+        and validation sets share it; neither copies it.
     starts : array-like of int, shape (n_windows,)
         Start rows of the windows in this set.
     window_length, horizon : int
     n_targets : int
     n_covariates : int, default=0
         Columns after the targets that the decoder reads over the horizon.
+    observed : torch.Tensor of bool, shape (n_timepoints_total, n_targets), \
+optional
+        Where the targets were observed; ``None`` if everywhere.
 
     Examples
     --------
@@ -408,13 +602,20 @@ class WindowSet:
     >>> windows = WindowSet(values, window_starts([6], 3, 2), 3, 2, n_targets=1)
     >>> len(windows)
     2
-    >>> past, covariates, target = windows.batch(windows.starts[1:])
-    >>> past[..., 0], target[..., 0], covariates
-    (tensor([[1., 2., 3.]]), tensor([[4., 5.]]), None)
+    >>> past, covariates, target, mask = windows.batch(windows.starts[1:])
+    >>> past[..., 0], past[..., 1], target[..., 0], covariates, mask
+    (tensor([[1., 2., 3.]]), tensor([[1., 1., 1.]]), tensor([[4., 5.]]), None, None)
     """
 
     def __init__(
-        self, values, starts, window_length, horizon, n_targets, n_covariates=0
+        self,
+        values,
+        starts,
+        window_length,
+        horizon,
+        n_targets,
+        n_covariates=0,
+        observed=None,
     ):
         self.values = values
         self.starts = torch.as_tensor(starts, dtype=torch.int64)
@@ -422,6 +623,7 @@ class WindowSet:
         self.horizon = horizon
         self.n_targets = n_targets
         self.n_covariates = n_covariates
+        self.observed = observed
 
     def __len__(self):
         return len(self.starts)
@@ -435,16 +637,20 @@ class WindowSet:
             self.horizon,
             self.n_targets,
             self.n_covariates,
+            self.observed,
         )
 
     def batch(self, starts, device=None):
-        """Gather the encoder input, future covariates and decoder targets.
+        """Gather the encoder input, future covariates, targets and their mask.
 
         Returns
         -------
-        past : torch.Tensor, shape (batch, window_length, n_columns)
+        past : torch.Tensor, shape (batch, window_length, n_columns + n_targets)
+            The columns, then the targets' availability.
         covariates : torch.Tensor, shape (batch, horizon, n_covariates) or None
         target : torch.Tensor, shape (batch, horizon, n_targets)
+        mask : torch.Tensor of bool, shape (batch, horizon, n_targets), or None
+            Where the targets were observed; ``None`` if everywhere.
         """
         past = gather_windows(self.values, starts, self.window_length)
         # only the columns the decoder reads: targets and known covariates
@@ -452,10 +658,20 @@ class WindowSet:
         future = gather_windows(
             self.values[:, :end], starts, self.horizon, self.window_length
         )
+        if self.observed is None:
+            available, mask = past.new_ones(past.shape[:2] + (self.n_targets,)), None
+        else:
+            available = gather_windows(self.observed, starts, self.window_length)
+            available = available.to(past.dtype)
+            mask = gather_windows(
+                self.observed, starts, self.horizon, self.window_length
+            )
+        past = torch.cat([past, available], -1)
         if device is not None:
             past, future = past.to(device), future.to(device)
+            mask = None if mask is None else mask.to(device)
         covariates = future[..., self.n_targets :] if self.n_covariates else None
-        return past, covariates, future[..., : self.n_targets]
+        return past, covariates, future[..., : self.n_targets], mask
 
 
 class SequenceSet:
@@ -473,9 +689,9 @@ class SequenceSet:
     >>> sequences = SequenceSet(torch.arange(12.0).reshape(2, 3, 2))
     >>> len(sequences), sequences.horizon
     (2, 3)
-    >>> past, covariates, target = sequences.batch(torch.tensor([1]))
-    >>> bool((past == target).all()), covariates
-    (True, None)
+    >>> past, covariates, target, mask = sequences.batch(torch.tensor([1]))
+    >>> bool((past == target).all()), covariates, mask
+    (True, None, None)
     """
 
     def __init__(self, values):
@@ -495,4 +711,4 @@ class SequenceSet:
         sequences = self.values[starts]
         if device is not None:
             sequences = sequences.to(device)
-        return sequences, None, sequences
+        return sequences, None, sequences, None

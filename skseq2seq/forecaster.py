@@ -35,8 +35,11 @@ from skseq2seq._validation import (
 )
 from skseq2seq._windows import (
     WindowSet,
+    fill_gaps,
     fit_scaler,
+    keep_observed_windows,
     last_rows,
+    pad_short_series,
     resolve_lengths,
     scale,
     scale_series,
@@ -67,6 +70,11 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
     Exogenous ``X`` feeds the encoder alongside the target and, for columns
     known ahead, the decoder at each step (see ``past_covariates``).
 
+    Missing values (NaN) in ``y`` are trained through: each is filled with
+    the last observed value, the encoder reads whether each value was
+    observed, and missing targets are left out of the loss. ``X`` must have
+    no missing values.
+
     Panels and hierarchies (a row ``MultiIndex`` with time last) are fitted
     as one global model: one network learns from the windows of every
     series, each scaled on its own, and ``predict`` forecasts every series in
@@ -81,8 +89,10 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
     ----------
     window_length : int or None, default=None
         Number of past time points the encoder reads. ``None`` uses
-        ``max(24, 2 * horizon, 2 * seasonal_period_)``, shortened to fit the
-        training series.
+        ``max(24, 2 * horizon, 2 * seasonal_period_)``, shortened to fit a
+        typical training series (the median length of a panel). Series
+        shorter than the window and the horizon are padded in front with
+        missing values.
     seasonal_period : "auto", int or None, default="auto"
         The season of the data, in steps. The decoder's head forecasts the
         difference from the seasonal naive forecast (the value one season
@@ -319,7 +329,8 @@ default="cosine"
         ],
         "capability:insample": False,
         "capability:pred_int": False,
-        "capability:missing_values": False,
+        # NaN in y: filled, flagged to the encoder and masked out of the loss
+        "capability:missing_values": True,
         "capability:update": True,
         "capability:random_state": True,
         "property:randomness": "derandomized",
@@ -404,8 +415,10 @@ default="cosine"
     def fit(self, y, X=None, fh=None):
         """Fit the forecaster to ``y`` (and ``X``): sktime's ``fit``.
 
-        ``y`` and ``X`` are first checked for non-numeric columns, missing
-        and infinite values, and emptiness, with errors that say what to do.
+        ``y`` and ``X`` are first checked for non-numeric columns, infinite
+        values, and emptiness, and ``X`` for missing values, with errors that
+        say what to do. Missing values in ``y`` are trained through (see the
+        class docstring).
         See ``sktime.forecasting.base.BaseForecaster.fit`` for the rest.
 
         Parameters
@@ -422,7 +435,7 @@ default="cosine"
         -------
         self
         """
-        check_numeric_finite(y, "y")
+        check_numeric_finite(y, "y", allow_missing=True)
         check_numeric_finite(X, "X")
         return super().fit(y, X=X, fh=fh)
 
@@ -444,7 +457,7 @@ default="cosine"
         -------
         self
         """
-        check_numeric_finite(y, "y")
+        check_numeric_finite(y, "y", allow_missing=True)
         check_numeric_finite(X, "X")
         return super().update(y, X=X, update_params=update_params)
 
@@ -467,7 +480,7 @@ default="cosine"
         -------
         self
         """
-        check_numeric_finite(y, "y")
+        check_numeric_finite(y, "y", allow_missing=True)
         check_numeric_finite(X, "X")
         return super().pretrain(y, X=X, fh=fh)
 
@@ -487,7 +500,9 @@ default="cosine"
         else:
             window_length, horizon = self.window_length_, self.horizon_
             season = self.seasonal_period_
-            _check_fits_pretrained(pretrained, data, window_length)
+            _check_fits_pretrained(pretrained, data)
+        # training needs a horizon of observed values; forecasting only one
+        _check_observed(data, horizon if pretrained is None else 0)
         loc, scale = self._scaler(data)
         seed = draw_seed(self.random_state)
         if pretrained is None:
@@ -517,9 +532,9 @@ default="cosine"
         self._n_targets, self._seed = data.sizes[0], seed
         self._constant = data.constant_targets()
         # what the model needs again: the last window, and enough before it
-        # to train on new data in update
+        # to train on new data in update; NaN before a short series starts
         self._recent = last_rows(
-            data.values, data.lengths, min(data.shortest, window_length + horizon - 1)
+            data.values, data.lengths, window_length + horizon - 1
         )  # [n_series, n_recent, n_columns]
         return self
 
@@ -527,6 +542,7 @@ default="cosine"
         """Train one network across every series of a panel."""
         data = self._collect(y, X)
         window_length, horizon, season = self._lengths(data, _furthest(fh, None))
+        _check_observed(data, horizon)
         network, history = self._train(
             data,
             *self._scaler(data),
@@ -551,7 +567,8 @@ default="cosine"
     def _pretrain_update(self, y, X=None, fh=None):
         """Continue pretraining on another panel, with the same window and horizon."""
         data = self._collect(y, X)
-        _check_fits_pretrained(self.pretrained_network_, data, self.window_length_)
+        _check_fits_pretrained(self.pretrained_network_, data)
+        _check_observed(data, self.horizon_)
         network, history = self._train(
             data,
             *self._scaler(data),
@@ -595,7 +612,7 @@ default="cosine"
         else:
             season = 1 if period is None else period
         window_length, horizon = resolve_lengths(
-            data.shortest, plain_number(self.window_length), horizon, season
+            data.typical_length, plain_number(self.window_length), horizon, season
         )
         if window_length < season:
             if period == "auto":  # too short to read a season: do without
@@ -625,9 +642,13 @@ default="cosine"
     def _build_network(
         self, n_targets, n_covariates=0, n_past_covariates=0, season_length=1
     ):
-        """Build the untrained network for these column counts and season."""
+        """Build the untrained network for these column counts and season.
+
+        It reads whether each target was observed (``WindowSet`` appends it).
+        """
         return Seq2SeqNetwork(
             season_length=season_length,
+            reads_availability=True,
             n_targets=n_targets,
             n_covariates=n_covariates,
             n_past_covariates=n_past_covariates,
@@ -658,29 +679,54 @@ default="cosine"
         season=1,
         network=None,
         validation_size=None,
+        require_windows=True,
     ):
         """Train a copy of ``network`` (a new one if None) on every series of ``data``.
 
         ``network`` itself is never changed: callers keep the result only if
-        training succeeds.
+        training succeeds. Series shorter than a window and its horizon are
+        padded with missing values; missing values are filled, flagged to
+        the encoder, and left out of the loss.
 
         Returns
         -------
-        network : Seq2SeqNetwork
-            Trained, on ``device``, in evaluation mode.
+        network : Seq2SeqNetwork or None
+            Trained, on ``device``, in evaluation mode; None if no window has
+            observed values and ``require_windows`` is False.
         history : pandas.DataFrame
         """
-        train_starts, valid_starts = split_windows(
-            data.lengths, window_length, horizon, validation_size
-        )
-        scaled = to_network_tensor(
-            scale_series(data.values, data.lengths, loc, scale), "y and X"
-        )
         n_targets, n_covariates, _ = data.sizes
+        scaled, lengths = pad_short_series(
+            scale_series(data.values, data.lengths, loc, scale, np.float32),
+            data.lengths,
+            window_length + horizon,
+        )
+        observed = fill_gaps(scaled, lengths, n_targets)
+        split = split_windows(lengths, window_length, horizon, validation_size)
+        train_starts, valid_starts = (
+            keep_observed_windows(starts, observed, window_length, horizon)
+            for starts in split
+        )
+        if len(train_starts) == 0:
+            if not require_windows:
+                return None, history_frame([])
+            raise ValueError(
+                f"No training window of {window_length} past and {horizon} future "
+                "time points has an observed value in both parts: the data is "
+                "too sparse. Pass series with fewer gaps, or a shorter fh."
+            )
+        scaled = to_network_tensor(scaled, "y and X")
+        observed = None if observed is None else torch.from_numpy(observed)
 
         def window_set(starts):
             return WindowSet(
-                scaled, starts, window_length, horizon, n_targets, n_covariates
+                scaled,
+                starts,
+                window_length,
+                horizon,
+                n_targets,
+                n_covariates,
+                observed,
             )
 
         with seeded(seed, device):
@@ -791,11 +837,17 @@ default="cosine"
         return chosen, index
 
     def _scaled_past(self):
-        """Scale the last window of every series: the encoder's input."""
+        """Scale the last window of every series, gaps filled: the encoder's input."""
         recent = self._recent[:, -self.window_length_ :]  # [series, window, cols]
-        return to_network_tensor(
-            scale(recent, self.scale_loc_[:, None], self.scale_scale_[:, None]), "y"
+        scaled = scale(recent, self.scale_loc_[:, None], self.scale_scale_[:, None])
+        n_series, window, n_columns = scaled.shape
+        flat = scaled.reshape(-1, n_columns)
+        observed = fill_gaps(flat, np.full(n_series, window), self._n_targets)
+        available = (
+            np.ones((len(flat), self._n_targets)) if observed is None else observed
         )
+        past = np.concatenate([flat, available], 1).reshape(n_series, window, -1)
+        return to_network_tensor(past, "y")
 
     def _scaled_future(self, X, horizon, cutoffs, which):
         """Scale the known-ahead covariates at every step to ``horizon``; or None."""
@@ -831,7 +883,11 @@ default="cosine"
         Such a column taught the network nothing; whatever the head makes of
         it is noise.
         """
-        last = torch.from_numpy(self._recent[:, -1:, : self._n_targets])
+        recent = self._recent[..., : self._n_targets].copy()
+        n_series, n_recent, _ = recent.shape
+        flat = recent.reshape(-1, self._n_targets)  # a view: filled in place
+        fill_gaps(flat, np.full(n_series, n_recent), self._n_targets)
+        last = torch.from_numpy(recent[:, -1:])  # the last observed value
         constant = self.network_.head.affine(output, last, torch.zeros_like(last))
         mask = torch.from_numpy(self._constant[:, None])  # [series, 1, targets]
         mask = mask.reshape(mask.shape + (1,) * (output.dim() - 3))
@@ -856,31 +912,40 @@ default="cosine"
         new = self._collect(y, X, (self.covariates_, self.past_covariates_))
         positions = locate(new.keys, self._keys)
         self._check_continues(new, positions)
-        combined, ends = list(self._recent), list(self._ends)
+        ends = list(self._ends)
         chunks = np.split(new.values, np.cumsum(new.lengths)[:-1])
-        for position, chunk, end in zip(positions, chunks, new.ends, strict=True):
-            combined[position] = np.concatenate([combined[position], chunk])
-            ends[position] = end
+        # each updated series: its recent values, then the new rows
+        combined = [
+            np.concatenate([self._recent[position], chunk])
+            for position, chunk in zip(positions, chunks, strict=True)
+        ]
         # sktime has moved the cutoff already: the recent values follow it
         # even if training below fails
-        n_recent = self._recent.shape[1]
-        self._recent = np.stack([values[-n_recent:] for values in combined])
-        self._ends = pd.Index(ends)
-        lengths = np.array([len(values) for values in combined], dtype=np.int64)
-        if not update_params or lengths.max() < self.window_length_ + self.horizon_:
+        recent, n_recent = self._recent.copy(), self._recent.shape[1]
+        for position, values, end in zip(positions, combined, new.ends, strict=True):
+            recent[position] = values[-n_recent:]
+            ends[position] = end
+        self._recent, self._ends = recent, pd.Index(ends)
+        if not update_params:
             return self
         network, history = self._train(
-            Collection(np.concatenate(combined), lengths, new.sizes),
-            self.scale_loc_,
-            self.scale_scale_,
+            Collection(
+                np.concatenate(combined),
+                np.array([len(values) for values in combined], dtype=np.int64),
+                new.sizes,
+            ),
+            self.scale_loc_[positions],
+            self.scale_scale_[positions],
             window_length=self.window_length_,
             horizon=self.horizon_,
             device=self.device_,
             seed=self._seed,
             network=self.network_,
+            require_windows=False,  # new rows that are all missing teach nothing
         )
-        self.network_ = network
-        self.history_ = pd.concat([self.history_, history], ignore_index=True)
+        if network is not None:
+            self.network_ = network
+            self.history_ = pd.concat([self.history_, history], ignore_index=True)
         return self
 
     def _get_varnames(self):
@@ -1111,8 +1176,8 @@ def _furthest(fh, cutoff):
     return None if fh is None else int(_steps_ahead(fh, cutoff).max())
 
 
-def _check_fits_pretrained(network, data, window_length):
-    """Refuse data whose columns or length the pretrained network cannot take."""
+def _check_fits_pretrained(network, data):
+    """Refuse data whose columns the pretrained network cannot take."""
     expected = (network.n_targets, network.n_covariates, network.n_past_covariates)
     if data.sizes != expected:
         raise ValueError(
@@ -1121,10 +1186,27 @@ def _check_fits_pretrained(network, data, window_length):
             f"covariate(s); this data has {data.sizes[0]}, {data.sizes[1]} and "
             f"{data.sizes[2]}. Pass data shaped like the pretraining data."
         )
-    if data.shortest < window_length:
+
+
+def _check_observed(data, horizon):
+    """Refuse a series with too few observed values in a target column.
+
+    One past value and one per step of the horizon is the least that can
+    give a training window (``horizon=0``: a window to forecast from).
+    """
+    counts = data.observed_counts()  # [series, targets]
+    series, column = np.unravel_index(np.argmin(counts), counts.shape)
+    if counts[series, column] <= horizon:
+        which = "" if data.keys is None else f"series {data.keys[series]!r}, "
+        need = (
+            f"training a horizon of {horizon} needs at least {horizon + 1} (one "
+            "past value and one per step)"
+            if horizon
+            else "forecasting needs at least one"
+        )
         raise ValueError(
-            f"The pretrained network reads windows of {window_length} time points; "
-            f"the shortest series here has {data.shortest}. Pass longer series."
+            f"{which}target column {column} has {counts[series, column]} observed "
+            f"value(s); {need}. Drop the series, fill it, or ask for a shorter fh."
         )
 
 

@@ -68,7 +68,8 @@ def test_mixed_covariates_sizes_the_network(driven):
     ).fit(y[:290], X=X[:290], fh=[1, 2])
     assert forecaster.covariates_ == ["x", "known"]
     assert forecaster.past_covariates_ == ["past"]
-    assert forecaster.network_.encoder.input_size == 4  # y, x, known, past
+    # y, x, known, past, and whether y was observed
+    assert forecaster.network_.encoder.input_size == 5
     assert forecaster.network_.decoder.input_size == 3  # y, x, known
     # X over the horizon needs only the known-ahead columns
     assert len(forecaster.predict(X=X[290:292][["x", "known"]])) == 2

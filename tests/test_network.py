@@ -224,3 +224,38 @@ def test_one_season_anchors_at_the_last_value():
         net.head.linear.bias.zero_()
     past = torch.randn(3, 6, 1)
     torch.testing.assert_close(net(past, 4), past[:, -1:].expand(-1, 4, -1))
+
+
+@pytest.mark.parametrize("loss", ["mse", "gaussian", "quantile"])
+def test_masked_targets_do_not_reach_the_loss(loss):
+    torch.manual_seed(0)
+    net = Seq2SeqNetwork(
+        n_targets=2, hidden_size=4, loss=loss, quantiles=(0.1, 0.5, 0.9)
+    )
+    past, target = torch.randn(3, 6, 2), torch.randn(3, 4, 2)
+    mask = torch.rand(3, 4, 2) > 0.3
+    spoiled = torch.where(mask, target, torch.full_like(target, 1e4))
+    output = net(past, 4)
+    masked = net.head.loss(output, target, mask)
+    torch.testing.assert_close(net.head.loss(output, spoiled, mask), masked)
+    # with every target observed, the mask changes nothing
+    everything = torch.ones_like(mask)
+    torch.testing.assert_close(
+        net.head.loss(output, target, everything), net.head.loss(output, target)
+    )
+
+
+def test_the_decoder_reads_whether_each_anchor_was_observed():
+    net = Seq2SeqNetwork(
+        n_targets=1, hidden_size=4, season_length=4, reads_availability=True
+    )
+    assert net.encoder.input_size == 2  # the value and its availability
+    seen = []
+    net.decoder.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+    values = torch.arange(8.0).reshape(1, 8, 1)
+    available = torch.tensor([1, 1, 1, 1, 1, 0, 1, 0.0]).reshape(1, 8, 1)
+    net(torch.cat([values, available], -1), 5)
+    inputs = torch.cat(seen, 1)[0]  # [step, previous + anchor + available]
+    # steps 0..4 are anchored at rows 4, 5, 6, 7, 4
+    assert inputs[:, -1].tolist() == [1, 0, 1, 0, 1]
+    assert inputs[:, -2].tolist() == [-3, -2, -1, 0, -3]  # level 7 removed

@@ -190,10 +190,16 @@ class TestPretraining:
         with pytest.raises(ValueError, match="pretrained on 1 target column"):
             forecaster.fit(two_columns, fh=[1])
 
-    def test_a_series_shorter_than_the_pretrained_window(self, pretrained):
-        forecaster = copy.deepcopy(pretrained)
-        with pytest.raises(ValueError, match="reads windows of 24"):
-            forecaster.fit(pd.Series(np.arange(10.0)), fh=[1])
+    def test_a_series_shorter_than_the_pretrained_window_is_padded(self, pretrained):
+        # ten values, then the same ten after 14 missing ones: one window of
+        # 24 whose first 14 values are missing, both ways
+        short = copy.deepcopy(pretrained).fit(pd.Series(np.arange(10.0)), fh=[1])
+        padded_y = pd.Series(np.r_[np.full(14, np.nan), np.arange(10.0)])
+        padded = copy.deepcopy(pretrained).fit(padded_y, fh=[1])
+        assert short.window_length_ == 24
+        np.testing.assert_allclose(
+            short.predict().to_numpy(), padded.predict().to_numpy(), rtol=1e-6
+        )
 
     def test_predict_needs_fit_after_pretrain(self, pretrained):
         from sktime.exceptions import NotFittedError
@@ -296,3 +302,152 @@ def test_an_irregular_datetime_index_is_refused_before_training():
     long = long_format(sine_panel(2, length=30), times)
     with pytest.raises(ValueError, match="without a frequency.*asfreq"):
         Seq2SeqLSTMForecaster(**TINY).fit(long, fh=[1])
+
+
+def noisy_sine(length, period=20, seed=0, start=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(start, start + length)
+    return np.sin(2 * np.pi * t / period) + 0.1 * rng.normal(size=length)
+
+
+def panel_of(series):
+    """A panel from {key: values}, each series' time counted from 0."""
+    frames = [
+        pd.DataFrame(
+            {"y": values},
+            index=pd.MultiIndex.from_arrays([[key] * len(values), range(len(values))]),
+        )
+        for key, values in series.items()
+    ]
+    return pd.concat(frames)
+
+
+class TestUnequalLengths:
+    """The window is chosen for the panel; short series are padded and masked."""
+
+    FH = np.arange(1, 13)
+    SETTINGS = {"window_length": 48, "max_steps": 300, "random_state": 0}
+
+    def long_series(self):
+        return {"a": noisy_sine(400, seed=1), "b": noisy_sine(400, seed=2, start=7)}
+
+    def test_a_short_series_trains_and_is_forecast_at_the_panel_window(self):
+        series = {"short": noisy_sine(30, seed=3), **self.long_series()}
+        forecaster = Seq2SeqLSTMForecaster(**self.SETTINGS)
+        forecaster.fit(panel_of(series), fh=self.FH)
+        assert forecaster.window_length_ == 48
+        prediction = forecaster.predict()
+        assert prediction.index.get_level_values(0).unique().tolist() == [
+            "short",
+            "a",
+            "b",
+        ]
+        # the short series, of period 20, is forecast from its own 30 values
+        truth = np.sin(2 * np.pi * np.arange(30, 42) / 20)
+        naive = np.abs(truth - series["short"][-1]).mean()
+        assert np.abs(prediction.loc["short", "y"] - truth).mean() < 0.5 * naive
+
+    def test_the_short_series_changes_the_long_ones_only_as_more_data_does(self):
+        truth = {
+            key: np.sin(2 * np.pi * (np.arange(400, 412) + shift) / 20)
+            for key, shift in (("a", 0), ("b", 7))
+        }
+
+        def long_errors(series, seed=0):
+            settings = {**self.SETTINGS, "random_state": seed}
+            forecaster = Seq2SeqLSTMForecaster(**settings)
+            prediction = forecaster.fit(panel_of(series), fh=self.FH).predict()
+            return np.array(
+                [np.abs(prediction.loc[k, "y"] - truth[k]).mean() for k in truth]
+            )
+
+        without = long_errors(self.long_series())
+        with_short = long_errors(
+            {"short": noisy_sine(30, seed=3), **self.long_series()}
+        )
+        other_seed = long_errors(self.long_series(), seed=1)
+        # the short series moves the long forecasts no more than a new random
+        # state does (plus a margin), and never makes them bad
+        spread = np.abs(without - other_seed).max()
+        assert np.abs(with_short - without).max() <= 2 * spread + 0.02
+        assert with_short.max() < 0.15
+
+    def test_too_few_observed_values_for_the_horizon_is_refused(self):
+        series = {"tiny": noisy_sine(8), **self.long_series()}
+        y = panel_of(series)
+        kept = y.copy()
+        with pytest.raises(ValueError, match="series 'tiny'.* 8 observed .* 13"):
+            Seq2SeqLSTMForecaster(**self.SETTINGS).fit(y, fh=self.FH)
+        pd.testing.assert_frame_equal(y, kept)
+
+
+class TestMissingValues:
+    """NaN in y is filled, flagged to the encoder and kept out of the loss."""
+
+    def test_a_sine_with_a_tenth_missing_is_forecast_about_as_well(self):
+        values = noisy_sine(600)
+        truth = np.sin(2 * np.pi * np.arange(600, 612) / 20)
+
+        def rmse(y):
+            forecaster = Seq2SeqLSTMForecaster(max_steps=400, random_state=0)
+            forecaster.fit(pd.Series(y), fh=np.arange(1, 13))
+            return np.sqrt(np.mean((forecaster.predict() - truth) ** 2))
+
+        complete = rmse(values)
+        gappy = []
+        for seed in range(3):  # three draws of the gaps
+            y = values.copy()
+            y[np.random.default_rng(seed).random(600) < 0.1] = np.nan
+            y[-1] = values[-1]  # the same last value, so the same level
+            gappy.append(rmse(y))
+        assert np.mean(gappy) <= 1.5 * complete
+        assert complete < 0.1
+
+    def test_series_that_start_and_end_at_different_times(self):
+        # on a common time axis: "late" starts 40 steps in, "early" stops 5
+        # steps before the end; NaN fills the rows they lack
+        late = np.r_[np.full(40, np.nan), noisy_sine(160, seed=1, start=40)]
+        early = np.r_[noisy_sine(195, seed=2), np.full(5, np.nan)]
+        y = panel_of({"late": late, "early": early})
+        kept = y.copy()
+        forecaster = Seq2SeqLSTMForecaster(max_steps=50, random_state=0)
+        forecaster.fit(y, fh=[1, 2, 3])
+        pd.testing.assert_frame_equal(y, kept)
+        inputs = []
+        hook = forecaster.network_.register_forward_pre_hook(
+            lambda module, args: inputs.append(args[0])
+        )
+        prediction = forecaster.predict()
+        hook.remove()
+        assert np.isfinite(prediction.to_numpy()).all()
+        assert prediction.loc["early"].index.tolist() == [200, 201, 202]
+        # "early"'s window ends with its last observation carried over the
+        # five missing rows, each flagged as not observed
+        past = inputs[0][1].cpu().numpy()  # [window, target + availability]
+        loc, spread = forecaster.scale_loc_[1, 0], forecaster.scale_scale_[1, 0]
+        last_observed = (early[194] - loc) / spread
+        np.testing.assert_allclose(past[-6:, 0], last_observed, rtol=1e-5)
+        assert past[-6:, 1].tolist() == [1, 0, 0, 0, 0, 0]
+
+    def test_update_with_a_gap_trains_and_forecasts(self):
+        values = noisy_sine(300)
+        forecaster = Seq2SeqLSTMForecaster(max_steps=50, random_state=0)
+        forecaster.fit(pd.Series(values[:280]), fh=[1, 2])
+        new = pd.Series(values[280:], index=range(280, 300))
+        new.iloc[[3, 4, 19]] = np.nan  # the last value missing too
+        forecaster.update(new)
+        assert forecaster.cutoff[0] == 299
+        assert np.isfinite(forecaster.predict()).all()
+
+    @pytest.mark.parametrize(
+        "y, message",
+        [
+            (pd.Series(np.full(40, np.nan)), "no value: every entry is missing"),
+            (pd.Series(np.r_[np.full(38, np.nan), 1.0, 2.0]), "2 observed value"),
+        ],
+    )
+    def test_too_little_observed_is_refused(self, y, message):
+        kept = y.copy()
+        with pytest.raises(ValueError, match=message):
+            Seq2SeqLSTMForecaster(max_steps=5).fit(y, fh=[1, 2, 3])
+        pd.testing.assert_series_equal(y, kept)

@@ -80,7 +80,9 @@ def test_make_optimizer_passes_weight_decay_and_lets_kwargs_win():
 )
 def test_training_lowers_the_loss(strategy, decoder_input):
     windows, _ = sine_windows()
-    net = Seq2SeqNetwork(1, hidden_size=16, decoder_input=decoder_input)
+    net = Seq2SeqNetwork(
+        1, n_past_covariates=1, hidden_size=16, decoder_input=decoder_input
+    )
     history = train(net, windows, 15, training_strategy=strategy)
     assert [row["epoch"] for row in history] == list(range(15))
     assert history[-1]["train_loss"] < 0.2 * history[0]["train_loss"]
@@ -100,13 +102,13 @@ def test_every_window_is_seen_once_per_epoch(monkeypatch):
         return original(starts, device)
 
     windows.batch = spy
-    train(Seq2SeqNetwork(1, hidden_size=4), windows, 2)
+    train(Seq2SeqNetwork(1, reads_availability=True, hidden_size=4), windows, 2)
     assert sorted(seen) == sorted(windows.starts.tolist() * 2)
 
 
 def test_validation_loss_is_the_recursive_error_on_held_out_windows():
     windows, valid = sine_windows(validation_size=0.2)
-    net = Seq2SeqNetwork(1, hidden_size=8)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8)
     history = train(net, windows, 3, valid_windows=valid)
     assert all(math.isfinite(row["valid_loss"]) for row in history)
     # the last row's score is what the final weights give
@@ -115,7 +117,7 @@ def test_validation_loss_is_the_recursive_error_on_held_out_windows():
 
 def test_patience_stops_and_restores_the_best_weights(monkeypatch):
     windows, valid = sine_windows(validation_size=0.2)
-    net = Seq2SeqNetwork(1, hidden_size=8)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8)
     # a scripted validation curve: best at epoch 1, then worse
     scores = iter([0.5, 0.1, 0.3, 0.4, 0.6, 0.7, 0.8])
     snapshots = []
@@ -133,7 +135,7 @@ def test_patience_stops_and_restores_the_best_weights(monkeypatch):
 
 def test_patience_without_validation_watches_a_recursive_training_sample():
     windows, _ = sine_windows()
-    net = Seq2SeqNetwork(1, hidden_size=8)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8)
     # mixed teacher forcing: the training loss is not comparable across
     # epochs, so it is not what patience watches
     history = train(
@@ -155,7 +157,7 @@ def test_patience_without_validation_watches_a_recursive_training_sample():
 
 def test_patience_without_validation_stops_when_nothing_improves():
     windows, _ = sine_windows()
-    net = Seq2SeqNetwork(1, hidden_size=8)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8)
     # lr 0 never improves on epoch 0: stops after 1 + patience epochs
     history = train(net, windows, 50, lr=0.0, patience=2)
     assert len(history) == 3
@@ -163,7 +165,7 @@ def test_patience_without_validation_stops_when_nothing_improves():
 
 def test_scheduler_lr_is_recorded_per_epoch():
     windows, _ = sine_windows(n=60)
-    net = Seq2SeqNetwork(1, hidden_size=4)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=4)
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)
     history = train_network(
@@ -182,7 +184,7 @@ def test_scheduler_lr_is_recorded_per_epoch():
 
 def test_reduce_on_plateau_is_given_the_monitored_loss():
     windows, _ = sine_windows(n=60)
-    net = Seq2SeqNetwork(1, hidden_size=4)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=4)
     # so small a step never improves the loss by the default 0.01% threshold:
     # epoch 0 sets the best, every later epoch lowers the lr tenfold
     optimizer = torch.optim.SGD(net.parameters(), lr=1e-6)
@@ -201,7 +203,7 @@ def test_reduce_on_plateau_is_given_the_monitored_loss():
 
 def test_gradient_clip_bounds_each_step():
     windows, _ = sine_windows(n=60)
-    net = Seq2SeqNetwork(1, hidden_size=8)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8)
     before = torch.nn.utils.parameters_to_vector(net.parameters()).clone()
     optimizer = torch.optim.SGD(net.parameters(), lr=1.0)
     train_network(
@@ -220,7 +222,7 @@ def test_gradient_clip_bounds_each_step():
 
 def test_a_forecast_far_worse_than_the_last_value_is_divergence():
     windows, _ = sine_windows(n=60)
-    net = Seq2SeqNetwork(1, hidden_size=8)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8)
     reference = _training.reference_mse(windows)
     # a head that forecasts 1e4 standard deviations off: finite, but useless
     with torch.no_grad():
@@ -235,14 +237,14 @@ def test_ordinary_training_is_not_called_divergence():
     windows, _ = sine_windows(n=300)
     for seed in range(3):
         torch.manual_seed(seed)
-        net = Seq2SeqNetwork(1, hidden_size=8)
+        net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8)
         history = train(net, windows, 5, lr=0.05)  # a brisk but sane lr
         assert len(history) == 5
 
 
 def test_step_and_time_budgets():
     windows, _ = sine_windows(n=200)  # 185 windows: 6 batches of 32
-    net = Seq2SeqNetwork(1, hidden_size=4)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=4)
     history = train(net, windows, None, max_steps=15)
     assert [row["steps"] for row in history] == [6, 12, 15]
     history = train(net, windows, 2, max_steps=100)
@@ -255,7 +257,7 @@ def test_step_and_time_budgets():
 
 def test_a_diverging_loss_stops_with_a_clear_error():
     windows, _ = sine_windows(n=60)
-    net = Seq2SeqNetwork(1, hidden_size=8)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8)
     optimizer = torch.optim.SGD(net.parameters(), lr=1e30)
     with pytest.raises(FloatingPointError, match="Try a lower lr"):
         train_network(net, windows, optimizer, num_epochs=5, batch_size=16, **DEFAULTS)
@@ -263,7 +265,7 @@ def test_a_diverging_loss_stops_with_a_clear_error():
 
 def test_interrupt_keeps_the_best_weights_and_warns(monkeypatch):
     windows, _ = sine_windows()
-    net = Seq2SeqNetwork(1, hidden_size=8)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8)
     calls = []
     snapshots = []
     real_epoch = _training._train_epoch
@@ -289,7 +291,12 @@ def test_interrupt_keeps_the_best_weights_and_warns(monkeypatch):
 
 def test_progress_bar_only_when_asked(capsys):
     windows, _ = sine_windows(n=40)
-    train(Seq2SeqNetwork(1, hidden_size=4), windows, 2, progress=True)
+    train(
+        Seq2SeqNetwork(1, reads_availability=True, hidden_size=4),
+        windows,
+        2,
+        progress=True,
+    )
     assert "2/2" in capsys.readouterr().err
-    train(Seq2SeqNetwork(1, hidden_size=4), windows, 2)
+    train(Seq2SeqNetwork(1, reads_availability=True, hidden_size=4), windows, 2)
     assert capsys.readouterr().err == ""

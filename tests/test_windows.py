@@ -4,9 +4,12 @@ import torch
 
 from skseq2seq._windows import (
     WindowSet,
+    fill_gaps,
     fit_scaler,
     gather_windows,
+    keep_observed_windows,
     last_rows,
+    pad_short_series,
     resolve_lengths,
     scale_series,
     series_offsets,
@@ -62,19 +65,21 @@ def test_window_set_covers_every_window_exactly():
     values = torch.arange(14.0).reshape(7, 2)  # column 0 target, 1 covariate
     windows = WindowSet(values, window_starts([7], 3, 2), 3, 2, 1, n_covariates=1)
     assert len(windows) == 3
-    past, covariates, target = windows.batch(windows.starts)
+    past, covariates, target, mask = windows.batch(windows.starts)
     np.testing.assert_array_equal(past[:, :, 0], [[0, 2, 4], [2, 4, 6], [4, 6, 8]])
     np.testing.assert_array_equal(past[:, :, 1], [[1, 3, 5], [3, 5, 7], [5, 7, 9]])
+    np.testing.assert_array_equal(past[:, :, 2], np.ones((3, 3)))  # all observed
     np.testing.assert_array_equal(target[:, :, 0], [[6, 8], [8, 10], [10, 12]])
     np.testing.assert_array_equal(covariates[:, :, 0], [[7, 9], [9, 11], [11, 13]])
+    assert mask is None
 
 
 def test_past_covariates_reach_the_encoder_only():
     # columns: target, covariate known ahead, covariate known only in the past
     values = torch.arange(18.0).reshape(6, 3)
     windows = WindowSet(values, window_starts([6], 2, 2), 2, 2, 1, n_covariates=1)
-    past, covariates, target = windows.batch(torch.tensor([1]))
-    np.testing.assert_array_equal(past[0], [[3, 4, 5], [6, 7, 8]])
+    past, covariates, target, _ = windows.batch(torch.tensor([1]))
+    np.testing.assert_array_equal(past[0], [[3, 4, 5, 1], [6, 7, 8, 1]])
     np.testing.assert_array_equal(covariates[0, :, 0], [10, 13])
     np.testing.assert_array_equal(target[0, :, 0], [9, 12])
 
@@ -153,10 +158,10 @@ def test_resolve_lengths(n, window, horizon, expected):
 
 
 def test_resolve_lengths_names_the_minimum_length():
-    with pytest.raises(ValueError, match="need at least 12"):
-        resolve_lengths(11, 10, 2)
     with pytest.raises(ValueError, match="at least 6"):
         resolve_lengths(5, None, 5)
+    # a given window is kept for shorter series: they are padded
+    assert resolve_lengths(11, 10, 2) == (10, 2)
 
 
 def test_fit_scaler_global_pools_every_series():
@@ -170,3 +175,54 @@ def test_fit_scaler_none_leaves_values_as_they_are():
     loc, scale = fit_scaler(np.arange(6.0).reshape(3, 2), [1, 2], scaling=None)
     np.testing.assert_array_equal(loc, np.zeros((2, 2)))
     np.testing.assert_array_equal(scale, np.ones((2, 2)))
+
+
+class TestGapsAndShortSeries:
+    def test_short_series_are_padded_before_they_start(self):
+        values = np.arange(7.0)[:, None]
+        padded, lengths = pad_short_series(values, [2, 5], min_length=4)
+        assert lengths.tolist() == [4, 5]
+        np.testing.assert_array_equal(
+            padded[:, 0], [np.nan, np.nan, 0, 1, 2, 3, 4, 5, 6]
+        )
+        same, _ = pad_short_series(values, [2, 5], min_length=2)
+        assert same is values  # nothing short: no copy
+
+    def test_gaps_take_the_last_observation_never_another_series(self):
+        nan = np.nan
+        values = np.array(
+            [[nan, 10.0], [1.0, 11], [nan, 12], [nan, 13], [nan, 20], [5.0, 21]]
+        )
+        observed = fill_gaps(values, [4, 2], n_targets=1)
+        # series 1: leading gap takes the first observation, later gaps the
+        # last one; series 2 does not inherit series 1's value
+        np.testing.assert_array_equal(values[:, 0], [1, 1, 1, 1, 5, 5])
+        np.testing.assert_array_equal(values[:, 1], [10, 11, 12, 13, 20, 21])
+        assert observed[:, 0].tolist() == [False, True, False, False, False, True]
+        assert fill_gaps(np.ones((3, 2)), [3], n_targets=2) is None
+
+    def test_a_column_never_observed_in_its_series_takes_its_mean(self):
+        values = np.array([[np.nan, 1.0], [np.nan, 2.0], [3.0, 4.0]])
+        fill_gaps(values, [2, 1], n_targets=2)
+        np.testing.assert_array_equal(values[:, 0], [0, 0, 3])
+
+    def test_windows_need_an_observation_in_the_past_and_the_horizon(self):
+        observed = np.array([True, False, False, True, True, False, False])[:, None]
+        starts = window_starts([7], 2, 2)  # 0 .. 3
+        kept = keep_observed_windows(starts, observed, 2, 2)
+        # 0: past {0,1} seen, future {2,3} seen; 1: past {1,2} unseen;
+        # 2: past {2,3}, future {4,5}; 3: past {3,4}, future {5,6} unseen
+        assert kept.tolist() == [0, 2]
+        assert keep_observed_windows(starts, None, 2, 2) is starts
+
+    def test_the_batch_flags_gaps_to_the_encoder_and_masks_the_loss(self):
+        values = torch.arange(6.0)[:, None]
+        observed = torch.tensor([True, False, True, True, False, True])[:, None]
+        windows = WindowSet(values, [0, 1], 3, 2, n_targets=1, observed=observed)
+        past, _, target, mask = windows.batch(windows.starts)
+        np.testing.assert_array_equal(past[..., 1], [[1, 0, 1], [0, 1, 1]])
+        np.testing.assert_array_equal(mask[..., 0], [[True, False], [False, True]])
+
+    def test_last_rows_of_a_short_series_are_nan_before_it(self):
+        stacked = last_rows(np.arange(5.0)[:, None], [2, 3], 3)
+        np.testing.assert_array_equal(stacked[..., 0], [[np.nan, 0, 1], [2, 3, 4]])
