@@ -50,12 +50,16 @@ print(json.dumps({{"added_mb": peak_mb() - baseline, "baseline_mb": baseline}}))
 """
 
 
-def measure(n, window, horizon, mode):
-    code = CASE.format(n=n, window=window, horizon=horizon, mode=mode)
+def run_fresh(code):
+    """Run ``code`` in a fresh Python process; the JSON its last line prints."""
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def measure(n, window, horizon, mode):
+    return run_fresh(CASE.format(n=n, window=window, horizon=horizon, mode=mode))
 
 
 def main():

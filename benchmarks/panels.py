@@ -24,9 +24,6 @@ One torch thread. ``python benchmarks/panels.py [--only shipped synthetic scale]
 """
 
 import argparse
-import json
-import subprocess
-import sys
 import time
 import warnings
 
@@ -34,6 +31,7 @@ import numpy as np
 import pandas as pd
 import torch
 from accuracy import datasets
+from memory import run_fresh
 from sktime.forecasting.ets import AutoETS
 from sktime.forecasting.naive import NaiveForecaster
 from sktime.forecasting.theta import ThetaForecaster
@@ -221,11 +219,7 @@ print(json.dumps({{
 
 
 def scale(n_series):
-    code = SCALE_CASE.format(n_series=n_series)
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return run_fresh(SCALE_CASE.format(n_series=n_series))
 
 
 def main():
