@@ -52,8 +52,12 @@ def train_plain(
     lr=1e-3,
     seed=0,
     device="cpu",
+    max_steps=None,
 ):
-    """Train the plain model on every window of ``series``; returns it."""
+    """Train the plain model on every window of ``series``; returns it.
+
+    ``max_steps`` stops it after that many optimiser steps.
+    """
     torch.manual_seed(seed)
     values = ((series - series.mean()) / series.std()).float()[:, None].to(device)
     n_windows = len(values) - window_length - horizon + 1
@@ -63,9 +67,13 @@ def train_plain(
     model = PlainSeq2Seq(hidden_size, num_layers, decoder_input).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss()
+    steps = 0
     for _ in range(num_epochs):
         order = starts[torch.randperm(n_windows, device=device)]
         for first in range(0, n_windows, batch_size):
+            if max_steps is not None and steps >= max_steps:
+                return model
+            steps += 1
             batch = order[first : first + batch_size]
             past = values[batch[:, None] + past_offsets]
             target = values[batch[:, None] + future_offsets]

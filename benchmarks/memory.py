@@ -9,32 +9,51 @@ materialise all windows do, is measured the same way.
 
 Fits run one epoch, hidden size 16, batch 256, one torch thread.
 
+``--floor`` instead sets the forecaster beside the plain PyTorch loop of
+``_yardstick.py`` on 2,000,000 points (window 64, horizon 16, hidden 64,
+batch 256, recursive decoding, 200 steps each), each in a fresh process
+after the same warm-up: how close fit comes to the memory a hand-written
+loop needs.
+
     python benchmarks/memory.py                # all cases, about 8 minutes
     python benchmarks/memory.py --quick        # the smaller series only
+    python benchmarks/memory.py --floor        # beside the plain loop
 """
 
 import argparse
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 CASE = r"""
 import json, resource, sys, warnings
 warnings.filterwarnings("ignore")
+sys.path.insert(0, {here!r})
 import numpy as np, pandas as pd, torch
 from skseq2seq import Seq2SeqLSTMForecaster
+from _yardstick import train_plain
 
 torch.set_num_threads(1)
 n, window, horizon, mode = {n}, {window}, {horizon}, {mode!r}
+settings = {settings!r}
 
 def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-settings = dict(hidden_size=16, batch_size=256, num_epochs=1, random_state=0,
-                device="cpu")
+def plain(series, window, horizon):
+    train_plain(
+        torch.from_numpy(series), window, horizon,
+        hidden_size=settings["hidden_size"], num_layers=1,
+        decoder_input="autoregressive", teacher_forcing=False, num_epochs=1,
+        batch_size=settings["batch_size"], max_steps=settings.get("max_steps"),
+    )
+
+# the same warm-up for every mode: torch loads parts at the first backward
 Seq2SeqLSTMForecaster(window_length=8, **settings).fit(
     pd.Series(np.arange(100.0)), fh=[1, 2]
 )
+plain(np.arange(100.0), 8, 2)
 rng = np.random.default_rng(0)
 y = pd.Series(np.sin(np.arange(n) / 50) + 0.1 * rng.normal(size=n))
 baseline = peak_mb()
@@ -42,6 +61,8 @@ if mode == "fit":
     Seq2SeqLSTMForecaster(window_length=window, **settings).fit(
         y, fh=np.arange(1, horizon + 1)
     )
+elif mode == "plain":  # a hand-written loop over the same series
+    plain(y.to_numpy(), window, horizon)
 else:  # every window copied into one float32 array, as the yardstick of waste
     windows = np.lib.stride_tricks.sliding_window_view(
         y.to_numpy(np.float32), window + horizon
@@ -58,14 +79,44 @@ def run_fresh(code):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def measure(n, window, horizon, mode):
-    return run_fresh(CASE.format(n=n, window=window, horizon=horizon, mode=mode))
+EPOCH_SETTINGS = {
+    "hidden_size": 16,
+    "batch_size": 256,
+    "num_epochs": 1,
+    "random_state": 0,
+    "device": "cpu",
+}
+FLOOR_SETTINGS = {
+    "hidden_size": 64,
+    "batch_size": 256,
+    "max_steps": 200,
+    "training_strategy": "recursive",
+    "seasonal_period": None,
+    "random_state": 0,
+    "device": "cpu",
+}
+
+
+def measure(n, window, horizon, mode, settings=EPOCH_SETTINGS):
+    here = str(Path(__file__).parent)
+    code = CASE.format(
+        n=n, window=window, horizon=horizon, mode=mode, settings=settings, here=here
+    )
+    return run_fresh(code)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--floor", action="store_true")
     args = parser.parse_args()
+    if args.floor:
+        print("| what | fit adds (MB) |")
+        print("|---|---:|")
+        for mode, label in (("plain", "plain PyTorch loop"), ("fit", "forecaster fit")):
+            added = measure(2_000_000, 64, 16, mode, FLOOR_SETTINGS)["added_mb"]
+            print(f"| {label} | {added:.0f} |", flush=True)
+        return
     lengths = (
         [250_000, 500_000] if args.quick else [250_000, 500_000, 1_000_000, 2_000_000]
     )
