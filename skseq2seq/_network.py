@@ -397,7 +397,8 @@ n_targets, n_params)
         """
         targets = past[..., : self.n_targets]
         if not self.reads_anchor:
-            return targets.new_zeros(len(past), horizon, self.n_targets), None
+            # zeros shaped after the data, so an exported graph keeps its batch free
+            return torch.zeros_like(targets[:, -1:]).expand(-1, horizon, -1), None
         window, m = past.shape[1], self.season_length
         # step h repeats the value one season before it (h counted from 0)
         rows = window - m + torch.arange(horizon, device=past.device) % m

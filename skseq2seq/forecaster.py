@@ -2,6 +2,7 @@
 
 import copy
 import numbers
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from skseq2seq._device import (
     resolve_device,
     seeded,
 )
+from skseq2seq._export import ForecastGraph, export_graph
 from skseq2seq._frames import Collection, locate, panel_index, rows_after, rows_at
 from skseq2seq._network import LOSSES, Seq2SeqNetwork
 from skseq2seq._persistence import load_safe, save_safe
@@ -999,6 +1001,77 @@ default="cosine"
                 f"the columns {list(X.columns)}."
             )
         return [c for c in X.columns if c not in past], past
+
+    def export_onnx(self, path):
+        """Write what ``predict`` computes as an ONNX graph, for serving without torch.
+
+        The graph takes each series' raw last ``window_length_`` values (and,
+        with covariates known ahead, their raw values over the horizon) and
+        returns forecasts on the data's scale: scaling, the network, and
+        the rule for constant columns are inside it. The batch dimension is
+        dynamic, so a whole panel is one call; the horizon is fixed at
+        ``horizon_`` steps (the decoding loop is unrolled), and the window
+        must have no missing values. ``examples/serve_with_onnxruntime.py``
+        runs the file with onnxruntime and numpy alone.
+
+        Needs the ``onnx`` package (``pip install "skseq2seq[export]"``).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            Where to write; conventionally ending in ``.onnx``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Notes
+        -----
+        Inputs: ``past`` (float32, ``(batch, window_length_, n_columns)``:
+        targets in the order of ``y``, then the covariates known ahead,
+        then ``past_covariates``), ``series`` (int64, ``(batch,)``: each
+        row's position among the fitted series, whose keys the metadata
+        lists) and, with covariates known ahead, ``future`` (float32,
+        ``(batch, horizon_, n_covariates)``). Outputs: ``point``,
+        ``(batch, horizon_, n_targets)``, and ``distribution``: the same
+        for ``loss="mse"``, mean and standard deviation along a last axis
+        for ``"gaussian"``, the quantiles of ``quantiles`` for
+        ``"quantile"``. The model's metadata holds ``window_length``,
+        ``horizon``, ``series`` (the keys, as text), ``targets``,
+        ``covariates``, ``past_covariates`` and ``quantiles``, each as JSON.
+        """
+        self.check_is_fitted()
+        window = self._recent[:, -self.window_length_ :].copy()
+        flat = window.reshape(-1, window.shape[-1])  # a view: filled in place
+        fill_gaps(flat, np.full(len(window), self.window_length_), self._n_targets)
+        # two rows at least, so that no size of 1 is taken for a fixed one
+        rows = np.arange(max(2, len(window))) % len(window)
+        example = torch.tensor(window[rows], dtype=torch.float32)
+        future = None
+        if self.covariates_:
+            shape = (len(rows), self.horizon_, len(self.covariates_))
+            future = torch.zeros(shape)
+        graph = ForecastGraph(
+            copy.deepcopy(self.network_).cpu().float(),
+            torch.from_numpy(self.scale_loc_),
+            torch.from_numpy(self.scale_scale_),
+            torch.from_numpy(self._constant),
+            self.horizon_,
+        )
+        keys = [None] if self._keys is None else self._keys
+        metadata = {
+            "window_length": self.window_length_,
+            "horizon": self.horizon_,
+            "series": [None if key is None else str(key) for key in keys],
+            "targets": [str(name) for name in self._target_names],
+            "covariates": [str(name) for name in self.covariates_],
+            "past_covariates": [str(name) for name in self.past_covariates_],
+            "quantiles": list(self._levels()) if self.loss == "quantile" else None,
+        }
+        path = Path(path)
+        export_graph(graph, path, example, torch.from_numpy(rows), future, metadata)
+        return path
 
     def save_safe(self, path):
         """Save the fitted forecaster in a format that loads without pickle.

@@ -1,0 +1,110 @@
+"""Export a fitted forecaster to ONNX: what ``predict`` computes, as one graph.
+
+The graph reads the raw last window of each series (and the raw covariates
+known ahead) and returns forecasts on the data's scale: the scaling, the
+network and the constant-column rule of ``predict`` are all inside it, so a
+server needs ``onnxruntime`` and numpy only (see
+``examples/serve_with_onnxruntime.py``).
+"""
+
+import json
+import warnings
+
+import torch
+from torch import nn
+
+
+class ForecastGraph(nn.Module):
+    """``predict`` from raw windows to forecasts on the original scale.
+
+    Parameters
+    ----------
+    network : Seq2SeqNetwork
+    loc, scale : torch.Tensor, shape (n_series, n_columns)
+        Each fitted series' scaling statistics, in the order of fit.
+    constant : torch.Tensor of bool, shape (n_series, n_targets)
+        Target columns constant in training, forecast as their last value.
+    horizon : int
+        Steps decoded; fixed in the exported graph.
+
+    Notes
+    -----
+    ``forward(past, series, future=None)`` takes ``past`` of shape
+    ``(batch, window, n_columns)`` (targets, covariates known ahead, past
+    covariates; no missing values), ``series`` of shape ``(batch,)``: each
+    row's position among the fitted series, and ``future`` of shape
+    ``(batch, horizon, n_covariates)`` when the network reads covariates.
+    It returns the point forecasts, shape ``(batch, horizon, n_targets)``,
+    and the head's output on the data's scale (the same for ``loss="mse"``;
+    mean and standard deviation, or the quantiles, along a last axis).
+    """
+
+    def __init__(self, network, loc, scale, constant, horizon):
+        super().__init__()
+        self.network = network
+        self.horizon = horizon
+        self.register_buffer("loc", loc.float())
+        self.register_buffer("scale", scale.float())
+        self.register_buffer("constant", constant)
+
+    def forward(self, past, series, future=None):
+        network, n_targets = self.network, self.network.n_targets
+        loc = self.loc[series][:, None]  # [batch, 1, n_columns]
+        spread = self.scale[series][:, None]
+        scaled = (past - loc) / spread
+        # a window without gaps: every value observed
+        available = torch.ones_like(scaled[..., :n_targets])
+        if future is not None:
+            known = slice(n_targets, n_targets + network.n_covariates)
+            future = (future - loc[..., known]) / spread[..., known]
+        output = network(torch.cat([scaled, available], -1), self.horizon, future)
+        head = network.head
+        output = head.affine(output, loc[..., :n_targets], spread[..., :n_targets])
+        last = past[:, -1:, :n_targets]
+        held = head.affine(output, last, torch.zeros_like(last))
+        # [batch, 1, n_targets], then an axis per parameter of the head
+        mask = self.constant[series][
+            (slice(None), None, ...) + (None,) * (output.dim() - 3)
+        ]
+        output = torch.where(mask, held, output)
+        return head.point(output), output
+
+
+def export_graph(graph, path, example_past, example_series, example_future, metadata):
+    """Write ``graph`` to ``path`` as ONNX, the batch dimension dynamic.
+
+    ``metadata`` (a dict of JSON-able values) goes into the model's
+    ``metadata_props``, each value as JSON.
+    """
+    try:
+        import onnx
+    except ImportError as error:
+        raise ImportError(
+            "export_onnx needs the onnx package: pip install 'skseq2seq[export]'."
+        ) from error
+
+    batch = {0: "batch"}
+    inputs = (example_past, example_series)
+    names = ["past", "series"]
+    if example_future is not None:
+        inputs += (example_future,)
+        names.append("future")
+    graph.eval()
+    with warnings.catch_warnings(), torch.no_grad():
+        # the TorchScript exporter keeps the batch dynamic through nn.LSTM and
+        # unrolls the decoding loop; torch warns that it is deprecated
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            graph,
+            inputs,
+            str(path),
+            input_names=names,
+            output_names=["point", "distribution"],
+            dynamic_axes={name: batch for name in [*names, "point", "distribution"]},
+            dynamo=False,
+        )
+    model = onnx.load(str(path))
+    for key, value in metadata.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, json.dumps(value)
+    onnx.save(model, str(path))

@@ -1,0 +1,132 @@
+"""ONNX export: onnxruntime forecasts what predict does, without torch."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sktime.exceptions import NotFittedError
+
+from skseq2seq import Seq2SeqLSTMForecaster
+
+pytest.importorskip("onnxruntime")
+from skseq2seq.serving import OnnxForecaster  # noqa: E402
+
+SETTINGS = {"hidden_size": 8, "max_steps": 10, "random_state": 0}
+
+
+def exported(forecaster, tmp_path):
+    return OnnxForecaster(forecaster.export_onnx(tmp_path / "model.onnx"))
+
+
+def last_windows(y, window_length):
+    """The raw last window of every series: (n_series, window, n_columns)."""
+    if not isinstance(y.index, pd.MultiIndex):
+        return y.to_numpy(np.float64)[None, -window_length:].reshape(
+            1, window_length, -1
+        )
+    return np.stack(
+        [
+            group.to_numpy(np.float64)[-window_length:]
+            for _, group in y.groupby(level=0, sort=False)
+        ]
+    )
+
+
+def sine_frame(n, columns=1, phase=0.0):
+    t = np.arange(n) + phase
+    return pd.DataFrame(
+        {f"y{i}": 10 * (i + 1) + np.sin(t / (3 + i)) for i in range(columns)}
+    )
+
+
+@pytest.mark.parametrize("loss", ["mse", "gaussian", "quantile"])
+def test_a_single_series_forecasts_as_predict(loss, tmp_path):
+    y = sine_frame(80)["y0"]
+    forecaster = Seq2SeqLSTMForecaster(**SETTINGS, loss=loss).fit(y, fh=[1, 2, 3])
+    model = exported(forecaster, tmp_path)
+    point, parameters = model.forecast(
+        last_windows(y, model.window_length), distribution=True
+    )
+    expected = forecaster.predict().to_numpy()
+    np.testing.assert_allclose(point[0, :, 0], expected, rtol=1e-4)
+    if loss == "gaussian":
+        variance = forecaster.predict_var().to_numpy()
+        np.testing.assert_allclose(
+            parameters[0, :, 0, 1] ** 2, variance[:, 0], rtol=1e-4
+        )
+
+
+@pytest.mark.parametrize("decoder_input", ["autoregressive", "context"])
+def test_a_multivariate_series(decoder_input, tmp_path):
+    y = sine_frame(80, columns=2)
+    y["flat"] = 5.0  # constant in training: forecast as its last value
+    forecaster = Seq2SeqLSTMForecaster(**SETTINGS, decoder_input=decoder_input)
+    forecaster.fit(y, fh=[1, 2])
+    model = exported(forecaster, tmp_path)
+    point = model.forecast(last_windows(y, model.window_length))
+    np.testing.assert_allclose(point[0], forecaster.predict().to_numpy(), rtol=1e-4)
+
+
+def test_a_panel_in_one_call(tmp_path):
+    frames = {
+        key: sine_frame(60 + 10 * i, phase=i)["y0"].to_numpy()
+        for i, key in enumerate(["a", "b", "c"])
+    }
+    y = pd.concat(
+        pd.DataFrame(
+            {"y": values},
+            index=pd.MultiIndex.from_arrays([[key] * len(values), range(len(values))]),
+        )
+        for key, values in frames.items()
+    )
+    forecaster = Seq2SeqLSTMForecaster(**SETTINGS).fit(y, fh=[1, 2, 3])
+    model = exported(forecaster, tmp_path)
+    assert model.series == ["a", "b", "c"]
+    point = model.forecast(last_windows(y, model.window_length))
+    expected = forecaster.predict().to_numpy().reshape(3, 3, 1)
+    np.testing.assert_allclose(point, expected, rtol=1e-4)
+    # any subset, in any order, by position
+    two = model.forecast(last_windows(y, model.window_length)[[2, 0]], series=[2, 0])
+    np.testing.assert_allclose(two, expected[[2, 0]], rtol=1e-4)
+
+
+def test_covariates_known_ahead(tmp_path):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=83)})
+    y = pd.Series(np.sin(np.arange(83) / 4) + 0.5 * X["x"].shift(1).fillna(0))
+    forecaster = Seq2SeqLSTMForecaster(**SETTINGS).fit(
+        y.iloc[:80], X=X.iloc[:80], fh=[1, 2, 3]
+    )
+    model = exported(forecaster, tmp_path)
+    past = np.concatenate(
+        [last_windows(y.iloc[:80], 24), last_windows(X.iloc[:80], 24)], axis=-1
+    )
+    with pytest.raises(ValueError, match="pass them as future"):
+        model.forecast(past)
+    point = model.forecast(past, future=X.to_numpy()[None, 80:83])
+    expected = forecaster.predict(X=X.iloc[80:83]).to_numpy()
+    np.testing.assert_allclose(point[0, :, 0], expected, rtol=1e-4)
+
+
+def test_an_unfitted_forecaster_is_refused(tmp_path):
+    with pytest.raises(NotFittedError):
+        Seq2SeqLSTMForecaster().export_onnx(tmp_path / "model.onnx")
+
+
+def test_serving_loads_neither_torch_nor_sktime_nor_pandas(tmp_path):
+    y = sine_frame(60)["y0"]
+    forecaster = Seq2SeqLSTMForecaster(**SETTINGS).fit(y, fh=[1])
+    path = forecaster.export_onnx(tmp_path / "model.onnx")
+    code = (
+        "import sys\n"
+        "from skseq2seq.serving import OnnxForecaster\n"
+        f"model = OnnxForecaster({str(path)!r})\n"
+        "model.forecast([0.0] * model.window_length)\n"
+        "print(sorted(m for m in ('torch', 'sktime', 'pandas') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
