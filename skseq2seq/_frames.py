@@ -71,13 +71,18 @@ class Instances:
         Returns
         -------
         ndarray of float64, shape (n_timepoints_total, n_columns)
+            For a single series, a read-only view of the frame's values.
         """
         if isinstance(rows, pd.DataFrame):
             rows = rows.to_numpy(dtype=np.float64)
-        # one copy in all: the frame's values may be shared with the user
-        if self._order is None:
-            return np.array(rows, dtype=np.float64)
-        return np.asarray(rows, dtype=np.float64)[self._order]
+        rows = np.asarray(rows, dtype=np.float64)
+        if self._order is not None:
+            return rows[self._order]
+        # a single float64 series is read in place, not copied: read-only, so
+        # that nothing can ever write through to the user's data
+        view = rows.view()
+        view.flags.writeable = False
+        return view
 
 
 def panel_index(keys, times, names=None):

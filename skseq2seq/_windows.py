@@ -95,7 +95,7 @@ def series_offsets(lengths):
 
 #: Rows handled at a time by the passes over every series, so that their
 #: temporaries stay a few MB whatever the size of a panel.
-BLOCK_ROWS = 2**20
+BLOCK_ROWS = 2**18
 
 
 def series_blocks(lengths, block_rows=BLOCK_ROWS):
@@ -120,6 +120,27 @@ def series_blocks(lengths, block_rows=BLOCK_ROWS):
         last = max(last, first + 1)
         yield slice(first, last), slice(start, int(ends[last - 1]))
         first = last
+
+
+def row_blocks(n_rows, lengths, block_rows=BLOCK_ROWS):
+    """Split the rows into blocks, whatever the series; name each row's series.
+
+    Yields
+    ------
+    rows : slice
+    series : ndarray of int64
+        The series of each row of the block.
+
+    Examples
+    --------
+    >>> [(r.start, r.stop, s.tolist()) for r, s in row_blocks(5, [2, 3], 3)]
+    [(0, 3, [0, 0, 1]), (3, 5, [1, 1])]
+    """
+    ends = np.cumsum(np.asarray(lengths, dtype=np.int64))
+    for first in range(0, n_rows, block_rows):
+        rows = slice(first, min(first + block_rows, n_rows))
+        series = np.searchsorted(ends, np.arange(rows.start, rows.stop), side="right")
+        yield rows, series
 
 
 def window_starts(lengths, window_length, horizon):
@@ -409,6 +430,9 @@ CONSTANT_RELATIVE_SPREAD = 1e-10
 def series_moments(values, lengths):
     """Mean and standard deviation of every column of every series, NaN ignored.
 
+    Summed a block of rows at a time (two passes), so a long series needs
+    no temporary as large as itself.
+
     Examples
     --------
     >>> loc, std = series_moments(np.array([[1.0], [3.0], [5.0]]), [2, 1])
@@ -418,27 +442,26 @@ def series_moments(values, lengths):
     [[2.0]]
     """
     lengths = np.asarray(lengths, dtype=np.int64)
-    loc = np.empty((len(lengths), values.shape[1]))
-    std = np.empty_like(loc)
-    for series, rows in series_blocks(lengths):
-        loc[series], std[series] = _block_moments(values[rows], lengths[series])
-    return loc, std
+    shape = (len(lengths), values.shape[1])
+    counts, sums, squares = np.zeros(shape), np.zeros(shape), np.zeros(shape)
 
+    def add(totals, ids, block):
+        for column in range(block.shape[1]):
+            totals[:, column] += np.bincount(
+                ids, weights=block[:, column], minlength=len(lengths)
+            )
 
-def _block_moments(values, lengths):
-    """:func:`series_moments` of a few whole series."""
-    offsets = series_offsets(lengths)
-    missing = np.isnan(values)
-    if missing.any():
-        counts = np.add.reduceat(~missing, offsets, axis=0)
-        values = np.where(missing, 0.0, values)
-    else:
-        counts = lengths[:, None]
-    loc = np.add.reduceat(values, offsets, axis=0) / counts
-    centred = values - np.repeat(loc, lengths, axis=0)
-    if missing.any():
-        centred[missing] = 0.0
-    return loc, np.sqrt(np.add.reduceat(centred**2, offsets, axis=0) / counts)
+    for rows, ids in row_blocks(len(values), lengths):
+        seen = ~np.isnan(values[rows])
+        add(counts, ids, seen)
+        add(sums, ids, np.where(seen, values[rows], 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a column never seen
+        loc = sums / counts
+    for rows, ids in row_blocks(len(values), lengths):
+        centred = values[rows] - loc[ids]
+        add(squares, ids, np.where(np.isnan(centred), 0.0, centred) ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return loc, np.sqrt(squares / counts)
 
 
 def is_constant(loc, std):
@@ -517,7 +540,7 @@ def unscale(values, loc, spread):
 def scale_series(values, lengths, loc, spread, dtype=np.float64):
     """Standardise each series with its own statistics (see :func:`fit_scaler`).
 
-    Computed in float64 a block of series at a time and stored as ``dtype``,
+    Computed in float64 a block of rows at a time and stored as ``dtype``,
     so float32 for the network costs one float32 copy of the values.
 
     Examples
@@ -526,15 +549,9 @@ def scale_series(values, lengths, loc, spread, dtype=np.float64):
     ...              np.array([[1.0]])).ravel().tolist()
     [-1.0, 1.0]
     """
-    lengths = np.asarray(lengths, dtype=np.int64)
     scaled = np.empty(values.shape, dtype=dtype)
-    for series, rows in series_blocks(lengths):
-        repeat = lengths[series]
-        scaled[rows] = scale(
-            values[rows],
-            np.repeat(loc[series], repeat, axis=0),
-            np.repeat(spread[series], repeat, axis=0),
-        )
+    for rows, series in row_blocks(len(values), lengths):
+        scaled[rows] = scale(values[rows], loc[series], spread[series])
     return scaled
 
 

@@ -44,10 +44,15 @@ def test_flat_aligns_other_values_with_the_frame_rows():
     np.testing.assert_array_equal(Instances(frame).flat(covariate)[:, 0], [10, 30, 20])
 
 
-def test_flat_copies():
+def test_flat_never_writes_through_to_the_data():
     frame = pd.DataFrame({"y": [1.0, 2.0]})
-    Instances(frame).flat(frame)[0, 0] = 99.0
-    assert frame.iloc[0, 0] == 1.0
+    single = Instances(frame).flat(frame)  # read in place, read-only
+    with pytest.raises(ValueError, match="read-only"):
+        single[0, 0] = 99.0
+    index = pd.MultiIndex.from_tuples([("b", 0), ("a", 0)])
+    panel = pd.DataFrame({"y": [1.0, 2.0]}, index=index)
+    Instances(panel).flat(panel)[0, 0] = 99.0  # reordered: a copy
+    assert frame.iloc[0, 0] == 1.0 and panel.iloc[0, 0] == 1.0
 
 
 def test_single_series_panel_index_is_the_times():
