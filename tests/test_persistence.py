@@ -101,7 +101,8 @@ def test_a_malicious_pickle_in_the_weights_is_refused(tmp_path):
     assert not marker.exists()
 
 
-def test_an_unknown_kind_in_the_json_is_refused(tmp_path):
+def saved_with_state(tmp_path, name, value):
+    """Save a fitted forecaster, then a copy whose JSON state has ``name: value``."""
     path = (
         Seq2SeqLSTMForecaster(**TINY)
         .fit(load_airline(), fh=[1])
@@ -110,30 +111,25 @@ def test_an_unknown_kind_in_the_json_is_refused(tmp_path):
     with zipfile.ZipFile(path) as source:
         document = json.loads(source.read("forecaster.json"))
         weights = source.read("weights.pt")
-    document["state"]["_recent"] = {"__kind__": "callable", "value": "os.system"}
+    document["state"][name] = value
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(tampered, "w") as sink:
         sink.writestr("forecaster.json", json.dumps(document))
         sink.writestr("weights.pt", weights)
+    return tampered
+
+
+def test_an_unknown_kind_in_the_json_is_refused(tmp_path):
+    tampered = saved_with_state(
+        tmp_path, "_recent", {"__kind__": "callable", "value": "os.system"}
+    )
     with pytest.raises(ValueError, match="never writes a value of kind 'callable'"):
         Seq2SeqLSTMForecaster.load_safe(tampered)
 
 
 @pytest.mark.parametrize("name", ["__dict__", "hidden_size"])
 def test_a_state_naming_a_dunder_or_a_parameter_is_refused(tmp_path, name):
-    path = (
-        Seq2SeqLSTMForecaster(**TINY)
-        .fit(load_airline(), fh=[1])
-        .save_safe(tmp_path / "model.zip")
-    )
-    with zipfile.ZipFile(path) as source:
-        document = json.loads(source.read("forecaster.json"))
-        weights = source.read("weights.pt")
-    document["state"][name] = {"__kind__": "dict", "items": []}
-    tampered = tmp_path / "tampered.zip"
-    with zipfile.ZipFile(tampered, "w") as sink:
-        sink.writestr("forecaster.json", json.dumps(document))
-        sink.writestr("weights.pt", weights)
+    tampered = saved_with_state(tmp_path, name, {"__kind__": "dict", "items": []})
     with pytest.raises(ValueError, match=f"unexpected attribute '{name}'"):
         Seq2SeqLSTMForecaster.load_safe(tampered)
 
