@@ -365,6 +365,32 @@ def fill_gaps(values, lengths, n_targets):
     return observed
 
 
+def fill_window_gaps(windows, n_targets):
+    """:func:`fill_gaps` for stacked windows, each filled on its own, in place.
+
+    Parameters
+    ----------
+    windows : ndarray of float, shape (n_windows, length, n_columns)
+        C-contiguous, as a freshly computed array is.
+    n_targets : int
+
+    Returns
+    -------
+    observed : ndarray of bool, shape (n_windows, length, n_targets), or None
+
+    Examples
+    --------
+    >>> windows = np.array([[[1.0], [np.nan]], [[np.nan], [2.0]]])
+    >>> observed = fill_window_gaps(windows, 1)
+    >>> windows[..., 0].tolist(), observed[..., 0].tolist()
+    ([[1.0, 1.0], [2.0, 2.0]], [[True, False], [False, True]])
+    """
+    n_windows, length, n_columns = windows.shape
+    flat = windows.reshape(-1, n_columns)  # a view of a contiguous array
+    observed = fill_gaps(flat, np.full(n_windows, length), n_targets)
+    return None if observed is None else observed.reshape(n_windows, length, -1)
+
+
 def _fill_block(values, lengths, observed, n_targets):
     """Fill the gaps of a few whole series in place (see :func:`fill_gaps`)."""
     rows = np.arange(len(values))

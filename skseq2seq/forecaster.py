@@ -38,6 +38,7 @@ from skseq2seq._validation import (
 from skseq2seq._windows import (
     WindowSet,
     fill_gaps,
+    fill_window_gaps,
     fit_scaler,
     keep_observed_windows,
     last_rows,
@@ -842,14 +843,10 @@ default="cosine"
         """Scale the last window of every series, gaps filled: the encoder's input."""
         recent = self._recent[:, -self.window_length_ :]  # [series, window, cols]
         scaled = scale(recent, self.scale_loc_[:, None], self.scale_scale_[:, None])
-        n_series, window, n_columns = scaled.shape
-        flat = scaled.reshape(-1, n_columns)
-        observed = fill_gaps(flat, np.full(n_series, window), self._n_targets)
-        available = (
-            np.ones((len(flat), self._n_targets)) if observed is None else observed
-        )
-        past = np.concatenate([flat, available], 1).reshape(n_series, window, -1)
-        return to_network_tensor(past, "y")
+        observed = fill_window_gaps(scaled, self._n_targets)
+        if observed is None:
+            observed = np.ones(scaled.shape[:2] + (self._n_targets,))
+        return to_network_tensor(np.concatenate([scaled, observed], -1), "y")
 
     def _scaled_future(self, X, horizon, cutoffs, which):
         """Scale the known-ahead covariates at every step to ``horizon``; or None."""
@@ -886,9 +883,7 @@ default="cosine"
         it is noise.
         """
         recent = self._recent[..., : self._n_targets].copy()
-        n_series, n_recent, _ = recent.shape
-        flat = recent.reshape(-1, self._n_targets)  # a view: filled in place
-        fill_gaps(flat, np.full(n_series, n_recent), self._n_targets)
+        fill_window_gaps(recent, self._n_targets)
         last = torch.from_numpy(recent[:, -1:])  # the last observed value
         constant = self.network_.head.affine(output, last, torch.zeros_like(last))
         mask = torch.from_numpy(self._constant[:, None])  # [series, 1, targets]
@@ -1042,12 +1037,11 @@ default="cosine"
         ``covariates``, ``past_covariates`` and ``quantiles``, each as JSON.
         """
         self.check_is_fitted()
-        window = self._recent[:, -self.window_length_ :].copy()
-        flat = window.reshape(-1, window.shape[-1])  # a view: filled in place
-        fill_gaps(flat, np.full(len(window), self.window_length_), self._n_targets)
-        # two rows at least, so that no size of 1 is taken for a fixed one
-        rows = np.arange(max(2, len(window))) % len(window)
-        example = torch.tensor(window[rows], dtype=torch.float32)
+        n_series, _, n_columns = self._recent.shape
+        # two rows at least, so that no size of 1 is taken for a fixed one;
+        # tracing needs shapes only, so the example's values are zeros
+        rows = np.arange(max(2, n_series)) % n_series
+        example = torch.zeros(len(rows), self.window_length_, n_columns)
         future = None
         if self.covariates_:
             shape = (len(rows), self.horizon_, len(self.covariates_))
