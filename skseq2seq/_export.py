@@ -3,8 +3,7 @@
 The graph reads the raw last window of each series (and the raw covariates
 known ahead) and returns forecasts on the data's scale: the scaling, the
 network and the constant-column rule of ``predict`` are all inside it, so a
-server needs ``onnxruntime`` and numpy only (see
-``examples/serve_with_onnxruntime.py``).
+server needs ``onnxruntime`` and numpy only (see ``skseq2seq.serving``).
 """
 
 import json

@@ -1006,7 +1006,7 @@ default="cosine"
         the rule for constant columns are inside it. The batch dimension is
         dynamic, so a whole panel is one call; the horizon is fixed at
         ``horizon_`` steps (the decoding loop is unrolled), and the window
-        must have no missing values. ``examples/serve_with_onnxruntime.py``
+        must have no missing values. ``skseq2seq.serving.OnnxForecaster``
         runs the file with onnxruntime and numpy alone.
 
         Needs the ``onnx`` package (``pip install "skseq2seq[export]"``).
