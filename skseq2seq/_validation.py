@@ -131,19 +131,24 @@ def check_numeric_finite(data, name, allow_missing=False):
             f"{name} column {column!r} has no value: every entry is missing "
             "(NaN). Drop the column, or pass the data that fills it."
         )
-    for problem, mask, fix in (
-        (
-            "missing (NaN)",
-            np.zeros_like(missing) if allow_missing else missing,
-            "fill them first, for example with sktime's Imputer in a "
-            "TransformedTargetForecaster, or drop them",
-        ),
+    checks = [
         (
             "infinite",
             np.isinf(values),
             "replace them with finite values or NaN and impute, or clip them",
-        ),
-    ):
+        )
+    ]
+    if not allow_missing:
+        checks.insert(
+            0,
+            (
+                "missing (NaN)",
+                missing,
+                "fill them first, for example with sktime's Imputer in a "
+                "TransformedTargetForecaster, or drop them",
+            ),
+        )
+    for problem, mask, fix in checks:
         if mask.any():
             first = frame.index[np.argwhere(mask)[0, 0]]
             raise ValueError(
