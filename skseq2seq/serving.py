@@ -68,20 +68,48 @@ class OnnxForecaster:
         -------
         ndarray of float32, shape (batch, horizon, n_targets)
             The point forecasts; with ``distribution``, a pair.
+
+        Raises
+        ------
+        ValueError
+            If a window has the wrong shape or gaps, a ``series`` position is
+            out of range, or the covariates over the horizon are missing.
         """
         past = np.asarray(past, dtype=np.float32)
         if past.ndim == 1:  # one univariate window
             past = past[None, :, None]
         elif past.ndim == 2:  # one window of several columns
             past = past[None]
-        if series is None:
-            series = np.arange(len(past))
-        inputs = {"past": past, "series": np.asarray(series, dtype=np.int64)}
+        n_columns = len(self.targets) + len(self.covariates) + len(self.past_covariates)
+        if past.shape[1:] != (self.window_length, n_columns):
+            raise ValueError(
+                f"past has windows of shape {past.shape[1:]}; this model reads "
+                f"({self.window_length}, {n_columns}): the last {self.window_length} "
+                "values of the targets, covariates and past covariates."
+            )
+        if not np.isfinite(past).all():
+            raise ValueError(
+                "past has missing or infinite values; the exported graph reads "
+                "complete windows. Fill the gaps first (with the last observed "
+                "value, as predict does)."
+            )
+        series = np.arange(len(past)) if series is None else np.asarray(series)
+        if (
+            series.shape != (len(past),)
+            or not ((series >= 0) & (series < len(self.series))).all()
+        ):
+            raise ValueError(
+                f"series must give one position per window, each in [0, "
+                f"{len(self.series)}): the fitted series, in the order of "
+                f"OnnxForecaster.series; got {series.tolist()}."
+            )
+        inputs = {"past": past, "series": series.astype(np.int64)}
         if self.covariates:
-            if future is None:
+            expected = (len(past), self.horizon, len(self.covariates))
+            if future is None or np.shape(future) != expected:
                 raise ValueError(
                     f"This model reads the covariates {self.covariates} over the "
-                    "horizon: pass them as future."
+                    f"horizon: pass them as future, of shape {expected}."
                 )
             inputs["future"] = np.asarray(future, dtype=np.float32)
         point, parameters = self.session.run(None, inputs)

@@ -105,9 +105,26 @@ def test_covariates_known_ahead(tmp_path):
     )
     with pytest.raises(ValueError, match="pass them as future"):
         model.forecast(past)
+    with pytest.raises(ValueError, match=r"of shape \(1, 3, 1\)"):
+        model.forecast(past, future=X.to_numpy()[None, 80:82])
     point = model.forecast(past, future=X.to_numpy()[None, 80:83])
     expected = forecaster.predict(X=X.iloc[80:83]).to_numpy()
     np.testing.assert_allclose(point[0, :, 0], expected, rtol=1e-4)
+
+
+def test_bad_serving_input_gets_an_error_naming_the_fix(tmp_path):
+    y = sine_frame(60)["y0"]
+    model = exported(Seq2SeqLSTMForecaster(**SETTINGS).fit(y, fh=[1]), tmp_path)
+    window = y.to_numpy()[-model.window_length :]
+    with pytest.raises(ValueError, match=r"reads \(24, 1\): the last 24"):
+        model.forecast(window[1:])
+    gappy = window.copy()
+    gappy[3] = np.nan
+    with pytest.raises(ValueError, match="Fill the gaps first"):
+        model.forecast(gappy)
+    with pytest.raises(ValueError, match=r"each in \[0, 1\)"):
+        model.forecast(window, series=[1])
+    assert np.isnan(gappy[3])  # the caller's array is left as it was
 
 
 def test_an_unfitted_forecaster_is_refused(tmp_path):
