@@ -20,8 +20,8 @@ import pandas as pd
 import torch
 from sktime.datasets import load_airline
 
-from skseq2seq import Seq2SeqLSTMForecaster
-from skseq2seq.serving import OnnxForecaster
+from skseq2seq import Seq2SeqLSTMEmbedder, Seq2SeqLSTMForecaster
+from skseq2seq.serving import OnnxEmbedder, OnnxForecaster
 
 
 def timings(call, repeats):
@@ -77,6 +77,33 @@ def main():
     rows.append(row("1,000 series: predict", timings(forecaster.predict, 20)))
     rows.append(
         row("1,000 series: onnxruntime", timings(lambda: model.forecast(windows), 20))
+    )
+
+    sequences = panel["y"].to_numpy().reshape(n_series, 1, length)
+    embedder = Seq2SeqLSTMEmbedder(num_epochs=1, random_state=0).fit(sequences)
+    model = OnnxEmbedder(
+        embedder.export_onnx(folder / "embedder.onnx"), sess_options=options
+    )
+    one = sequences[:1]
+    rows.append(
+        row(
+            "embed one series: transform", timings(lambda: embedder.transform(one), 200)
+        )
+    )
+    rows.append(
+        row("embed one series: onnxruntime", timings(lambda: model.embed(one), 1000))
+    )
+    rows.append(
+        row(
+            "embed 1,000 series: transform",
+            timings(lambda: embedder.transform(sequences), 20),
+        )
+    )
+    rows.append(
+        row(
+            "embed 1,000 series: onnxruntime",
+            timings(lambda: model.embed(sequences), 20),
+        )
     )
     print(f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}\n")
     print(pd.DataFrame(rows).set_index("what").round(2).to_markdown())

@@ -1,8 +1,9 @@
-"""Export a fitted forecaster to ONNX: what ``predict`` computes, as one graph.
+"""Export a fitted estimator to ONNX: what ``predict`` or ``transform`` computes.
 
-The graph reads the raw last window of each series (and the raw covariates
-known ahead) and returns forecasts on the data's scale: the scaling, the
-network and the constant-column rule of ``predict`` are all inside it, so a
+The forecaster's graph reads the raw last window of each series (and the
+raw covariates known ahead) and returns forecasts on the data's scale: the
+scaling, the network and the constant-column rule of ``predict`` are all
+inside it. The embedder's reads raw series and returns their embeddings. A
 server needs ``onnxruntime`` and numpy only (see ``skseq2seq.serving``).
 """
 
@@ -11,6 +12,8 @@ import warnings
 
 import torch
 from torch import nn
+
+from skseq2seq._windows import CONSTANT_RELATIVE_SPREAD
 
 
 class ForecastGraph(nn.Module):
@@ -69,11 +72,63 @@ class ForecastGraph(nn.Module):
         return head.point(output), output
 
 
-def export_graph(graph, path, example_past, example_series, example_future, metadata):
-    """Write ``graph`` to ``path`` as ONNX, the batch dimension dynamic.
+class EmbeddingGraph(nn.Module):
+    """``transform`` from raw series to embeddings.
 
-    ``metadata`` (a dict of JSON-able values) goes into the model's
-    ``metadata_props``, each value as JSON.
+    Parameters
+    ----------
+    network : Seq2SeqNetwork
+        The embedder's autoencoder; only its encoder runs.
+    scaling : {"series", "global"} or None
+    loc, scale : torch.Tensor, shape (n_channels,), optional
+        The pooled statistics, with ``scaling="global"``.
+
+    Notes
+    -----
+    ``forward(sequences)`` takes ``sequences`` of shape ``(batch, n_channels,
+    n_timepoints)``, sktime's numpy3D layout, and returns the embeddings,
+    shape ``(batch, hidden_size)``. With ``scaling="series"`` each series'
+    mean and standard deviation are computed in float64, so that a constant
+    series is recognised as exactly as ``transform`` does.
+    """
+
+    def __init__(self, network, scaling, loc=None, scale=None):
+        super().__init__()
+        self.network = network
+        self.scaling = scaling
+        if scaling == "global":
+            self.register_buffer("loc", loc.float())
+            self.register_buffer("scale", scale.float())
+
+    def forward(self, sequences):
+        sequences = sequences.transpose(1, 2)  # [batch, time, channels]
+        if self.scaling == "global":
+            sequences = (sequences - self.loc) / self.scale
+        elif self.scaling == "series":
+            values = sequences.double()
+            loc = values.mean(1, keepdim=True)
+            std = (values - loc).square().mean(1, keepdim=True).sqrt()
+            constant = std <= CONSTANT_RELATIVE_SPREAD * loc.abs()
+            spread = torch.where(constant, torch.ones_like(std), std)
+            sequences = ((values - loc) / spread).float()
+        return self.network.embed(sequences)
+
+
+def export_graph(graph, path, inputs, outputs, dynamic_axes, metadata):
+    """Write ``graph`` to ``path`` as ONNX.
+
+    Parameters
+    ----------
+    graph : torch.nn.Module
+    path : str or pathlib.Path
+    inputs : dict of str to torch.Tensor
+        Example inputs by name, in the order of ``graph.forward``.
+    outputs : list of str
+        The outputs' names.
+    dynamic_axes : dict of str to dict
+        For each input or output, its free axes: ``{axis: name}``.
+    metadata : dict
+        JSON-able values, stored in the model's ``metadata_props`` as JSON.
     """
     try:
         import onnx
@@ -82,12 +137,6 @@ def export_graph(graph, path, example_past, example_series, example_future, meta
             "export_onnx needs the onnx package: pip install 'skseq2seq[export]'."
         ) from error
 
-    batch = {0: "batch"}
-    inputs = (example_past, example_series)
-    names = ["past", "series"]
-    if example_future is not None:
-        inputs += (example_future,)
-        names.append("future")
     graph.eval()
     with warnings.catch_warnings(), torch.no_grad():
         # the TorchScript exporter keeps the batch dynamic through nn.LSTM and
@@ -95,11 +144,11 @@ def export_graph(graph, path, example_past, example_series, example_future, meta
         warnings.simplefilter("ignore")
         torch.onnx.export(
             graph,
-            inputs,
+            tuple(inputs.values()),
             str(path),
-            input_names=names,
-            output_names=["point", "distribution"],
-            dynamic_axes={name: batch for name in [*names, "point", "distribution"]},
+            input_names=list(inputs),
+            output_names=outputs,
+            dynamic_axes=dynamic_axes,
             dynamo=False,
         )
     model = onnx.load(str(path))

@@ -1,11 +1,15 @@
 """The sktime transformer: the encoder as a fixed-length sequence embedding."""
 
+import copy
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import torch
 from sktime.transformations.base import BaseTransformer
 
 from skseq2seq._device import PicklesNetworksOnCPU, draw_seed, resolve_device, seeded
+from skseq2seq._export import EmbeddingGraph, export_graph
 from skseq2seq._network import Seq2SeqNetwork
 from skseq2seq._training import TrainingConfig, fit_network, history_frame, plain_number
 from skseq2seq._validation import check_training_params
@@ -194,6 +198,53 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             embeddings.double().numpy(),
             columns=[f"embedding_{i}" for i in range(embeddings.shape[1])],
         )
+
+    def export_onnx(self, path):
+        """Write what ``transform`` computes as ONNX, for serving without torch.
+
+        The graph takes raw series and returns their embeddings: the scaling
+        and the encoder are inside it. The numbers of series and of time
+        points are both free. ``skseq2seq.serving.OnnxEmbedder`` runs the
+        file with onnxruntime and numpy alone.
+
+        Needs the ``onnx`` package (``pip install "skseq2seq[export]"``).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            Where to write; conventionally ending in ``.onnx``.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Notes
+        -----
+        Input: ``sequences`` (float32, ``(batch, n_channels, n_timepoints)``,
+        sktime's numpy3D layout, no missing values). Output: ``embedding``,
+        ``(batch, hidden_size)``. The model's metadata holds ``n_channels``
+        and ``hidden_size``, each as JSON.
+        """
+        self.check_is_fitted()
+        network = copy.deepcopy(self.network_).cpu().float()
+        loc = spread = None
+        if self.scaling == "global":
+            loc, spread = torch.tensor(self.scale_loc_), torch.tensor(self.scale_scale_)
+        graph = EmbeddingGraph(network, self.scaling, loc, spread)
+        # two series of three steps: no size of 1 is taken for a fixed one
+        inputs = {"sequences": torch.zeros(2, network.n_targets, 3)}
+        free = {
+            "sequences": {0: "batch", 2: "time"},
+            "embedding": {0: "batch"},
+        }
+        metadata = {
+            "n_channels": network.n_targets,
+            "hidden_size": network.hyperparameters["hidden_size"],
+        }
+        path = Path(path)
+        export_graph(graph, path, inputs, ["embedding"], free, metadata)
+        return path
 
     def _scale(self, sequences):
         """Standardise as ``scaling`` says; a constant series scales to zeros."""

@@ -1041,11 +1041,14 @@ default="cosine"
         # two rows at least, so that no size of 1 is taken for a fixed one;
         # tracing needs shapes only, so the example's values are zeros
         rows = np.arange(max(2, n_series)) % n_series
-        example = torch.zeros(len(rows), self.window_length_, n_columns)
-        future = None
+        inputs = {
+            "past": torch.zeros(len(rows), self.window_length_, n_columns),
+            "series": torch.from_numpy(rows),
+        }
         if self.covariates_:
-            shape = (len(rows), self.horizon_, len(self.covariates_))
-            future = torch.zeros(shape)
+            inputs["future"] = torch.zeros(
+                len(rows), self.horizon_, len(self.covariates_)
+            )
         graph = ForecastGraph(
             copy.deepcopy(self.network_).cpu().float(),
             torch.from_numpy(self.scale_loc_),
@@ -1063,8 +1066,10 @@ default="cosine"
             "past_covariates": [str(name) for name in self.past_covariates_],
             "quantiles": list(self._levels()) if self.loss == "quantile" else None,
         }
+        outputs = ["point", "distribution"]
+        free = dict.fromkeys([*inputs, *outputs], {0: "batch"})
         path = Path(path)
-        export_graph(graph, path, example, torch.from_numpy(rows), future, metadata)
+        export_graph(graph, path, inputs, outputs, free, metadata)
         return path
 
     def save_safe(self, path):

@@ -1,4 +1,4 @@
-"""Forecast with a file from ``Seq2SeqLSTMForecaster.export_onnx``: onnxruntime only.
+"""Run files from ``export_onnx`` with onnxruntime only: forecasts and embeddings.
 
 This module imports numpy and onnxruntime, never torch, sktime or pandas,
 so a server needs neither the training stack nor its memory.
@@ -21,7 +21,25 @@ import numpy as np
 import onnxruntime
 
 
-class OnnxForecaster:
+class OnnxModel:
+    """An exported file's onnxruntime session, its metadata as attributes.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A file written by ``export_onnx``.
+    **session_options
+        Passed on to ``onnxruntime.InferenceSession`` (``providers``, say).
+    """
+
+    def __init__(self, path, **session_options):
+        self.session = onnxruntime.InferenceSession(str(path), **session_options)
+        metadata = self.session.get_modelmeta().custom_metadata_map
+        for name, value in metadata.items():
+            setattr(self, name, json.loads(value))
+
+
+class OnnxForecaster(OnnxModel):
     """An exported forecaster, run by onnxruntime.
 
     Parameters
@@ -40,12 +58,6 @@ class OnnxForecaster:
     targets, covariates, past_covariates : list of str
     quantiles : list of float or None
     """
-
-    def __init__(self, path, **session_options):
-        self.session = onnxruntime.InferenceSession(str(path), **session_options)
-        metadata = self.session.get_modelmeta().custom_metadata_map
-        for name, value in metadata.items():
-            setattr(self, name, json.loads(value))
 
     def forecast(self, past, series=None, future=None, distribution=False):
         """Forecast ``horizon`` steps after each window.
@@ -114,3 +126,65 @@ class OnnxForecaster:
             inputs["future"] = np.asarray(future, dtype=np.float32)
         point, parameters = self.session.run(None, inputs)
         return (point, parameters) if distribution else point
+
+
+class OnnxEmbedder(OnnxModel):
+    """An exported embedder, run by onnxruntime.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A file written by ``Seq2SeqLSTMEmbedder.export_onnx``.
+    **session_options
+        Passed on to ``onnxruntime.InferenceSession``.
+
+    Attributes
+    ----------
+    n_channels, hidden_size : int
+
+    Examples
+    --------
+    >>> from sktime.datasets import load_unit_test
+    >>> from skseq2seq import Seq2SeqLSTMEmbedder
+    >>> X, _ = load_unit_test(split="train", return_X_y=True, return_type="numpy3D")
+    >>> embedder = Seq2SeqLSTMEmbedder(hidden_size=8, num_epochs=1).fit(X)
+    >>> path = embedder.export_onnx(getfixture("tmp_path") / "embedder.onnx")
+    >>> OnnxEmbedder(path).embed(X).shape
+    (20, 8)
+    """
+
+    def embed(self, sequences):
+        """Embed each series in ``hidden_size`` numbers.
+
+        Parameters
+        ----------
+        sequences : array-like, shape (n_timepoints,) or (batch, n_channels, \
+n_timepoints)
+            Raw series in sktime's numpy3D layout (or one univariate series),
+            all of one length, with no missing values.
+
+        Returns
+        -------
+        ndarray of float32, shape (batch, hidden_size)
+
+        Raises
+        ------
+        ValueError
+            If the series have the wrong number of channels, or gaps.
+        """
+        sequences = np.asarray(sequences, dtype=np.float32)
+        if sequences.ndim == 1:
+            sequences = sequences[None, None]
+        if sequences.ndim != 3 or sequences.shape[1] != self.n_channels:
+            raise ValueError(
+                f"sequences has shape {sequences.shape}; this model reads "
+                f"(batch, {self.n_channels}, n_timepoints): sktime's numpy3D "
+                f"layout, {self.n_channels} channel(s)."
+            )
+        if not np.isfinite(sequences).all():
+            raise ValueError(
+                "sequences has missing or infinite values; the exported graph "
+                "reads complete series. Fill or drop the gaps first."
+            )
+        (embedding,) = self.session.run(None, {"sequences": sequences})
+        return embedding

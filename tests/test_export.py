@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from sktime.exceptions import NotFittedError
 
-from skseq2seq import Seq2SeqLSTMForecaster
+from skseq2seq import Seq2SeqLSTMEmbedder, Seq2SeqLSTMForecaster
 
 pytest.importorskip("onnxruntime")
-from skseq2seq.serving import OnnxForecaster  # noqa: E402
+from skseq2seq.serving import OnnxEmbedder, OnnxForecaster  # noqa: E402
 
 SETTINGS = {"hidden_size": 8, "max_steps": 10, "random_state": 0}
 
@@ -127,9 +127,10 @@ def test_bad_serving_input_gets_an_error_naming_the_fix(tmp_path):
     assert np.isnan(gappy[3])  # the caller's array is left as it was
 
 
-def test_an_unfitted_forecaster_is_refused(tmp_path):
+@pytest.mark.parametrize("estimator", [Seq2SeqLSTMForecaster, Seq2SeqLSTMEmbedder])
+def test_an_unfitted_estimator_is_refused(estimator, tmp_path):
     with pytest.raises(NotFittedError):
-        Seq2SeqLSTMForecaster().export_onnx(tmp_path / "model.onnx")
+        estimator().export_onnx(tmp_path / "model.onnx")
 
 
 def test_serving_loads_neither_torch_nor_sktime_nor_pandas(tmp_path):
@@ -147,3 +148,62 @@ def test_serving_loads_neither_torch_nor_sktime_nor_pandas(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def wave_panel(n_series, n_channels, length, seed=0):
+    """Noisy waves of random frequency, numpy3D: (series, channels, time)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    frequency = rng.uniform(0.1, 0.5, (n_series, n_channels, 1))
+    return (
+        3.0
+        + np.sin(frequency * t)
+        + 0.1 * rng.normal(size=(n_series, n_channels, length))
+    )
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"scaling": "series"},
+        {"scaling": "global", "cell_type": "gru", "num_layers": 2},
+        {"scaling": None, "decoder_input": "autoregressive"},
+    ],
+)
+def test_embeddings_equal_transform(settings, tmp_path):
+    X = wave_panel(12, 2, 40)
+    embedder = Seq2SeqLSTMEmbedder(
+        hidden_size=8, num_epochs=3, random_state=0, **settings
+    )
+    embedder.fit(X)
+    model = OnnxEmbedder(embedder.export_onnx(tmp_path / "embedder.onnx"))
+    assert (model.n_channels, model.hidden_size) == (2, 8)
+    # any number of series, of any length: both axes are free in the graph
+    for sequences in (X, X[:3, :, :25]):
+        expected = embedder.transform(sequences).to_numpy()
+        np.testing.assert_allclose(
+            model.embed(sequences), expected, rtol=1e-4, atol=1e-6
+        )
+
+
+def test_a_constant_series_embeds_as_transform_does(tmp_path):
+    X = wave_panel(6, 1, 30)
+    embedder = Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=2, random_state=0).fit(X)
+    model = OnnxEmbedder(embedder.export_onnx(tmp_path / "embedder.onnx"))
+    # float32 moments of this constant give a spread of 0.02, not 0
+    flat = np.full((1, 1, 30), 123456.7)
+    expected = embedder.transform(flat).to_numpy()
+    np.testing.assert_allclose(model.embed(flat), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_bad_embedding_input_gets_an_error_naming_the_fix(tmp_path):
+    X = wave_panel(6, 2, 30)
+    embedder = Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=1, random_state=0).fit(X)
+    model = OnnxEmbedder(embedder.export_onnx(tmp_path / "embedder.onnx"))
+    with pytest.raises(ValueError, match=r"\(batch, 2, n_timepoints\)"):
+        model.embed(X[:, :1])
+    gappy = X.copy()
+    gappy[0, 1, 5] = np.nan
+    with pytest.raises(ValueError, match="Fill or drop the gaps"):
+        model.embed(gappy)
+    assert np.isnan(gappy[0, 1, 5])
