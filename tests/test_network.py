@@ -1,7 +1,61 @@
 import pytest
 import torch
 
-from skseq2seq._network import GaussianHead, QuantileHead, Seq2SeqNetwork
+from skseq2seq import _network
+from skseq2seq._network import (
+    GaussianHead,
+    QuantileHead,
+    Seq2SeqNetwork,
+    recurrent_step,
+)
+
+
+def record_decoder_inputs(net, monkeypatch):
+    """Collect the decoder's inputs, whole sequences and single steps alike.
+
+    Returns a list that fills with one ``(batch, steps, n_inputs)`` tensor
+    per call, in the order of the calls.
+    """
+    seen = []
+    net.decoder.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+    step = _network.recurrent_step
+
+    def recording(rnn, inputs, state):
+        seen.append(inputs[:, None])
+        return step(rnn, inputs, state)
+
+    monkeypatch.setattr(_network, "recurrent_step", recording)
+    return seen
+
+
+@pytest.mark.parametrize("cell_type", ["lstm", "gru"])
+@pytest.mark.parametrize("num_layers", [1, 3])
+def test_a_recurrent_step_computes_what_the_module_does(cell_type, num_layers):
+    torch.manual_seed(0)
+    dropout = 0.5 if num_layers > 1 else 0.0
+    rnn = _network.CELLS[cell_type](3, 5, num_layers, batch_first=True, dropout=dropout)
+    rnn.eval()  # dropout off: the two must then agree exactly
+    x = torch.randn(4, 3, requires_grad=True)
+    hidden = torch.randn(num_layers, 4, 5)
+    state = (hidden, torch.randn(num_layers, 4, 5)) if cell_type == "lstm" else hidden
+    output, new_state = recurrent_step(rnn, x, state)
+    expected_output, expected_state = rnn(x[:, None], state)
+    torch.testing.assert_close(output, expected_output[:, 0])
+    torch.testing.assert_close(new_state, expected_state)  # a pair for an LSTM
+    (gradient,) = torch.autograd.grad(output.sum(), x)
+    (expected_gradient,) = torch.autograd.grad(expected_output.sum(), x)
+    torch.testing.assert_close(gradient, expected_gradient)
+
+
+def test_a_recurrent_step_drops_between_layers_in_training_only():
+    torch.manual_seed(0)
+    rnn = torch.nn.LSTM(3, 64, 2, batch_first=True, dropout=0.5)
+    x, state = torch.randn(8, 3), (torch.zeros(2, 8, 64), torch.zeros(2, 8, 64))
+    trained = recurrent_step(rnn, x, state)[0]
+    rnn.eval()
+    evaluated = recurrent_step(rnn, x, state)[0]
+    assert not torch.allclose(trained, evaluated)
+    torch.testing.assert_close(evaluated, rnn(x[:, None], state)[0][:, 0])
 
 
 @pytest.mark.parametrize("cell_type", ["lstm", "gru"])
@@ -197,14 +251,15 @@ def test_a_silent_head_forecasts_the_seasonal_naive(decoder_input, horizon):
 
 @pytest.mark.parametrize("decoder_input", ["autoregressive", "context"])
 @pytest.mark.parametrize("teacher_forced", [False, True])
-def test_the_decoder_reads_the_anchor_of_each_step(decoder_input, teacher_forced):
+def test_the_decoder_reads_the_anchor_of_each_step(
+    decoder_input, teacher_forced, monkeypatch
+):
     # the value one season before each step (level removed) is part of the
     # decoder's input at that step, so the network can correct a noisy anchor
     net = Seq2SeqNetwork(
         n_targets=1, hidden_size=4, season_length=4, decoder_input=decoder_input
     )
-    seen = []
-    net.decoder.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+    seen = record_decoder_inputs(net, monkeypatch)
     past = torch.arange(8.0).reshape(1, 8, 1) ** 2
     teacher = torch.zeros(1, 6, 1) if teacher_forced else None
     net(past, 6, teacher=teacher)
@@ -245,13 +300,12 @@ def test_masked_targets_do_not_reach_the_loss(loss):
     )
 
 
-def test_the_decoder_reads_whether_each_anchor_was_observed():
+def test_the_decoder_reads_whether_each_anchor_was_observed(monkeypatch):
     net = Seq2SeqNetwork(
         n_targets=1, hidden_size=4, season_length=4, reads_availability=True
     )
     assert net.encoder.input_size == 2  # the value and its availability
-    seen = []
-    net.decoder.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+    seen = record_decoder_inputs(net, monkeypatch)
     values = torch.arange(8.0).reshape(1, 8, 1)
     available = torch.tensor([1, 1, 1, 1, 1, 0, 1, 0.0]).reshape(1, 8, 1)
     net(torch.cat([values, available], -1), 5)
