@@ -58,11 +58,14 @@ def test_a_single_series_forecasts_as_predict(loss, tmp_path):
         )
 
 
+@pytest.mark.parametrize("cell_type", ["lstm", "gru"])
 @pytest.mark.parametrize("decoder_input", ["autoregressive", "context"])
-def test_a_multivariate_series(decoder_input, tmp_path):
+def test_a_multivariate_series(decoder_input, cell_type, tmp_path):
     y = sine_frame(80, columns=2)
     y["flat"] = 5.0  # constant in training: forecast as its last value
-    forecaster = Seq2SeqLSTMForecaster(**SETTINGS, decoder_input=decoder_input)
+    forecaster = Seq2SeqLSTMForecaster(
+        **SETTINGS, decoder_input=decoder_input, cell_type=cell_type, num_layers=2
+    )
     forecaster.fit(y, fh=[1, 2])
     model = exported(forecaster, tmp_path)
     point = model.forecast(last_windows(y, model.window_length))
