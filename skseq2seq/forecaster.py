@@ -36,6 +36,7 @@ from skseq2seq._validation import (
     check_training_params,
 )
 from skseq2seq._windows import (
+    SCALE_ROWS,
     WindowSet,
     fill_gaps,
     fill_window_gaps,
@@ -202,12 +203,13 @@ default="cosine"
     scaling : {"series", "global"} or None, default="series"
         How each column is standardised before the network sees it.
         ``"series"``: with the mean and standard deviation of each series'
-        own training data, so series of any level and spread share one
-        network. ``"global"``: with the statistics of all training series
-        pooled (after ``pretrain``, those of the pretraining panel); right
-        for many short samples of one process, whose own statistics are
-        noisy and differ between a sample's training and forecasting
-        windows. ``None``: the values as given.
+        own training data (of its last 1,000 points, for a longer series,
+        whose level and spread may have moved), so series of any level and
+        spread share one network. ``"global"``: with the statistics of all
+        training series pooled (after ``pretrain``, those of the pretraining
+        panel); right for many short samples of one process, whose own
+        statistics are noisy and differ between a sample's training and
+        forecasting windows. ``None``: the values as given.
     device : str or torch.device, default="auto"
         ``"auto"`` picks CUDA, then Apple MPS, then the CPU.
     precision : {"32", "bf16", "16-mixed"}, default="32"
@@ -640,7 +642,7 @@ default="cosine"
                 np.broadcast_to(self.pretrain_scale_loc_[:1], shape).copy(),
                 np.broadcast_to(self.pretrain_scale_scale_[:1], shape).copy(),
             )
-        return fit_scaler(data.values, data.lengths, self.scaling)
+        return fit_scaler(data.values, data.lengths, self.scaling, last=SCALE_ROWS)
 
     def _build_network(
         self, n_targets, n_covariates=0, n_past_covariates=0, season_length=1

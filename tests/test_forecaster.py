@@ -11,7 +11,7 @@ from sktime.exceptions import NotFittedError
 from sktime.forecasting.base import ForecastingHorizon
 
 from skseq2seq import Seq2SeqLSTMForecaster, __version__, _device
-from skseq2seq._windows import scale_series
+from skseq2seq._windows import SCALE_ROWS, scale_series
 
 TINY = {"hidden_size": 8, "num_epochs": 3, "random_state": 0}
 
@@ -852,3 +852,17 @@ class TestSeasonalPeriod:
         np.testing.assert_allclose(
             forecaster.predict().to_numpy(), airline.iloc[-12:].to_numpy(), rtol=1e-5
         )
+
+
+def test_a_long_series_is_scaled_by_its_recent_stretch():
+    # a trend takes the level far from where it was: the whole history's
+    # spread would dwarf the season the forecast has to get right
+    t = np.arange(3 * SCALE_ROWS)
+    y = pd.Series(0.05 * t + np.sin(2 * np.pi * t / 12))
+    forecaster = Seq2SeqLSTMForecaster(max_steps=2, random_state=0).fit(y, fh=[1])
+    recent = y.to_numpy()[-SCALE_ROWS:]
+    np.testing.assert_allclose(forecaster.scale_loc_[0, 0], recent.mean())
+    np.testing.assert_allclose(forecaster.scale_scale_[0, 0], recent.std())
+    short = y.iloc[:500]  # no longer than SCALE_ROWS: all of it
+    forecaster.fit(short, fh=[1])
+    np.testing.assert_allclose(forecaster.scale_scale_[0, 0], short.std(ddof=0))

@@ -164,6 +164,26 @@ def test_resolve_lengths_names_the_minimum_length():
     assert resolve_lengths(11, 10, 2) == (10, 2)
 
 
+def test_fit_scaler_takes_a_long_series_statistics_from_its_last_rows():
+    rng = np.random.default_rng(0)
+    trending = 0.5 * np.arange(50.0) + rng.normal(size=50)
+    trending[45] = np.nan  # a gap in the last rows is left out
+    short = rng.normal(size=10)
+    values = np.concatenate([trending, short])[:, None]
+    loc, scale = fit_scaler(values, [50, 10], last=20)
+    recent = trending[-20:]
+    np.testing.assert_allclose(loc[:, 0], [np.nanmean(recent), short.mean()])
+    np.testing.assert_allclose(scale[:, 0], [np.nanstd(recent), short.std()])
+
+
+@pytest.mark.parametrize("tail", [7.0, np.nan])
+def test_fit_scaler_falls_back_to_the_whole_series_for_a_flat_or_empty_tail(tail):
+    values = np.concatenate([np.arange(30.0), np.full(20, tail)])[:, None]
+    loc, scale = fit_scaler(values, [50], last=20)
+    whole = values[~np.isnan(values)]
+    np.testing.assert_allclose([loc[0, 0], scale[0, 0]], [whole.mean(), whole.std()])
+
+
 def test_fit_scaler_global_pools_every_series():
     values = np.array([[0.0], [2.0], [10.0], [12.0]])
     loc, scale = fit_scaler(values, [2, 2], scaling="global")
