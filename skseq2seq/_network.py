@@ -471,16 +471,11 @@ n_targets, n_params)
         predictions = []
         for step in range(anchor.shape[1]):
             covariates = (
-                None
-                if future_covariates is None
-                else future_covariates[:, step : step + 1]
+                None if future_covariates is None else future_covariates[:, step]
             )
-            inputs = self._with(
-                previous[:, None],
-                None if read is None else read[:, step : step + 1],
-                covariates,
-            )
-            output, state = recurrent_step(self.decoder, inputs[:, 0], state)
+            step_read = None if read is None else read[:, step]
+            inputs = self._with(previous, step_read, covariates)  # [batch, n_inputs]
+            output, state = recurrent_step(self.decoder, inputs, state)
             step_output = self._anchored(
                 self.head(output), anchor[:, step]
             )  # [batch, n_targets, ...]
