@@ -9,11 +9,12 @@ server needs ``onnxruntime`` and numpy only (see ``skseq2seq.serving``).
 
 import json
 import warnings
+from pathlib import Path
 
 import torch
 from torch import nn
 
-from skseq2seq._windows import CONSTANT_RELATIVE_SPREAD
+from skseq2seq._windows import is_constant
 
 
 class ForecastGraph(nn.Module):
@@ -108,14 +109,13 @@ class EmbeddingGraph(nn.Module):
             values = sequences.double()
             loc = values.mean(1, keepdim=True)
             std = (values - loc).square().mean(1, keepdim=True).sqrt()
-            constant = std <= CONSTANT_RELATIVE_SPREAD * loc.abs()
-            spread = torch.where(constant, torch.ones_like(std), std)
+            spread = torch.where(is_constant(loc, std), torch.ones_like(std), std)
             sequences = ((values - loc) / spread).float()
         return self.network.embed(sequences)
 
 
 def export_graph(graph, path, inputs, outputs, dynamic_axes, metadata):
-    """Write ``graph`` to ``path`` as ONNX.
+    """Write ``graph`` to ``path`` as ONNX, and return the path.
 
     Parameters
     ----------
@@ -129,6 +129,10 @@ def export_graph(graph, path, inputs, outputs, dynamic_axes, metadata):
         For each input or output, its free axes: ``{axis: name}``.
     metadata : dict
         JSON-able values, stored in the model's ``metadata_props`` as JSON.
+
+    Returns
+    -------
+    pathlib.Path
     """
     try:
         import onnx
@@ -156,3 +160,4 @@ def export_graph(graph, path, inputs, outputs, dynamic_axes, metadata):
         entry = model.metadata_props.add()
         entry.key, entry.value = key, json.dumps(value)
     onnx.save(model, str(path))
+    return Path(path)

@@ -518,12 +518,15 @@ def series_moments(values, lengths, last=None):
 def is_constant(loc, std):
     """Flag columns whose spread is only round-off of their level.
 
+    Takes numpy arrays or torch tensors alike (the exported embedder applies
+    the same rule inside its graph).
+
     Examples
     --------
     >>> is_constant(np.array([1e6, 1e6, 0.0]), np.array([1e-5, 5e-3, 0.0])).tolist()
     [True, False, True]
     """
-    return std <= CONSTANT_RELATIVE_SPREAD * np.abs(loc)
+    return std <= CONSTANT_RELATIVE_SPREAD * abs(loc)
 
 
 def fit_scaler(values, lengths, scaling="series", last=None):

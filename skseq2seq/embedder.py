@@ -1,7 +1,6 @@
 """The sktime transformer: the encoder as a fixed-length sequence embedding."""
 
 import copy
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -242,9 +241,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             "n_channels": network.n_targets,
             "hidden_size": network.hyperparameters["hidden_size"],
         }
-        path = Path(path)
-        export_graph(graph, path, inputs, ["embedding"], free, metadata)
-        return path
+        return export_graph(graph, path, inputs, ["embedding"], free, metadata)
 
     def _scale(self, sequences):
         """Standardise as ``scaling`` says; a constant series scales to zeros."""

@@ -2,7 +2,6 @@
 
 import copy
 import numbers
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -1070,9 +1069,7 @@ default="cosine"
         }
         outputs = ["point", "distribution"]
         free = dict.fromkeys([*inputs, *outputs], {0: "batch"})
-        path = Path(path)
-        export_graph(graph, path, inputs, outputs, free, metadata)
-        return path
+        return export_graph(graph, path, inputs, outputs, free, metadata)
 
     def save_safe(self, path):
         """Save the fitted forecaster in a format that loads without pickle.
