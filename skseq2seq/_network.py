@@ -8,7 +8,28 @@ DECODER_INPUTS = ("autoregressive", "context")
 LOSSES = ("mse", "gaussian", "quantile")
 
 
-def recurrent_step(rnn, inputs, state):
+def layer_states(state):
+    """Split an ``nn.LSTM`` or ``nn.GRU`` state into one state per layer.
+
+    The decoding loop carries its state in this form, so that a step need
+    not stack the layers' states only for the next step to select them.
+
+    Examples
+    --------
+    >>> hidden, cell = torch.zeros(2, 4, 5), torch.ones(2, 4, 5)
+    >>> layers = layer_states((hidden, cell))  # an LSTM's
+    >>> len(layers), layers[1][1].shape
+    (2, torch.Size([4, 5]))
+    >>> len(layer_states(hidden))  # a GRU's
+    2
+    """
+    if isinstance(state, tuple):  # an LSTM's hidden and cell states
+        hidden, cell = state
+        return list(zip(hidden.unbind(0), cell.unbind(0), strict=True))
+    return list(state.unbind(0))
+
+
+def recurrent_step(rnn, inputs, layers):
     """Advance a batch-first ``nn.LSTM`` or ``nn.GRU`` by one time step.
 
     The same arithmetic as ``rnn(inputs[:, None], state)``, one cell call
@@ -20,44 +41,39 @@ def recurrent_step(rnn, inputs, state):
     ----------
     rnn : torch.nn.LSTM or torch.nn.GRU
     inputs : torch.Tensor, shape (batch, input_size)
-    state : torch.Tensor or tuple of torch.Tensor
-        As ``rnn`` takes it: shape (num_layers, batch, hidden_size), and for
-        an LSTM the pair of hidden and cell states.
+    layers : list
+        The state of each layer, as :func:`layer_states` splits ``rnn``'s:
+        a pair of hidden and cell states for an LSTM, a hidden state for a
+        GRU, each of shape (batch, hidden_size).
 
     Returns
     -------
     output : torch.Tensor, shape (batch, hidden_size)
         The top layer's new hidden state.
-    state : torch.Tensor or tuple of torch.Tensor
-        The new state, shaped as ``state``.
+    layers : list
+        The new state of each layer.
 
     Examples
     --------
     >>> lstm = nn.LSTM(3, 5, num_layers=2, batch_first=True)
     >>> x, state = torch.randn(4, 3), (torch.zeros(2, 4, 5), torch.zeros(2, 4, 5))
-    >>> output, _ = recurrent_step(lstm, x, state)
+    >>> output, _ = recurrent_step(lstm, x, layer_states(state))
     >>> torch.allclose(output, lstm(x[:, None], state)[0][:, 0], atol=1e-6)
     True
     """
-    is_lstm = isinstance(rnn, nn.LSTM)
-    hidden, cell = state if is_lstm else (state, None)
-    hiddens, cells = [], []
-    for layer in range(rnn.num_layers):
+    cell = torch.lstm_cell if isinstance(rnn, nn.LSTM) else torch.gru_cell
+    new_layers = []
+    for layer, state in enumerate(layers):
         weights = [
             getattr(rnn, f"{name}_l{layer}")
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         ]
-        if is_lstm:
-            h, c = torch.lstm_cell(inputs, (hidden[layer], cell[layer]), *weights)
-            cells.append(c)
-        else:
-            h = torch.gru_cell(inputs, hidden[layer], *weights)
-        hiddens.append(h)
-        inputs = h
+        state = cell(inputs, state, *weights)
+        new_layers.append(state)
+        output = inputs = state[0] if isinstance(state, tuple) else state
         if layer < rnn.num_layers - 1:  # nn.LSTM's dropout between layers
-            inputs = nn.functional.dropout(h, rnn.dropout, rnn.training)
-    hidden = torch.stack(hiddens)
-    return h, (hidden, torch.stack(cells)) if is_lstm else hidden
+            inputs = nn.functional.dropout(output, rnn.dropout, rnn.training)
+    return output, new_layers
 
 
 def masked_mean(losses, mask):
@@ -95,9 +111,9 @@ class PointHead(nn.Module):
         """Return the value fed back to the decoder and given by ``predict``."""
         return output
 
-    def affine(self, output, loc, scale):
-        """Map ``output`` through ``y -> loc + scale * y``."""
-        return loc + scale * output
+    def affine(self, output, loc, scale=None):
+        """Map ``output`` through ``y -> loc + scale * y``; no ``scale`` is 1."""
+        return loc + (output if scale is None else scale * output)
 
     def loss(self, output, target, mask=None):
         """Mean squared error over the observed targets."""
@@ -129,8 +145,10 @@ class GaussianHead(nn.Module):
     def point(self, output):
         return output[..., 0]
 
-    def affine(self, output, loc, scale):
+    def affine(self, output, loc, scale=None):
         mean, std = output.unbind(-1)
+        if scale is None:
+            return torch.stack([loc + mean, std], -1)
         return torch.stack([loc + scale * mean, scale * std], -1)
 
     def loss(self, output, target, mask=None):
@@ -177,8 +195,8 @@ class QuantileHead(nn.Module):
     def point(self, output):
         return output[..., self.median]
 
-    def affine(self, output, loc, scale):
-        return loc[..., None] + scale[..., None] * output
+    def affine(self, output, loc, scale=None):
+        return loc[..., None] + (output if scale is None else scale[..., None] * output)
 
     def loss(self, output, target, mask=None):
         """Pinball loss of the observed targets, averaged over the levels."""
@@ -461,21 +479,21 @@ n_targets, n_params)
 
     def _anchored(self, output, anchor):
         """Add the anchor to the head's output (all of a step's parameters)."""
-        return self.head.affine(output, anchor, torch.ones_like(anchor))
+        return self.head.affine(output, anchor)
 
     def _decode_steps(
         self, past, anchor, read, state, future_covariates, teacher, teacher_mask
     ):
         """Feed the decoder one step at a time, each step its previous value."""
         previous = past[:, -1, : self.n_targets]  # [batch, n_targets]
-        predictions = []
+        layers, predictions = layer_states(state), []
         for step in range(anchor.shape[1]):
             covariates = (
                 None if future_covariates is None else future_covariates[:, step]
             )
             step_read = None if read is None else read[:, step]
             inputs = self._with(previous, step_read, covariates)  # [batch, n_inputs]
-            output, state = recurrent_step(self.decoder, inputs, state)
+            output, layers = recurrent_step(self.decoder, inputs, layers)
             step_output = self._anchored(
                 self.head(output), anchor[:, step]
             )  # [batch, n_targets, ...]
@@ -489,7 +507,7 @@ n_targets, n_params)
 
     def _add(self, output, level):
         """Put the level of the window back into the head's output."""
-        return self.head.affine(output, level, torch.ones_like(level))
+        return self.head.affine(output, level)
 
     def _with(self, inputs, read, covariates):
         """Append the decoded steps' anchors and covariates to the decoder input."""

@@ -6,6 +6,7 @@ from skseq2seq._network import (
     GaussianHead,
     QuantileHead,
     Seq2SeqNetwork,
+    layer_states,
     recurrent_step,
 )
 
@@ -20,9 +21,9 @@ def record_decoder_inputs(net, monkeypatch):
     net.decoder.register_forward_hook(lambda module, args, out: seen.append(args[0]))
     step = _network.recurrent_step
 
-    def recording(rnn, inputs, state):
+    def recording(rnn, inputs, layers):
         seen.append(inputs[:, None])
-        return step(rnn, inputs, state)
+        return step(rnn, inputs, layers)
 
     monkeypatch.setattr(_network, "recurrent_step", recording)
     return seen
@@ -38,10 +39,11 @@ def test_a_recurrent_step_computes_what_the_module_does(cell_type, num_layers):
     x = torch.randn(4, 3, requires_grad=True)
     hidden = torch.randn(num_layers, 4, 5)
     state = (hidden, torch.randn(num_layers, 4, 5)) if cell_type == "lstm" else hidden
-    output, new_state = recurrent_step(rnn, x, state)
+    output, new_layers = recurrent_step(rnn, x, layer_states(state))
     expected_output, expected_state = rnn(x[:, None], state)
     torch.testing.assert_close(output, expected_output[:, 0])
-    torch.testing.assert_close(new_state, expected_state)  # a pair for an LSTM
+    # each layer's state, a pair for an LSTM
+    torch.testing.assert_close(new_layers, layer_states(expected_state))
     (gradient,) = torch.autograd.grad(output.sum(), x)
     (expected_gradient,) = torch.autograd.grad(expected_output.sum(), x)
     torch.testing.assert_close(gradient, expected_gradient)
@@ -51,9 +53,9 @@ def test_a_recurrent_step_drops_between_layers_in_training_only():
     torch.manual_seed(0)
     rnn = torch.nn.LSTM(3, 64, 2, batch_first=True, dropout=0.5)
     x, state = torch.randn(8, 3), (torch.zeros(2, 8, 64), torch.zeros(2, 8, 64))
-    trained = recurrent_step(rnn, x, state)[0]
+    trained = recurrent_step(rnn, x, layer_states(state))[0]
     rnn.eval()
-    evaluated = recurrent_step(rnn, x, state)[0]
+    evaluated = recurrent_step(rnn, x, layer_states(state))[0]
     assert not torch.allclose(trained, evaluated)
     torch.testing.assert_close(evaluated, rnn(x[:, None], state)[0][:, 0])
 
@@ -202,6 +204,14 @@ class TestHeads:
         moved = head.affine(output, torch.tensor([3.0]), torch.tensor([2.0]))
         torch.testing.assert_close(moved[..., 0], 3 + 2 * output[..., 0])
         torch.testing.assert_close(moved[..., 1], 2 * output[..., 1])
+
+    @pytest.mark.parametrize("loss", ["mse", "gaussian", "quantile"])
+    def test_affine_without_a_scale_scales_by_one(self, loss):
+        head = _network.make_head(loss, 4, n_targets=2, quantiles=(0.1, 0.5, 0.9))
+        output, loc = head(torch.randn(10, 4)), torch.randn(10, 2)
+        torch.testing.assert_close(
+            head.affine(output, loc), head.affine(output, loc, torch.ones_like(loc))
+        )
 
     def test_level_shift_moves_location_not_spread(self):
         for loss in ("gaussian", "quantile"):
