@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from skseq2seq._network import on_data_scale
 from skseq2seq._windows import is_constant
 
 
@@ -61,16 +62,15 @@ class ForecastGraph(nn.Module):
             known = slice(n_targets, n_targets + network.n_covariates)
             future = (future - loc[..., known]) / spread[..., known]
         output = network(torch.cat([scaled, available], -1), self.horizon, future)
-        head = network.head
-        output = head.affine(output, loc[..., :n_targets], spread[..., :n_targets])
-        last = past[:, -1:, :n_targets]
-        held = head.affine(output, last, torch.zeros_like(last))
-        # [batch, 1, n_targets], then an axis per parameter of the head
-        mask = self.constant[series][
-            (slice(None), None, ...) + (None,) * (output.dim() - 3)
-        ]
-        output = torch.where(mask, held, output)
-        return head.point(output), output
+        output = on_data_scale(
+            network.head,
+            output,
+            loc[..., :n_targets],
+            spread[..., :n_targets],
+            past[:, -1:, :n_targets],
+            self.constant[series],
+        )
+        return network.head.point(output), output
 
 
 class EmbeddingGraph(nn.Module):

@@ -214,6 +214,38 @@ def make_head(loss, hidden_size, n_targets, quantiles=None):
     return PointHead(hidden_size, n_targets)
 
 
+def on_data_scale(head, output, loc, scale, last, constant):
+    """Map a head's output to the data's scale; hold constant columns at ``last``.
+
+    What ``predict`` and the exported graph both do after the network: a
+    target column constant in training taught the network nothing, so it
+    is forecast as its last value, with no spread.
+
+    Parameters
+    ----------
+    head : PointHead, GaussianHead or QuantileHead
+    output : torch.Tensor, shape (batch, horizon, n_targets, ...)
+    loc, scale : torch.Tensor, shape (batch, 1, n_targets)
+        The scaling statistics of each row's series.
+    last : torch.Tensor, shape (batch, 1, n_targets)
+        Each row's last observed value.
+    constant : torch.Tensor of bool, shape (batch, n_targets)
+
+    Examples
+    --------
+    >>> output = torch.tensor([[[0.5, 0.5]]])  # one row, one step, two targets
+    >>> loc, scale = torch.zeros(1, 1, 2), torch.full((1, 1, 2), 2.0)
+    >>> last, constant = torch.full((1, 1, 2), 7.0), torch.tensor([[False, True]])
+    >>> on_data_scale(PointHead(1, 2), output, loc, scale, last, constant)
+    tensor([[[1., 7.]]])
+    """
+    output = head.affine(output, loc, scale)
+    held = head.affine(output, last, torch.zeros_like(last))
+    # [batch, 1, n_targets], then an axis per parameter of the head
+    mask = constant[(slice(None), None, ...) + (None,) * (output.dim() - 3)]
+    return torch.where(mask, held, output)
+
+
 class Seq2SeqNetwork(nn.Module):
     """Recurrent encoder-decoder that maps a window of the past to a horizon.
 

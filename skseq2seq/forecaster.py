@@ -17,7 +17,7 @@ from skseq2seq._device import (
 )
 from skseq2seq._export import ForecastGraph, export_graph
 from skseq2seq._frames import Collection, locate, panel_index, rows_after, rows_at
-from skseq2seq._network import LOSSES, Seq2SeqNetwork
+from skseq2seq._network import LOSSES, Seq2SeqNetwork, on_data_scale
 from skseq2seq._persistence import load_safe, save_safe
 from skseq2seq._seasonality import detect_period
 from skseq2seq._training import (
@@ -834,7 +834,7 @@ default="cosine"
                 horizon,
                 None if future is None else future.to(self.device_),
             )  # [series, horizon, targets, ...]
-        output = self._hold_constant_columns(self._unscale(output))
+        output = self._on_data_scale(output)
         chosen = output[np.arange(len(steps))[:, None], steps - 1]  # [series, fh, ..]
         times = [fh.to_absolute_index(cutoff) for cutoff in cutoffs]
         index = panel_index(self._keys, [times[w] for w in which], self._index_names)
@@ -869,27 +869,19 @@ default="cosine"
             scale(known, loc[..., columns], spread[..., columns]), "X"
         )
 
-    def _unscale(self, output):
-        """Map the head's output from the network's scale back to the data's."""
-        head, n_targets = self.network_.head, self._n_targets
-        output = output.float().cpu().double()
-        loc = torch.from_numpy(self.scale_loc_[:, None, :n_targets])  # [series, 1, t]
-        spread = torch.from_numpy(self.scale_scale_[:, None, :n_targets])
-        return head.affine(output, loc, spread)
-
-    def _hold_constant_columns(self, output):
-        """Forecast a column constant in training as its last value, with no spread.
-
-        Such a column taught the network nothing; whatever the head makes of
-        it is noise.
-        """
-        recent = self._recent[..., : self._n_targets].copy()
-        fill_window_gaps(recent, self._n_targets)
-        last = torch.from_numpy(recent[:, -1:])  # the last observed value
-        constant = self.network_.head.affine(output, last, torch.zeros_like(last))
-        mask = torch.from_numpy(self._constant[:, None])  # [series, 1, targets]
-        mask = mask.reshape(mask.shape + (1,) * (output.dim() - 3))
-        return torch.where(mask, constant, output)
+    def _on_data_scale(self, output):
+        """Map the head's output to the data's scale in float64, constants held."""
+        n_targets = self._n_targets
+        recent = self._recent[..., :n_targets].copy()
+        fill_window_gaps(recent, n_targets)  # the last observed value
+        return on_data_scale(
+            self.network_.head,
+            output.float().cpu().double(),
+            torch.from_numpy(self.scale_loc_[:, None, :n_targets]),
+            torch.from_numpy(self.scale_scale_[:, None, :n_targets]),
+            torch.from_numpy(recent[:, -1:]),
+            torch.from_numpy(self._constant),
+        )
 
     def _cutoff_at(self, end):
         """Make a cutoff index holding ``end``, with the training data's frequency."""
