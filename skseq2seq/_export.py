@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from skseq2seq._network import on_data_scale
-from skseq2seq._windows import is_constant
+from skseq2seq._windows import exp_targets, is_constant
 
 
 class ForecastGraph(nn.Module):
@@ -30,6 +30,11 @@ class ForecastGraph(nn.Module):
         Target columns constant in training, forecast as their last value.
     horizon : int
         Steps decoded; fixed in the exported graph.
+    seasonal : torch.Tensor of bool, shape (n_series,), optional
+        With a season: which series show it (see ``reads_season_flag``).
+    log : torch.Tensor of bool, shape (n_targets,), optional
+        Target columns modelled on the log scale: their log is what is
+        scaled, and the forecasts are exponentiated back.
 
     Notes
     -----
@@ -40,24 +45,39 @@ class ForecastGraph(nn.Module):
     ``(batch, horizon, n_covariates)`` when the network reads covariates.
     It returns the point forecasts, shape ``(batch, horizon, n_targets)``,
     and the head's output on the data's scale (the same for ``loss="mse"``;
-    mean and standard deviation, or the quantiles, along a last axis).
+    mean and standard deviation, or the quantiles, along a last axis; for a
+    log-scale target with ``loss="gaussian"``, the median and the log's
+    standard deviation).
     """
 
-    def __init__(self, network, loc, scale, constant, horizon):
+    def __init__(self, network, loc, scale, constant, horizon, log=None, seasonal=None):
         super().__init__()
         self.network = network
         self.horizon = horizon
         self.register_buffer("loc", loc.float())
         self.register_buffer("scale", scale.float())
         self.register_buffer("constant", constant)
+        if log is None:
+            log = torch.zeros(network.n_targets, dtype=torch.bool)
+        self.register_buffer("log", log)
+        self.seasonal = seasonal is not None
+        if self.seasonal:
+            self.register_buffer("season_flags", seasonal.float())
 
     def forward(self, past, series, future=None):
         network, n_targets = self.network, self.network.n_targets
+        if bool(self.log.any()):  # decided at export: the graph has no branch
+            targets = past[..., :n_targets]
+            targets = torch.where(self.log, targets.log(), targets)
+            past = torch.cat([targets, past[..., n_targets:]], -1)
         loc = self.loc[series][:, None]  # [batch, 1, n_columns]
         spread = self.scale[series][:, None]
         scaled = (past - loc) / spread
         # a window without gaps: every value observed
         available = torch.ones_like(scaled[..., :n_targets])
+        if self.seasonal:  # each series' own flag, after the availability
+            flags = self.season_flags[series][:, None, None]  # [batch, 1, 1]
+            available = torch.cat([available, flags.expand(-1, scaled.shape[1], 1)], -1)
         if future is not None:
             known = slice(n_targets, n_targets + network.n_covariates)
             future = (future - loc[..., known]) / spread[..., known]
@@ -70,7 +90,11 @@ class ForecastGraph(nn.Module):
             past[:, -1:, :n_targets],
             self.constant[series],
         )
-        return network.head.point(output), output
+        point = exp_targets(network.head.point(output), self.log)
+        if output.dim() == 4 and network.hyperparameters["loss"] == "gaussian":
+            mean, std = output.unbind(-1)
+            return point, torch.stack([exp_targets(mean, self.log), std], -1)
+        return point, exp_targets(output, self.log)
 
 
 class EmbeddingGraph(nn.Module):

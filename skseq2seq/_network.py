@@ -5,7 +5,7 @@ from torch import nn
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 DECODER_INPUTS = ("autoregressive", "context")
-LOSSES = ("mse", "gaussian", "quantile")
+LOSSES = ("mse", "mae", "gaussian", "quantile")
 
 
 def layer_states(state):
@@ -120,6 +120,19 @@ class PointHead(nn.Module):
         return masked_mean((output - target) ** 2, mask)
 
 
+class AbsoluteHead(PointHead):
+    """One value per target, trained on absolute error: a median forecast.
+
+    Absolute error is what sMAPE and MASE, the competitions' scores, add
+    up; it lets a rare jump in a series pull the forecasts less than
+    squared error does.
+    """
+
+    def loss(self, output, target, mask=None):
+        """Mean absolute error over the observed targets."""
+        return masked_mean((output - target).abs(), mask)
+
+
 class GaussianHead(nn.Module):
     """A normal distribution per target, trained on its negative log-likelihood.
 
@@ -211,6 +224,8 @@ def make_head(loss, hidden_size, n_targets, quantiles=None):
         return GaussianHead(hidden_size, n_targets)
     if loss == "quantile":
         return QuantileHead(hidden_size, n_targets, quantiles)
+    if loss == "mae":
+        return AbsoluteHead(hidden_size, n_targets)
     return PointHead(hidden_size, n_targets)
 
 
@@ -302,6 +317,16 @@ class Seq2SeqNetwork(nn.Module):
         input at step ``h``, so it can learn to correct a noisy one. 1
         anchors every step at the last value. Windows must be at least this
         long.
+    reads_season_flag : bool, default=False
+        With a season: ``past`` ends with one more column, 1 for the rows of
+        a series that shows the season and 0 for one that does not (see
+        ``_seasonality.detect_seasons``). The encoder reads it, and a window
+        flagged 0 is anchored at its last value instead.
+    encoder_length : int, optional
+        The encoder reads only the last ``encoder_length`` steps of each
+        window; the anchor reaches back a season over the whole window. So
+        a long season costs a window of one season to gather, not an
+        encoder of two seasons to run. ``None``: the encoder reads it all.
 
     Attributes
     ----------
@@ -330,6 +355,8 @@ class Seq2SeqNetwork(nn.Module):
         remove_level=True,
         season_length=1,
         reads_availability=False,
+        reads_season_flag=False,
+        encoder_length=None,
     ):
         super().__init__()
         # what rebuilds this network, untrained, for its saved weights
@@ -347,7 +374,10 @@ class Seq2SeqNetwork(nn.Module):
             "remove_level": remove_level,
             "season_length": season_length,
             "reads_availability": reads_availability,
+            "reads_season_flag": reads_season_flag,
+            "encoder_length": encoder_length,
         }
+        self.encoder_length = encoder_length
         self.remove_level = remove_level
         self.season_length = season_length
         self.n_targets = n_targets
@@ -355,17 +385,21 @@ class Seq2SeqNetwork(nn.Module):
         self.n_past_covariates = n_past_covariates
         self.reads_availability = reads_availability
         self.decoder_input = decoder_input
+        self.reads_anchor = season_length > 1 and remove_level
+        self.reads_season_flag = reads_season_flag and self.reads_anchor
         cell = CELLS[cell_type]
         between_layers = dropout if num_layers > 1 else 0.0
         self.encoder = cell(
-            n_targets * (1 + reads_availability) + n_covariates + n_past_covariates,
+            n_targets * (1 + reads_availability)
+            + n_covariates
+            + n_past_covariates
+            + self.reads_season_flag,
             hidden_size,
             num_layers,
             batch_first=True,
             dropout=between_layers,
         )
         fed_back = n_targets if decoder_input == "autoregressive" else hidden_size
-        self.reads_anchor = season_length > 1 and remove_level
         anchor_columns = n_targets * (1 + reads_availability) * self.reads_anchor
         self.decoder = cell(
             fed_back + anchor_columns + n_covariates,
@@ -411,7 +445,13 @@ class Seq2SeqNetwork(nn.Module):
         -------
         torch.Tensor, shape (batch, hidden_size)
         """
-        return self.encode(self._remove_level(past)[0])[0]
+        return self.encode(self._encoded(self._remove_level(past)[0]))[0]
+
+    def _encoded(self, past):
+        """Take the part of the window the encoder reads: its last steps."""
+        if self.encoder_length is None:
+            return past
+        return past[:, -self.encoder_length :]
 
     def _remove_level(self, past):
         """Subtract the last value of each target from the window."""
@@ -458,7 +498,7 @@ n_targets, n_params)
         """
         past, level = self._remove_level(past)
         anchor, read = self._anchor(past, horizon)  # [batch, horizon, n_targets]
-        context, state = self.encode(past)
+        context, state = self.encode(self._encoded(past))
         if self.decoder_input == "context":
             inputs = context[:, None].expand(-1, horizon, -1)  # [batch, h, hidden]
             inputs = self._with(inputs, read, future_covariates)
@@ -505,9 +545,19 @@ n_targets, n_params)
         # step h repeats the value one season before it (h counted from 0)
         rows = window - m + torch.arange(horizon, device=past.device) % m
         anchor = targets[:, rows]
+        flagged = None
+        if self.reads_season_flag:
+            flagged = past[:, -1:, -1:] > 0.5  # [batch, 1, 1]
+            # a series without the season: anchored at the last value (0 here)
+            anchor = torch.where(flagged, anchor, torch.zeros_like(anchor))
         if not self.reads_availability:
             return anchor, anchor
-        return anchor, torch.cat([anchor, past[:, rows, -self.n_targets :]], -1)
+        end = past.shape[-1] - self.reads_season_flag
+        available = past[..., end - self.n_targets : end]  # [batch, window, targets]
+        read = available[:, rows]
+        if flagged is not None:
+            read = torch.where(flagged, read, available[:, -1:].expand_as(read))
+        return anchor, torch.cat([anchor, read], -1)
 
     def _anchored(self, output, anchor):
         """Add the anchor to the head's output (all of a step's parameters)."""

@@ -150,6 +150,79 @@ def _bridged(values):
     return np.interp(inside, rows, values[rows])
 
 
+def detect_seasons(series, freq):
+    """Find the seasonal period of a collection of series, and which show it.
+
+    The decision is made series by series, as the Theta method makes it:
+    a panel of monthly series may mix seasonal ones with others, and each
+    of them is anchored at its own kind of naive forecast.
+
+    Parameters
+    ----------
+    series : list of ndarray
+        Each series' values, one column; missing values (NaN) are bridged
+        by linear interpolation.
+    freq : str or None
+        Their frequency (see ``_frames.time_frequency``); ``None`` makes the
+        candidate each series' :func:`strongest_cycle`.
+
+    Returns
+    -------
+    period : int
+        The frequency's usual period if any series passes
+        :func:`is_seasonal` with it; without a frequency, the candidate most
+        series pass with. 1 if none does.
+    seasonal : ndarray of bool, shape (n_series,)
+        Which series pass with ``period``.
+
+    Examples
+    --------
+    >>> t = np.arange(60)
+    >>> period, seasonal = detect_seasons(
+    ...     [np.sin(2 * np.pi * t / 12), 0.1 * t], "M")
+    >>> period, seasonal.tolist()
+    (12, [True, False])
+    """
+    by_frequency = period_from_frequency(freq)
+    none = np.zeros(len(series), dtype=bool)
+    if freq is not None and by_frequency is None:  # years, say: no season to test
+        return 1, none
+    bridged = [_bridged(values) for values in series]
+    if freq is None:
+        period = detect_period(bridged, None)
+    else:
+        period = by_frequency
+    if period == 1:
+        return 1, none
+    seasonal = seasonal_flags(bridged, period)
+    tested = np.array([len(values) > MIN_SEASONS * period for values in bridged])
+    if not (seasonal & tested).any():
+        return 1, none
+    return int(period), seasonal
+
+
+def seasonal_flags(series, period):
+    """Flag the series that show ``period``, or are too short to tell.
+
+    A series of under :data:`MIN_SEASONS` seasons cannot be tested; in a
+    panel whose longer series show the season it follows them, as a global
+    model's short series should.
+
+    Examples
+    --------
+    >>> t = np.arange(60)
+    >>> seasonal_flags([np.sin(2 * np.pi * t / 12), 0.1 * t, t[:20]], 12).tolist()
+    [True, False, True]
+    """
+    return np.array(
+        [
+            len(values) <= MIN_SEASONS * period or is_seasonal(values, period)
+            for values in series
+        ],
+        dtype=bool,
+    )
+
+
 def detect_period(series, freq):
     """Return the seasonal period of a collection of series, or 1 for none.
 

@@ -34,7 +34,7 @@ def check_training_params(params):
         "decoder_input": DECODER_INPUTS,
         "training_strategy": TRAINING_STRATEGIES,
         "precision": PRECISIONS,
-        "scaling": ("series", "global", None),
+        "scaling": ("auto", "series", "global", None),
     }
     for name, allowed in choices.items():
         if name in params:

@@ -15,7 +15,7 @@ import torch
 DEFAULT_WINDOW_LENGTH = 24
 
 
-def resolve_lengths(series_length, window_length, horizon, season_length=1):
+def resolve_lengths(series_length, window_length, horizon):
     """Choose the encoder window and the training horizon for the data at hand.
 
     Parameters
@@ -24,15 +24,14 @@ def resolve_lengths(series_length, window_length, horizon, season_length=1):
         Number of time points of a typical training series (the median of
         a panel). Shorter series are padded (see :func:`pad_short_series`).
     window_length : int or None
-        The user's window length. ``None`` chooses ``max(24, 2 * horizon,
-        2 * season_length)`` (the horizon counting 0 without one): at least
-        two seasons, so the encoder sees how one season repeats. It is then
-        shortened, down to 1, until the window and the horizon fit in
-        ``series_length``.
+        The user's window length. ``None`` chooses ``max(24, 2 * horizon)``
+        (the horizon counting 0 without one), then shortens it, down to 1,
+        until the window and the horizon fit in ``series_length``. A season
+        does not lengthen it: the anchor reads the season from a window of
+        its own (see ``Seq2SeqNetwork``'s ``encoder_length``).
     horizon : int or None
         The largest step ahead asked for in ``fit``. ``None`` trains the
         decoder for ``max(1, window_length // 2)`` steps.
-    season_length : int, default=1
 
     Returns
     -------
@@ -51,7 +50,7 @@ def resolve_lengths(series_length, window_length, horizon, season_length=1):
     --------
     >>> resolve_lengths(144, None, 12)
     (24, 12)
-    >>> resolve_lengths(144, None, 18, season_length=12)
+    >>> resolve_lengths(144, None, 18)
     (36, 18)
     >>> resolve_lengths(20, None, 5)
     (15, 5)
@@ -63,7 +62,7 @@ def resolve_lengths(series_length, window_length, horizon, season_length=1):
     (48, 12)
     """
     if window_length is None:
-        preferred = max(DEFAULT_WINDOW_LENGTH, 2 * season_length)
+        preferred = DEFAULT_WINDOW_LENGTH
         if horizon is None:
             # largest w <= preferred with w + w // 2 <= series_length
             window_length = min(preferred, 2 * series_length // 3)
@@ -327,6 +326,44 @@ def pad_short_series(values, lengths, min_length):
     return padded, padded_lengths
 
 
+def pad_series_ends(values, lengths, n_rows, n_targets):
+    """Put ``n_rows`` rows after every series: missing targets, covariates held.
+
+    Windows may then end at each series' last observed values, their
+    horizon running past it: those targets are missing, so masked out of
+    the loss, and the newest data is read by the encoder in training as it
+    is at prediction. The covariates keep their last value there; the
+    decoder reads them only at steps whose loss is masked.
+
+    Returns
+    -------
+    values : ndarray, shape (n_timepoints_total + n_series * n_rows, n_columns)
+    lengths : ndarray of int64, shape (n_series,)
+
+    Examples
+    --------
+    >>> values = np.array([[0.0, 7.0], [1.0, 8.0], [2.0, 9.0]])
+    >>> padded, lengths = pad_series_ends(values, [2, 1], 1, n_targets=1)
+    >>> padded.tolist(), lengths.tolist()
+    ([[0.0, 7.0], [1.0, 8.0], [nan, 8.0], [2.0, 9.0], [nan, 9.0]], [3, 2])
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if n_rows <= 0:
+        return values, lengths
+    padded_lengths = lengths + n_rows
+    # every row of the padded array, from the row of the original it repeats
+    ends = np.cumsum(lengths)
+    within = np.arange(padded_lengths.sum()) - np.repeat(
+        np.cumsum(padded_lengths) - padded_lengths, padded_lengths
+    )
+    source = np.repeat(ends - lengths, padded_lengths) + np.minimum(
+        within, np.repeat(lengths - 1, padded_lengths)
+    )
+    padded = values[source]
+    padded[within >= np.repeat(lengths, padded_lengths), :n_targets] = np.nan
+    return padded, padded_lengths
+
+
 def fill_gaps(values, lengths, n_targets):
     """Fill missing target values in place; return where they were observed.
 
@@ -585,6 +622,131 @@ def fit_scaler(values, lengths, scaling="series", last=None):
     return loc, np.where(is_constant(loc, std), 1.0, std)
 
 
+def pooled_change(values, lengths):
+    """Mean absolute change between neighbouring values, over every series.
+
+    One number per column, pooled across the series: dividing by it gives
+    the changes a size of about 1 while leaving every series' changes in
+    the same unit, so the loss still weighs them alike. NaN (a gap, or a
+    series' padding) is skipped.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n_timepoints_total, n_columns)
+    lengths : array-like of int, shape (n_series,)
+
+    Returns
+    -------
+    ndarray, shape (n_columns,)
+        1 where no column changes at all.
+
+    Examples
+    --------
+    >>> pooled_change(np.array([[1.0], [3.0], [10.0], [11.0]]), [2, 2]).tolist()
+    [1.5]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    sums, counts = np.zeros(values.shape[1]), np.zeros(values.shape[1])
+    for series, rows in series_blocks(lengths):
+        change = np.abs(np.diff(values[rows], axis=0))  # [rows - 1, n_columns]
+        # a change across two series is no change of either
+        boundaries = np.cumsum(lengths[series])[:-1] - 1
+        change[boundaries] = np.nan
+        sums += np.nansum(change, axis=0)
+        counts += (~np.isnan(change)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = sums / counts
+    return np.where(np.isfinite(pooled) & (pooled > 0), pooled, 1.0)
+
+
+def choose_log_targets(values, n_targets, target_transform):
+    """Decide which target columns are modelled on the log scale.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n_timepoints_total, n_columns)
+        Every training series, end to end; NaN for missing values.
+    n_targets : int
+    target_transform : {"auto", "log"} or None
+        ``"auto"``: the columns whose every observed value, in every
+        series, is positive. ``"log"``: every target column, which must be
+        positive. ``None``: none.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_targets,)
+
+    Examples
+    --------
+    >>> values = np.array([[1.0, -1.0], [np.nan, 2.0]])
+    >>> choose_log_targets(values, 2, "auto").tolist()
+    [True, False]
+    """
+    if target_transform is None:
+        return np.zeros(n_targets, dtype=bool)
+    targets = values[:, :n_targets]
+    positive = ~(targets <= 0).any(axis=0)  # NaN compares False: ignored
+    if target_transform == "log" and not positive.all():
+        raise ValueError(
+            f"target_transform='log' needs positive targets, but target column(s) "
+            f"{np.flatnonzero(~positive).tolist()} hold zero or negative values. "
+            "Pass target_transform='auto' (log only where positive) or None."
+        )
+    return positive
+
+
+def log_targets(values, log, name="y"):
+    """Return ``values`` with the flagged target columns replaced by their log.
+
+    ``values`` itself is not changed.
+
+    Raises
+    ------
+    ValueError
+        If a flagged column holds zero or a negative value: it was positive
+        in training, and its log is what the network learned.
+
+    Examples
+    --------
+    >>> log_targets(np.array([[1.0, 5.0], [np.e, -5.0]]), np.array([True, False]))
+    array([[ 0.,  5.],
+           [ 1., -5.]])
+    """
+    if not log.any():
+        return values
+    columns = np.flatnonzero(log)
+    if (values[:, columns] <= 0).any():
+        raise ValueError(
+            f"{name} has zero or negative values in target column(s) "
+            f"{columns.tolist()}, which were positive in fit and are modelled on "
+            "the log scale. Refit with these values, or with target_transform=None."
+        )
+    values = values.copy()
+    values[:, columns] = np.log(values[:, columns])
+    return values
+
+
+def exp_targets(values, log, axis=2):
+    """Undo :func:`log_targets` along ``axis``, the targets' axis of ``values``.
+
+    Takes numpy arrays or torch tensors alike (the exported graph applies the
+    same rule).
+
+    Examples
+    --------
+    >>> exp_targets(np.zeros((1, 1, 2)), np.array([True, False])).tolist()
+    [[[1.0, 0.0]]]
+    """
+    if not log.any():
+        return values
+    shape = [1] * values.ndim
+    shape[axis] = len(log)
+    mask = log.reshape(shape)
+    if isinstance(values, torch.Tensor):
+        return torch.where(mask, values.exp(), values)
+    return np.where(mask, np.exp(values), values)
+
+
 def scale(values, loc, spread):
     """Map ``values`` to ``(values - loc) / spread``; the inverse of :func:`unscale`.
 
@@ -682,6 +844,10 @@ class WindowSet:
     observed : torch.Tensor of bool, shape (n_timepoints_total, n_targets), \
 optional
         Where the targets were observed; ``None`` if everywhere.
+    season_flags : torch.Tensor, shape (n_timepoints_total,), optional
+        1 on the rows of a series that shows the network's season, else 0;
+        appended to the encoder input after the availability (see
+        ``Seq2SeqNetwork``'s ``reads_season_flag``).
 
     Examples
     --------
@@ -703,6 +869,7 @@ optional
         n_targets,
         n_covariates=0,
         observed=None,
+        season_flags=None,
     ):
         self.values = values
         self.starts = torch.as_tensor(starts, dtype=torch.int64)
@@ -711,6 +878,7 @@ optional
         self.n_targets = n_targets
         self.n_covariates = n_covariates
         self.observed = observed
+        self.season_flags = season_flags
 
     def __len__(self):
         return len(self.starts)
@@ -725,6 +893,7 @@ optional
             self.n_targets,
             self.n_covariates,
             self.observed,
+            self.season_flags,
         )
 
     def batch(self, starts, device=None):
@@ -753,7 +922,11 @@ optional
             mask = gather_windows(
                 self.observed, starts, self.horizon, self.window_length
             )
-        past = torch.cat([past, available], -1)
+        parts = [past, available]
+        if self.season_flags is not None:
+            flags = self.season_flags[starts].to(past.dtype)  # [batch]
+            parts.append(flags[:, None, None].expand(-1, past.shape[1], 1))
+        past = torch.cat(parts, -1)
         if device is not None:
             past, future = past.to(device), future.to(device)
             mask = None if mask is None else mask.to(device)

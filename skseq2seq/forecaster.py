@@ -1,6 +1,7 @@
 """The sktime estimator: Seq2SeqLSTMForecaster."""
 
 import copy
+import dataclasses
 import numbers
 
 import numpy as np
@@ -19,7 +20,7 @@ from skseq2seq._export import ForecastGraph, export_graph
 from skseq2seq._frames import Collection, locate, panel_index, rows_after, rows_at
 from skseq2seq._network import LOSSES, Seq2SeqNetwork, on_data_scale
 from skseq2seq._persistence import load_safe, save_safe
-from skseq2seq._seasonality import detect_period
+from skseq2seq._seasonality import detect_seasons, seasonal_flags
 from skseq2seq._training import (
     TrainingConfig,
     autocast,
@@ -37,12 +38,17 @@ from skseq2seq._validation import (
 from skseq2seq._windows import (
     SCALE_ROWS,
     WindowSet,
+    choose_log_targets,
+    exp_targets,
     fill_gaps,
     fill_window_gaps,
     fit_scaler,
     keep_observed_windows,
     last_rows,
+    log_targets,
+    pad_series_ends,
     pad_short_series,
+    pooled_change,
     resolve_lengths,
     scale,
     scale_series,
@@ -66,9 +72,13 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
 
     Each column of each series is standardised with the mean and standard
     deviation of its training data, and the network works on changes from
-    the last observed value, so trends that leave the training range are
-    followed. A column that is constant in training is forecast as its last
-    value.
+    each window's last observed value, so trends that leave the training
+    range are followed. With ``target_transform="auto"`` and
+    ``scaling="auto"`` a positive target is modelled on the log scale
+    instead: on relative changes, the same at any level, as ES-RNN and
+    N-BEATS normalise windows (the settings that win on the M3 panels; see
+    the user guide). A column that is constant in training is forecast as
+    its last value.
 
     Exogenous ``X`` feeds the encoder alongside the target and, for columns
     known ahead, the decoder at each step (see ``past_covariates``).
@@ -92,10 +102,14 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
     ----------
     window_length : int or None, default=None
         Number of past time points the encoder reads. ``None`` uses
-        ``max(24, 2 * horizon, 2 * seasonal_period_)``, shortened to fit a
-        typical training series (the median length of a panel). Series
+        ``max(24, 2 * horizon)``, shortened to fit a typical training series
+        (the median length of a panel). A season does not lengthen it: the
+        anchor reads last season's values from a window of its own, so a
+        weekly season of half-hours costs no 672-step encoder. Series
         shorter than the window and the horizon are padded in front with
-        missing values.
+        missing values. Training windows end at every time point: where
+        the horizon runs past a series' end, those steps are left out of
+        the loss, so the newest data is read as it is at prediction.
     seasonal_period : "auto", int or None, default="auto"
         The season of the data, in steps. The decoder's head forecasts the
         difference from the seasonal naive forecast (the value one season
@@ -105,11 +119,13 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         ``"auto"`` takes
         the usual period of the index's frequency (12 for months, 4 for
         quarters, 7 for days, 24 for hours), or the strongest cycle of an
-        integer index, and keeps it only where the data shows it: the
-        training series span three seasons, and the autocorrelation of the
-        series, detrended, peaks at that lag and is significant there (the
-        test of the Theta method). It is judged on the first target column.
-        ``None`` or 1: no season.
+        integer index, and decides series by series, as the Theta method
+        does, whether the data shows it: the series spans three seasons,
+        and its autocorrelation, detrended, peaks at that lag and is
+        significant there. A series that does not is anchored at its last
+        value instead (see ``seasonal_series_``). It is judged on the first
+        target column. An int: every series has that season. ``None`` or 1:
+        no season.
     hidden_size : int, default=64
         Width of the recurrent state of encoder and decoder.
     num_layers : int, default=1
@@ -142,7 +158,7 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         For ``"mixed"``: subtracted from the ratio after every epoch (not
         below 0), so training moves from teacher forcing to recursion. On
         the accuracy benchmark this schedule beat pure recursion by about
-        10% in mean MASE.
+        4% in mean MASE.
     num_epochs : int or None, default=None
         Passes over all training windows. With ``max_steps=None`` too, the
         budget is 50 epochs but at least 400 and at most 2,000 optimiser
@@ -199,8 +215,13 @@ default="cosine"
         (a calendar or Fourier term, a planned price): the encoder reads its
         past and the decoder its value at each step, so predict needs ``X``
         at every step up to the furthest one of ``fh``.
-    scaling : {"series", "global"} or None, default="series"
+    scaling : {"auto", "series", "global"} or None, default="series"
         How each column is standardised before the network sees it.
+        ``"auto"``: a target on the log scale (see ``target_transform``) is
+        divided by the mean absolute change between neighbouring values,
+        pooled over all series, so its changes have a size of about 1 and
+        stay relative, one unit for every series; every other column as
+        with ``"series"``.
         ``"series"``: with the mean and standard deviation of each series'
         own training data (of its last 1,000 points, for a longer series,
         whose level and spread may have moved), so series of any level and
@@ -209,15 +230,25 @@ default="cosine"
         panel); right for many short samples of one process, whose own
         statistics are noisy and differ between a sample's training and
         forecasting windows. ``None``: the values as given.
+    target_transform : {"auto", "log"} or None, default=None
+        ``"auto"`` models a target column on the log scale where every
+        training value of it, in every series, is positive; ``"log"``
+        requires that of every target column. The forecast is exponentiated
+        back: the point forecast is then a median, and a gaussian head's
+        distribution a log-normal. Data at predict or update must stay
+        positive in those columns (see ``log_targets_``). ``None``: the
+        values as given.
     device : str or torch.device, default="auto"
         ``"auto"`` picks CUDA, then Apple MPS, then the CPU.
     precision : {"32", "bf16", "16-mixed"}, default="32"
         Arithmetic of the forward pass, through ``torch.autocast``: float32,
         bfloat16 (CUDA or CPU), or float16 with loss scaling (CUDA only).
         The weights stay float32 either way.
-    loss : {"mse", "gaussian", "quantile"}, default="mse"
+    loss : {"mse", "mae", "gaussian", "quantile"}, default="mse"
         What the network forecasts and is trained on.
 
+        * ``"mae"``: a point forecast, on mean absolute error: the median,
+          what sMAPE and MASE score. No intervals.
         * ``"mse"``: a point forecast, on mean squared error. No intervals.
         * ``"gaussian"``: a normal distribution per step (mean and standard
           deviation), on its negative log-likelihood, as DeepAR does. The
@@ -246,6 +277,11 @@ default="cosine"
         The encoder window used.
     seasonal_period_ : int
         The season the network forecasts from; 1 for none.
+    seasonal_series_ : ndarray of bool, shape (n_series,)
+        Which series show that season and are anchored at it; the others
+        are anchored at their last value.
+    log_targets_ : ndarray of bool, shape (n_targets,)
+        The target columns modelled on the log scale.
     horizon_ : int
         The number of steps the decoder was trained to produce: the largest
         step of the fh passed to ``fit`` (or ``pretrain``), or
@@ -256,13 +292,17 @@ default="cosine"
         The device the network lives on: where it was trained, or the CPU
         after loading on a machine without that device.
     history_ : pandas.DataFrame
-        One row per epoch: ``epoch``, ``train_loss``, ``valid_loss`` (NaN
-        without ``validation_size``), ``lr`` and ``seconds``. Plot the loss
+        One row per epoch: ``epoch``, ``steps`` (optimiser steps so far),
+        ``train_loss``, ``valid_loss`` (NaN without ``validation_size``),
+        ``monitored_loss`` (what ``patience`` watches), ``lr`` and
+        ``seconds``. Plot the loss
         curve with ``history_.plot(x="epoch", y=["train_loss", "valid_loss"])``
         (needs matplotlib).
     scale_loc_, scale_scale_ : ndarray of shape (n_series, n_columns)
-        Mean and standard deviation of each training column (targets, then
-        covariates) of each series.
+        What each training column (targets, then covariates) of each series
+        is shifted and divided by, on the log scale for ``log_targets_``;
+        with ``scaling="series"``, the mean and standard deviation of its
+        last 1,000 points.
     covariates_, past_covariates_ : list of str
         The columns of ``X`` read by the decoder and the encoder, and those
         read by the encoder only; empty without ``X``.
@@ -328,8 +368,11 @@ default="cosine"
             "window_length_",
             "seasonal_period_",
             "horizon_",
+            "seasonal_series_",
             "pretrain_scale_loc_",
             "pretrain_scale_scale_",
+            "log_targets_",
+            "pretrain_log_scale_",
         ],
         "capability:insample": False,
         "capability:pred_int": False,
@@ -370,6 +413,7 @@ default="cosine"
         gradient_clip=None,
         past_covariates=None,
         scaling="series",
+        target_transform=None,
         device="auto",
         precision="32",
         loss="mse",
@@ -402,6 +446,7 @@ default="cosine"
         self.gradient_clip = gradient_clip
         self.past_covariates = past_covariates
         self.scaling = scaling
+        self.target_transform = target_transform
         self.device = device
         self.precision = precision
         self.loss = loss
@@ -494,20 +539,23 @@ default="cosine"
         After ``pretrain``, the pretrained network is used as it is: only the
         scaling and the recent values of the new series are fitted.
         """
-        data = self._collect(y, X)
-        device = resolve_device(self.device, self.precision)
         pretrained = getattr(self, "pretrained_network_", None)
+        data, log = self._collect(
+            y, X, log=None if pretrained is None else self.log_targets_
+        )
+        device = resolve_device(self.device, self.precision)
         if pretrained is None:
-            window_length, horizon, season = self._lengths(
+            window_length, horizon, season, seasonal = self._lengths(
                 data, _furthest(fh, self.cutoff)
             )
         else:
             window_length, horizon = self.window_length_, self.horizon_
             season = self.seasonal_period_
+            seasonal = self._seasonal_series(data, season)
             _check_fits_pretrained(pretrained, data)
-        # training needs a horizon of observed values; forecasting only one
-        _check_observed(data, horizon if pretrained is None else 0)
-        loc, scale = self._scaler(data)
+        # training needs a value to read and one to learn; forecasting one
+        _check_observed(data, 1 if pretrained is None else 0)
+        loc, scale = self._scaler(data, log)
         seed = draw_seed(self.random_state)
         if pretrained is None:
             network, history = self._train(
@@ -517,6 +565,7 @@ default="cosine"
                 window_length=window_length,
                 horizon=horizon,
                 season=season,
+                seasonal=seasonal,
                 device=device,
                 seed=seed,
                 validation_size=plain_number(self.validation_size),
@@ -527,7 +576,8 @@ default="cosine"
         # only a network that finished training makes the forecaster fitted
         self.network_, self.device_, self.history_ = network, device, history
         self.window_length_, self.horizon_ = window_length, horizon
-        self.seasonal_period_ = season
+        self.seasonal_period_, self.log_targets_ = season, log
+        self.seasonal_series_ = seasonal
         self.scale_loc_, self.scale_scale_ = loc, scale
         self.covariates_, self.past_covariates_ = data.columns
         self._keys, self._ends, self._freq = data.keys, data.ends, data.freq
@@ -538,30 +588,36 @@ default="cosine"
         # what the model needs again: the last window, and enough before it
         # to train on new data in update; NaN before a short series starts
         self._recent = last_rows(
-            data.values, data.lengths, window_length + horizon - 1
+            data.values, data.lengths, self._context_length() + horizon - 1
         )  # [n_series, n_recent, n_columns]
         return self
 
     def _pretrain(self, y, X=None, fh=None):
         """Train one network across every series of a panel."""
-        data = self._collect(y, X)
-        window_length, horizon, season = self._lengths(data, _furthest(fh, None))
-        _check_observed(data, horizon)
+        data, log = self._collect(y, X)
+        window_length, horizon, season, seasonal = self._lengths(
+            data, _furthest(fh, None)
+        )
+        _check_observed(data, 1)
         network, history = self._train(
             data,
-            *self._scaler(data),
+            *self._scaler(data, log),
             window_length=window_length,
             horizon=horizon,
             season=season,
+            seasonal=seasonal,
             device=resolve_device(self.device, self.precision),
             seed=draw_seed(self.random_state),
             validation_size=plain_number(self.validation_size),
         )
         # kept on the CPU: fit copies it to its own device
         self.pretrained_network_ = network.cpu()
+        self.pretrain_log_scale_ = pooled_change(
+            data.values[:, np.flatnonzero(log)], data.lengths
+        )
         self.pretrain_history_ = history
         self.window_length_, self.horizon_ = window_length, horizon
-        self.seasonal_period_ = season
+        self.seasonal_period_, self.log_targets_ = season, log
         # the pooled statistics: what scaling="global" uses from now on
         self.pretrain_scale_loc_, self.pretrain_scale_scale_ = fit_scaler(
             data.values, data.lengths, "global"
@@ -570,14 +626,16 @@ default="cosine"
 
     def _pretrain_update(self, y, X=None, fh=None):
         """Continue pretraining on another panel, with the same window and horizon."""
-        data = self._collect(y, X)
+        data, _ = self._collect(y, X, log=self.log_targets_)
         _check_fits_pretrained(self.pretrained_network_, data)
-        _check_observed(data, self.horizon_)
+        _check_observed(data, 1)
         network, history = self._train(
             data,
-            *self._scaler(data),
+            *self._scaler(data, self.log_targets_),
             window_length=self.window_length_,
             horizon=self.horizon_,
+            season=self.seasonal_period_,
+            seasonal=self._seasonal_series(data, self.seasonal_period_),
             device=resolve_device(self.device, self.precision),
             seed=draw_seed(self.random_state),
             network=self.pretrained_network_,
@@ -589,18 +647,28 @@ default="cosine"
         )
         return self
 
-    def _collect(self, y, X, columns=None):
+    def _collect(self, y, X, columns=None, log=None):
         """Check the parameters and lay ``y`` and ``X`` out as one flat collection.
 
         ``columns`` are the covariates known ahead and the past covariates
         to take from ``X``; ``None`` reads them from ``X`` and the
-        parameters, as in fit.
+        parameters, as in fit. ``log`` flags the target columns modelled on
+        the log scale; ``None`` decides it from ``target_transform``.
+
+        Returns
+        -------
+        data : Collection
+            The flagged target columns replaced by their log.
+        log : ndarray of bool, shape (n_targets,)
         """
         self._check_params()
         covariates, past_covariates = (
             self._covariate_columns(X) if columns is None else columns
         )
-        return Collection.from_frames(y, X, covariates, past_covariates)
+        data = Collection.from_frames(y, X, covariates, past_covariates)
+        if log is None:
+            log = choose_log_targets(data.values, data.sizes[0], self.target_transform)
+        return dataclasses.replace(data, values=log_targets(data.values, log)), log
 
     def _lengths(self, data, horizon):
         """Choose the season, then the window and the training horizon, for ``data``.
@@ -608,32 +676,46 @@ default="cosine"
         Returns
         -------
         window_length, horizon, season : int
+        seasonal : ndarray of bool, shape (n_series,)
+            Which series show the season, and are anchored at it.
         """
         period = plain_number(self.seasonal_period)
         if period == "auto":
-            targets = np.split(data.values[:, 0], np.cumsum(data.lengths)[:-1])
-            season = detect_period(targets, data.freq)
+            season, seasonal = detect_seasons(_first_targets(data), data.freq)
         else:
             season = 1 if period is None else period
+            seasonal = np.full(len(data.lengths), season > 1)
         window_length, horizon = resolve_lengths(
-            data.typical_length, plain_number(self.window_length), horizon, season
+            data.typical_length, plain_number(self.window_length), horizon
         )
-        if window_length < season:
+        if data.typical_length < season + horizon:
             if period == "auto":  # too short to read a season: do without
-                return window_length, horizon, 1
+                return window_length, horizon, 1, np.zeros_like(seasonal)
             raise ValueError(
-                f"seasonal_period={period} needs windows of at least {period} "
-                f"time points, but the window is {window_length}. Pass a longer "
-                "series, a window_length of at least the season, or "
-                "seasonal_period='auto'."
+                f"seasonal_period={period} needs series of at least {period} time "
+                f"points before the horizon of {horizon}, but the typical series "
+                f"has {data.typical_length}. Pass longer series, a shorter fh, "
+                "or seasonal_period='auto'."
             )
-        return window_length, horizon, season
+        return window_length, horizon, season, seasonal
 
-    def _scaler(self, data):
+    def _seasonal_series(self, data, season):
+        """Which series of ``data`` show the fitted season (all, if it was given)."""
+        if season == 1 or plain_number(self.seasonal_period) != "auto":
+            return np.full(len(data.lengths), season > 1)
+        return seasonal_flags(_first_targets(data), season)
+
+    def _context_length(self):
+        """Time points each forecast reads: the encoder's window, or a season."""
+        return max(self.window_length_, self.seasonal_period_)
+
+    def _scaler(self, data, log):
         """Scaling statistics for ``data``, per series and column.
 
         With ``scaling="global"`` after ``pretrain``, the pretraining
-        statistics: the network learned on that scale.
+        statistics: the network learned on that scale. With ``"auto"``,
+        each series' own, but none for the targets on the log scale
+        (``log``), whose changes are relative already.
         """
         if self.scaling == "global" and hasattr(self, "pretrain_scale_loc_"):
             shape = (len(data.lengths), data.values.shape[1])
@@ -641,10 +723,26 @@ default="cosine"
                 np.broadcast_to(self.pretrain_scale_loc_[:1], shape).copy(),
                 np.broadcast_to(self.pretrain_scale_scale_[:1], shape).copy(),
             )
-        return fit_scaler(data.values, data.lengths, self.scaling, last=SCALE_ROWS)
+        scaling = "series" if self.scaling == "auto" else self.scaling
+        loc, scale = fit_scaler(data.values, data.lengths, scaling, last=SCALE_ROWS)
+        if self.scaling == "auto" and log.any():
+            # the level stays each series' (float32 keeps the changes' digits)
+            columns = np.flatnonzero(log)
+            # after pretrain: the unit the network learned the changes in
+            scale[:, columns] = getattr(
+                self,
+                "pretrain_log_scale_",
+                pooled_change(data.values[:, columns], data.lengths),
+            )
+        return loc, scale
 
     def _build_network(
-        self, n_targets, n_covariates=0, n_past_covariates=0, season_length=1
+        self,
+        n_targets,
+        n_covariates=0,
+        n_past_covariates=0,
+        season_length=1,
+        encoder_length=None,
     ):
         """Build the untrained network for these column counts and season.
 
@@ -652,7 +750,9 @@ default="cosine"
         """
         return Seq2SeqNetwork(
             season_length=season_length,
+            encoder_length=encoder_length,
             reads_availability=True,
+            reads_season_flag=True,
             n_targets=n_targets,
             n_covariates=n_covariates,
             n_past_covariates=n_past_covariates,
@@ -681,6 +781,7 @@ default="cosine"
         device,
         seed,
         season=1,
+        seasonal=None,
         network=None,
         validation_size=None,
         require_windows=True,
@@ -700,9 +801,17 @@ default="cosine"
         history : pandas.DataFrame
         """
         n_targets, n_covariates, _ = data.sizes
+        # the encoder reads window_length steps; the anchor reaches a season
+        encoded, window_length = window_length, max(window_length, season)
+        # windows end at every time point, the horizon past a series' end
+        # missing; shorter series are padded in front to one whole window
         scaled, lengths = pad_short_series(
-            scale_series(data.values, data.lengths, loc, scale, np.float32),
-            data.lengths,
+            *pad_series_ends(
+                scale_series(data.values, data.lengths, loc, scale, np.float32),
+                data.lengths,
+                horizon - 1,
+                n_targets,
+            ),
             window_length + horizon,
         )
         observed = fill_gaps(scaled, lengths, n_targets)
@@ -721,6 +830,10 @@ default="cosine"
             )
         scaled = to_network_tensor(scaled, "y and X")
         observed = None if observed is None else torch.from_numpy(observed)
+        # the rows of each series flagged as it shows the season, or not
+        flags = None
+        if season > 1:
+            flags = torch.from_numpy(np.repeat(seasonal, lengths))
 
         def window_set(starts):
             return WindowSet(
@@ -731,11 +844,14 @@ default="cosine"
                 n_targets,
                 n_covariates,
                 observed,
+                flags,
             )
 
         with seeded(seed, device):
             if network is None:
-                network = self._build_network(*data.sizes, season_length=season)
+                network = self._build_network(
+                    *data.sizes, season_length=season, encoder_length=encoded
+                )
             else:
                 network = copy.deepcopy(network)
             network = network.to(device)
@@ -753,8 +869,9 @@ default="cosine"
         """Decode every series at once; the point forecast at the steps of ``fh``."""
         output, index = self._decode(fh, X)
         point = self.network_.head.point(output)  # [series, fh, targets]
+        point = exp_targets(point.numpy(), self.log_targets_)
         return pd.DataFrame(
-            point.reshape(-1, self._n_targets).numpy(),
+            point.reshape(-1, self._n_targets),
             index=index,
             columns=self._get_varnames(),
         )
@@ -772,6 +889,7 @@ default="cosine"
             values = mean + std * scipy.stats.norm.ppf(levels)  # [.., targets, alpha]
         else:
             values = _interpolate_quantiles(output.numpy(), self._levels(), levels)
+        values = exp_targets(values, self.log_targets_)
         return pd.DataFrame(
             values.reshape(len(index), -1),
             index=index,
@@ -790,11 +908,21 @@ default="cosine"
                 "predict_var with cov=False."
             )
         output, index = self._decode(fh, X)
+        log = self.log_targets_
         if self.loss == "gaussian":
-            variance = output.numpy()[..., 1] ** 2
+            mean, std = np.moveaxis(output.numpy(), -1, 0)
+            # a normal on the log scale is a log-normal on the data's
+            variance = np.where(
+                log, np.expm1(std**2) * np.exp(2 * mean + std**2), std**2
+            )
         else:
             lower, upper = np.moveaxis(
-                _interpolate_quantiles(output.numpy(), self._levels(), [0.25, 0.75]),
+                exp_targets(
+                    _interpolate_quantiles(
+                        output.numpy(), self._levels(), [0.25, 0.75]
+                    ),
+                    log,
+                ),
                 -1,
                 0,
             )
@@ -842,12 +970,16 @@ default="cosine"
 
     def _scaled_past(self):
         """Scale the last window of every series, gaps filled: the encoder's input."""
-        recent = self._recent[:, -self.window_length_ :]  # [series, window, cols]
+        recent = self._recent[:, -self._context_length() :]  # [series, window, cols]
         scaled = scale(recent, self.scale_loc_[:, None], self.scale_scale_[:, None])
         observed = fill_window_gaps(scaled, self._n_targets)
         if observed is None:
             observed = np.ones(scaled.shape[:2] + (self._n_targets,))
-        return to_network_tensor(np.concatenate([scaled, observed], -1), "y")
+        parts = [scaled, observed]
+        if self.seasonal_period_ > 1:
+            flags = self.seasonal_series_[:, None, None]  # [series, 1, 1]
+            parts.append(np.broadcast_to(flags, scaled.shape[:2] + (1,)))
+        return to_network_tensor(np.concatenate(parts, -1), "y")
 
     def _scaled_future(self, X, horizon, cutoffs, which):
         """Scale the known-ahead covariates at every step to ``horizon``; or None."""
@@ -899,7 +1031,9 @@ default="cosine"
         y = y[rows_after(y, self._keys, self._ends)]
         if len(y) == 0:
             return self
-        new = self._collect(y, X, (self.covariates_, self.past_covariates_))
+        new, _ = self._collect(
+            y, X, (self.covariates_, self.past_covariates_), self.log_targets_
+        )
         positions = locate(new.keys, self._keys)
         self._check_continues(new, positions)
         ends = list(self._ends)
@@ -928,6 +1062,8 @@ default="cosine"
             self.scale_scale_[positions],
             window_length=self.window_length_,
             horizon=self.horizon_,
+            season=self.seasonal_period_,
+            seasonal=self.seasonal_series_[positions],
             device=self.device_,
             seed=self._seed,
             network=self.network_,
@@ -1035,7 +1171,7 @@ default="cosine"
         # tracing needs shapes only, so the example's values are zeros
         rows = np.arange(max(2, n_series)) % n_series
         inputs = {
-            "past": torch.zeros(len(rows), self.window_length_, n_columns),
+            "past": torch.zeros(len(rows), self._context_length(), n_columns),
             "series": torch.from_numpy(rows),
         }
         if self.covariates_:
@@ -1048,10 +1184,14 @@ default="cosine"
             torch.from_numpy(self.scale_scale_),
             torch.from_numpy(self._constant),
             self.horizon_,
+            torch.from_numpy(self.log_targets_),
+            torch.from_numpy(self.seasonal_series_)
+            if self.seasonal_period_ > 1
+            else None,
         )
         keys = [None] if self._keys is None else self._keys
         metadata = {
-            "window_length": self.window_length_,
+            "window_length": self._context_length(),
             "horizon": self.horizon_,
             "series": [None if key is None else str(key) for key in keys],
             "targets": [str(name) for name in self._target_names],
@@ -1129,6 +1269,7 @@ default="cosine"
                 f"1, got {self.seasonal_period!r}."
             )
         check_choice("loss", self.loss, LOSSES)
+        check_choice("target_transform", self.target_transform, ("auto", "log", None))
         levels = np.asarray(self._levels(), dtype=np.float64)
         if not (
             levels.ndim == 1
@@ -1234,6 +1375,11 @@ def _interpolate_quantiles(values, levels, alpha):
     return values[..., upper - 1] * (1 - weight) + values[..., upper] * weight
 
 
+def _first_targets(data):
+    """Each series' first target column, as a list of arrays."""
+    return np.split(data.values[:, 0], np.cumsum(data.lengths)[:-1])
+
+
 def _furthest(fh, cutoff):
     """Return the furthest step ahead in ``fh``, or None without one."""
     return None if fh is None else int(_steps_ahead(fh, cutoff).max())
@@ -1262,8 +1408,7 @@ def _check_observed(data, horizon):
     if counts[series, column] <= horizon:
         which = "" if data.keys is None else f"series {data.keys[series]!r}, "
         need = (
-            f"training a horizon of {horizon} needs at least {horizon + 1} (one "
-            "past value and one per step)"
+            "training needs at least 2 (a value to read and one to learn)"
             if horizon
             else "forecasting needs at least one"
         )

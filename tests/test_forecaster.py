@@ -14,6 +14,8 @@ from skseq2seq import Seq2SeqLSTMForecaster, __version__, _device
 from skseq2seq._windows import SCALE_ROWS, scale_series
 
 TINY = {"hidden_size": 8, "num_epochs": 3, "random_state": 0}
+#: standardised per series, no log: what independent paths below rebuild
+PLAIN_SCALE = {"target_transform": None, "scaling": "series"}
 
 
 def sine(n, period=20, phase=0.0):
@@ -105,7 +107,8 @@ def test_forecasts_are_float64(fitted):
 def test_constant_column_is_forecast_as_its_value():
     y = pd.DataFrame({"wave": sine(60).to_numpy(), "flat": 5.0})
     prediction = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1, 2, 3]).predict()
-    assert (prediction["flat"] == 5.0).all()
+    # on the log scale and back: 5 up to round-off
+    np.testing.assert_allclose(prediction["flat"], 5.0, rtol=1e-12)
     assert np.isfinite(prediction["wave"]).all()
 
 
@@ -196,7 +199,8 @@ class TestWindowLength:
 
 class TestUpdate:
     def test_without_params_forecasts_from_the_new_data(self, airline):
-        forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline.iloc[:-12], fh=[1, 2])
+        forecaster = Seq2SeqLSTMForecaster(**TINY, **PLAIN_SCALE)
+        forecaster.fit(airline.iloc[:-12], fh=[1, 2])
         weights = copy.deepcopy(forecaster.network_.state_dict())
         forecaster.update(airline.iloc[-12:], update_params=False)
         for name, tensor in forecaster.network_.state_dict().items():
@@ -207,8 +211,9 @@ class TestUpdate:
         past = scale_series(
             window, [len(window)], forecaster.scale_loc_, forecaster.scale_scale_
         )
-        # every value observed: availability 1
-        past = np.concatenate([past, np.ones_like(past)], axis=1)
+        # every value observed: availability 1; the series shows its season
+        assert forecaster.seasonal_series_.tolist() == [True]
+        past = np.concatenate([past, np.ones_like(past), np.ones_like(past)], axis=1)
         past = torch.tensor(past[None], dtype=torch.float32, device=forecaster.device_)
         with torch.no_grad():
             scaled = forecaster.network_(past, 2)[0].double().cpu().numpy()
@@ -355,15 +360,19 @@ class TestTrainingControls:
         forecaster = Seq2SeqLSTMForecaster(**TINY, validation_size=0.25)
         forecaster.fit(airline, fh=[1, 2, 3])
         train, valid = seen["split"]
-        # 144 - 24 - 3 + 1 = 118 windows: the last 30 are validated, and
-        # the 2 before them are dropped for overlapping their targets
-        np.testing.assert_array_equal(valid, np.arange(88, 118))
-        np.testing.assert_array_equal(train, np.arange(0, 86))
+        # windows end at every point, so 144 + 2 - 24 - 3 + 1 = 120: the last
+        # 30 are validated, and the 2 before them dropped for overlapping
+        np.testing.assert_array_equal(valid, np.arange(90, 120))
+        np.testing.assert_array_equal(train, np.arange(0, 88))
         assert forecaster.history_["valid_loss"].notna().all()
 
     def test_patience_restores_the_best_epoch(self, airline):
         forecaster = Seq2SeqLSTMForecaster(
-            **{**TINY, "num_epochs": 60}, validation_size=12, patience=3, lr=0.05
+            **{**TINY, "num_epochs": 60},
+            validation_size=12,
+            patience=3,
+            lr=0.05,
+            **PLAIN_SCALE,
         ).fit(airline, fh=[1, 2, 3])
         history = forecaster.history_
         best = history["valid_loss"].idxmin()
@@ -371,19 +380,31 @@ class TestTrainingControls:
         assert len(history) in (best + 4, 60)
         # the kept weights are the best epoch's: scoring them again gives it
         from skseq2seq._training import evaluate
-        from skseq2seq._windows import WindowSet, scale_series, split_windows
+        from skseq2seq._windows import (
+            WindowSet,
+            fill_gaps,
+            pad_series_ends,
+            scale_series,
+            split_windows,
+        )
 
         values = airline.to_numpy()[:, None]
         scaled = scale_series(
             values, [144], forecaster.scale_loc_, forecaster.scale_scale_
         )
-        _, valid = split_windows([144], forecaster.window_length_, 3, 12)
+        # windows end at every point: two missing targets after the series
+        padded, lengths = pad_series_ends(scaled, [144], 2, 1)
+        observed = torch.from_numpy(fill_gaps(padded, lengths, 1))
+        _, valid = split_windows(lengths, forecaster.window_length_, 3, 12)
+        assert forecaster.seasonal_series_.tolist() == [True]
         windows = WindowSet(
-            torch.tensor(scaled, dtype=torch.float32),
+            torch.tensor(padded, dtype=torch.float32),
             valid,
             forecaster.window_length_,
             3,
             1,
+            observed=observed,
+            season_flags=torch.ones(len(padded)),
         )
         score = evaluate(forecaster.network_, windows, 32, forecaster.device_)
         assert score == pytest.approx(history["valid_loss"][best], rel=1e-5)
@@ -525,9 +546,11 @@ class TestBadInput:
 
 
 def test_a_diverging_update_keeps_the_fitted_weights(airline):
-    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline.iloc[:-12], fh=[1])
+    # on the log scale 1e35 is harmless: standardised, it overflows float32
+    forecaster = Seq2SeqLSTMForecaster(**TINY, **PLAIN_SCALE)
+    forecaster.fit(airline.iloc[:-12], fh=[1])
     weights = copy.deepcopy(forecaster.network_.state_dict())
-    wild = airline.iloc[-12:-6] * 1e35  # overflows float32 once scaled
+    wild = airline.iloc[-12:-6] * 1e35
     with pytest.raises(FloatingPointError, match="extreme values"):
         forecaster.update(wild, update_params=True)
     for name, tensor in forecaster.network_.state_dict().items():
@@ -672,8 +695,12 @@ class TestSilentlyWrongBecomesRight:
         # scaling makes the forecaster equivariant: the forecast of a + b*y
         # is a + b*(the forecast of y), whatever the size of b
         y = sine(150, period=19)
-        plain = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1, 2, 3]).predict()
-        moved = Seq2SeqLSTMForecaster(**TINY).fit(transform(y), fh=[1, 2, 3])
+        # a shift and a scale leave a standardised series as it was (a log
+        # would not be shift-invariant)
+        plain = Seq2SeqLSTMForecaster(**TINY, **PLAIN_SCALE)
+        plain = plain.fit(y, fh=[1, 2, 3]).predict()
+        moved = Seq2SeqLSTMForecaster(**TINY, **PLAIN_SCALE)
+        moved = moved.fit(transform(y), fh=[1, 2, 3])
         spread = transform(y).std()
         error = (moved.predict() - transform(plain)).abs().max()
         assert error < 1e-4 * spread
@@ -834,7 +861,7 @@ class TestSeasonalPeriod:
 
     def test_longer_than_the_window_is_refused(self, airline):
         forecaster = Seq2SeqLSTMForecaster(**TINY, seasonal_period=50)
-        with pytest.raises(ValueError, match="seasonal_period=50 needs windows"):
+        with pytest.raises(ValueError, match="seasonal_period=50 needs series"):
             forecaster.fit(airline.iloc[:40], fh=[1])
 
     @pytest.mark.parametrize("value", [0, "yes", 1.5, True])

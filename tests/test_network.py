@@ -323,3 +323,50 @@ def test_the_decoder_reads_whether_each_anchor_was_observed(monkeypatch):
     # steps 0..4 are anchored at rows 4, 5, 6, 7, 4
     assert inputs[:, -1].tolist() == [1, 0, 1, 0, 1]
     assert inputs[:, -2].tolist() == [-3, -2, -1, 0, -3]  # level 7 removed
+
+
+@pytest.mark.parametrize("decoder_input", ["autoregressive", "context"])
+def test_a_series_flagged_without_its_season_anchors_at_the_last_value(
+    decoder_input,
+):
+    # the flag is the window's last column; a silent head shows the anchor
+    torch.manual_seed(0)
+    net = Seq2SeqNetwork(
+        n_targets=1,
+        hidden_size=4,
+        season_length=4,
+        decoder_input=decoder_input,
+        reads_season_flag=True,
+    )
+    with torch.no_grad():
+        net.head.linear.weight.zero_()
+        net.head.linear.bias.zero_()
+    values = torch.randn(2, 9, 1)
+    flags = torch.tensor([1.0, 0.0])[:, None, None].expand(-1, 9, 1)
+    forecast = net(torch.cat([values, flags], -1), 6)
+    seasonal_naive = values[0, -4:][[0, 1, 2, 3, 0, 1]]
+    torch.testing.assert_close(forecast[0], seasonal_naive)
+    torch.testing.assert_close(forecast[1], values[1, -1:].expand(6, -1))
+
+
+def test_the_season_flag_is_read_only_with_a_season():
+    net = Seq2SeqNetwork(n_targets=1, hidden_size=4, reads_season_flag=True)
+    assert net.encoder.input_size == 1
+    seasonal = Seq2SeqNetwork(
+        n_targets=1, hidden_size=4, season_length=4, reads_season_flag=True
+    )
+    assert seasonal.encoder.input_size == 2
+
+
+@pytest.mark.parametrize("season_length", [1, 12])
+def test_the_encoder_reads_only_its_own_length(season_length):
+    # the same weights: a long window read by a short encoder, and the short
+    # window alone, whose anchor a season back lies inside both
+    torch.manual_seed(0)
+    short = Seq2SeqNetwork(n_targets=1, hidden_size=4, season_length=season_length)
+    windowed = Seq2SeqNetwork(
+        n_targets=1, hidden_size=4, season_length=season_length, encoder_length=12
+    )
+    windowed.load_state_dict(short.state_dict())
+    past = torch.randn(3, 30, 1)
+    torch.testing.assert_close(windowed(past, 5), short(past[:, -12:], 5))

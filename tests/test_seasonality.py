@@ -6,6 +6,7 @@ from sktime.datasets import load_airline, load_macroeconomic, load_shampoo_sales
 
 from skseq2seq._seasonality import (
     detect_period,
+    detect_seasons,
     is_seasonal,
     period_from_frequency,
     strongest_cycle,
@@ -81,3 +82,18 @@ def test_a_panel_votes():
     noise = [rng.normal(size=96) for _ in range(2)]
     assert detect_period(seasonal + noise, "M") == 12
     assert detect_period(seasonal[:1] + noise, "M") == 1
+
+
+def test_each_series_of_a_panel_is_judged_on_its_own():
+    t = np.arange(96)
+    rng = np.random.default_rng(1)
+    seasonal = np.sin(2 * np.pi * t / 12) + 0.2 * rng.normal(size=96)
+    walk = rng.normal(size=96).cumsum()
+    period, flags = detect_seasons([seasonal, walk, seasonal[:30]], "M")
+    # the panel takes the season one series shows; the walk is anchored
+    # without it, and the series too short to test follows the panel
+    assert period == 12
+    np.testing.assert_array_equal(flags, [True, False, True])
+    period, flags = detect_seasons([walk, walk], "M")
+    assert period == 1 and not flags.any()
+    assert detect_seasons([seasonal], "Y")[0] == 1

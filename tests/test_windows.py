@@ -4,12 +4,17 @@ import torch
 
 from skseq2seq._windows import (
     WindowSet,
+    choose_log_targets,
+    exp_targets,
     fill_gaps,
     fit_scaler,
     gather_windows,
     keep_observed_windows,
     last_rows,
+    log_targets,
+    pad_series_ends,
     pad_short_series,
+    pooled_change,
     resolve_lengths,
     scale_series,
     series_offsets,
@@ -246,3 +251,39 @@ class TestGapsAndShortSeries:
     def test_last_rows_of_a_short_series_are_nan_before_it(self):
         stacked = last_rows(np.arange(5.0)[:, None], [2, 3], 3)
         np.testing.assert_array_equal(stacked[..., 0], [[np.nan, 0, 1], [2, 3, 4]])
+
+
+def test_series_ends_are_padded_so_windows_end_at_every_time_point():
+    values, lengths = pad_series_ends(np.arange(7.0)[:, None], [4, 3], 2, 1)
+    expected = [0, 1, 2, 3, np.nan, np.nan, 4, 5, 6, np.nan, np.nan]
+    np.testing.assert_array_equal(values[:, 0], expected)
+    np.testing.assert_array_equal(lengths, [6, 5])
+    observed = fill_gaps(values, lengths, n_targets=1)
+    starts = keep_observed_windows(
+        window_starts(lengths, 2, 3), observed, window_length=2, horizon=3
+    )
+    # the last window of each series reads its last two values and has
+    # one observed target less each step: the first series' last window
+    # reads rows 1-2 and has row 3 alone to learn
+    np.testing.assert_array_equal(starts, [0, 1, 6])
+
+
+def test_pooled_change_skips_series_boundaries_and_gaps():
+    values = np.array([[1.0], [2.0], [np.nan], [100.0], [104.0]])
+    # changes 1 (first series) and 4 (second); the jump 2 -> 100 is none
+    np.testing.assert_array_equal(pooled_change(values, [3, 2]), [2.5])
+    np.testing.assert_array_equal(pooled_change(np.ones((4, 1)), [4]), [1.0])
+
+
+def test_log_targets_round_trip_and_refuse_non_positive_values():
+    values = np.array([[1.0, -3.0], [100.0, 2.0]])
+    log = choose_log_targets(values, 2, "auto")
+    np.testing.assert_array_equal(log, [True, False])
+    logged = log_targets(values, log)
+    np.testing.assert_allclose(exp_targets(logged[None], log, axis=2)[0], values)
+    assert values[1, 0] == 100.0  # the input is left as it was
+    with pytest.raises(ValueError, match="target_transform='auto'"):
+        choose_log_targets(values, 2, "log")
+    with pytest.raises(ValueError, match=r"zero or negative values in target"):
+        log_targets(np.array([[0.0, 1.0]]), log)
+    assert not choose_log_targets(values, 2, None).any()

