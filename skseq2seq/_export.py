@@ -91,10 +91,11 @@ class ForecastGraph(nn.Module):
             self.constant[series],
         )
         point = exp_targets(network.head.point(output), self.log)
-        if output.dim() == 4 and network.hyperparameters["loss"] == "gaussian":
-            mean, std = output.unbind(-1)
-            return point, torch.stack([exp_targets(mean, self.log), std], -1)
-        return point, exp_targets(output, self.log)
+        return point, network.head.monotone(output, self._exp)
+
+    def _exp(self, values):
+        """Undo the log of the log-scale targets, along the targets' axis."""
+        return exp_targets(values, self.log)
 
 
 class EmbeddingGraph(nn.Module):

@@ -115,6 +115,14 @@ class PointHead(nn.Module):
         """Map ``output`` through ``y -> loc + scale * y``; no ``scale`` is 1."""
         return loc + (output if scale is None else scale * output)
 
+    def monotone(self, output, transform):
+        """Map the values of ``output`` through an increasing ``transform``.
+
+        Quantiles and the point forecast go through it; a spread, which has
+        no place on the transformed axis, does not.
+        """
+        return transform(output)
+
     def loss(self, output, target, mask=None):
         """Mean squared error over the observed targets."""
         return masked_mean((output - target) ** 2, mask)
@@ -164,6 +172,10 @@ class GaussianHead(nn.Module):
             return torch.stack([loc + mean, std], -1)
         return torch.stack([loc + scale * mean, scale * std], -1)
 
+    def monotone(self, output, transform):
+        mean, std = output.unbind(-1)
+        return torch.stack([transform(mean), std], -1)
+
     def loss(self, output, target, mask=None):
         """Negative log-likelihood of the observed targets."""
         mean, std = output.unbind(-1)
@@ -207,6 +219,9 @@ class QuantileHead(nn.Module):
 
     def point(self, output):
         return output[..., self.median]
+
+    def monotone(self, output, transform):
+        return transform(output)
 
     def affine(self, output, loc, scale=None):
         return loc[..., None] + (output if scale is None else scale[..., None] * output)
@@ -552,7 +567,7 @@ n_targets, n_params)
             anchor = torch.where(flagged, anchor, torch.zeros_like(anchor))
         if not self.reads_availability:
             return anchor, anchor
-        end = past.shape[-1] - self.reads_season_flag
+        end = past.shape[-1] - int(self.reads_season_flag)
         available = past[..., end - self.n_targets : end]  # [batch, window, targets]
         read = available[:, rows]
         if flagged is not None:

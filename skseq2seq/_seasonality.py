@@ -159,21 +159,18 @@ def detect_seasons(series, freq):
 
     Parameters
     ----------
-    series : list of ndarray
-        Each series' values, one column; missing values (NaN) are bridged
-        by linear interpolation.
-    freq : str or None
-        Their frequency (see ``_frames.time_frequency``); ``None`` makes the
-        candidate each series' :func:`strongest_cycle`.
+    series, freq
+        As for :func:`detect_period`.
 
     Returns
     -------
     period : int
         The frequency's usual period if any series passes
-        :func:`is_seasonal` with it; without a frequency, the candidate most
-        series pass with. 1 if none does.
+        :func:`is_seasonal` with it; without a frequency, what
+        :func:`detect_period` finds. 1 if none.
     seasonal : ndarray of bool, shape (n_series,)
-        Which series pass with ``period``.
+        Which series are anchored at the season: those that pass with
+        ``period``, and those too short to test (see :func:`seasonal_flags`).
 
     Examples
     --------

@@ -599,9 +599,11 @@ default="cosine"
             data, _furthest(fh, None)
         )
         _check_observed(data, 1)
+        loc, scale = self._scaler(data, log)
         network, history = self._train(
             data,
-            *self._scaler(data, log),
+            loc,
+            scale,
             window_length=window_length,
             horizon=horizon,
             season=season,
@@ -612,9 +614,8 @@ default="cosine"
         )
         # kept on the CPU: fit copies it to its own device
         self.pretrained_network_ = network.cpu()
-        self.pretrain_log_scale_ = pooled_change(
-            data.values[:, np.flatnonzero(log)], data.lengths
-        )
+        if self.scaling == "auto":  # the unit of the log targets' changes
+            self.pretrain_log_scale_ = scale[0, : len(log)][log]
         self.pretrain_history_ = history
         self.window_length_, self.horizon_ = window_length, horizon
         self.seasonal_period_, self.log_targets_ = season, log
@@ -684,7 +685,7 @@ default="cosine"
             season, seasonal = detect_seasons(_first_targets(data), data.freq)
         else:
             season = 1 if period is None else period
-            seasonal = np.full(len(data.lengths), season > 1)
+            seasonal = self._seasonal_series(data, season)
         window_length, horizon = resolve_lengths(
             data.typical_length, plain_number(self.window_length), horizon
         )
@@ -714,8 +715,9 @@ default="cosine"
 
         With ``scaling="global"`` after ``pretrain``, the pretraining
         statistics: the network learned on that scale. With ``"auto"``,
-        each series' own, but none for the targets on the log scale
-        (``log``), whose changes are relative already.
+        each series' own, but the targets on the log scale (``log``) are
+        divided by their change pooled over the series (after ``pretrain``,
+        the pretraining panel's), so they stay in one relative unit.
         """
         if self.scaling == "global" and hasattr(self, "pretrain_scale_loc_"):
             shape = (len(data.lengths), data.values.shape[1])
@@ -728,12 +730,10 @@ default="cosine"
         if self.scaling == "auto" and log.any():
             # the level stays each series' (float32 keeps the changes' digits)
             columns = np.flatnonzero(log)
-            # after pretrain: the unit the network learned the changes in
-            scale[:, columns] = getattr(
-                self,
-                "pretrain_log_scale_",
-                pooled_change(data.values[:, columns], data.lengths),
-            )
+            if hasattr(self, "pretrain_log_scale_"):  # the unit it learned in
+                scale[:, columns] = self.pretrain_log_scale_
+            else:
+                scale[:, columns] = pooled_change(data.values[:, columns], data.lengths)
         return loc, scale
 
     def _build_network(

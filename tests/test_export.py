@@ -210,3 +210,47 @@ def test_bad_embedding_input_gets_an_error_naming_the_fix(tmp_path):
     with pytest.raises(ValueError, match="Fill or drop the gaps"):
         model.embed(gappy)
     assert np.isnan(gappy[0, 1, 5])
+
+
+@pytest.mark.parametrize("loss", ["mae", "gaussian", "quantile"])
+def test_log_targets_and_seasons_per_series_forecast_as_predict(loss, tmp_path):
+    # a positive monthly panel: one series with a season, one random walk;
+    # the window is shorter than the season, so the anchor reads further
+    t = np.arange(72)
+    rng = np.random.default_rng(0)
+    frames = {
+        "seasonal": 50 + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(size=72),
+        "walk": 50 + rng.normal(size=72).cumsum(),
+    }
+    y = pd.concat(
+        pd.DataFrame(
+            {"y": values},
+            index=pd.MultiIndex.from_arrays(
+                [[key] * 72, pd.period_range("2000-01", periods=72, freq="M")]
+            ),
+        )
+        for key, values in frames.items()
+    )
+    forecaster = Seq2SeqLSTMForecaster(
+        **SETTINGS, loss=loss, window_length=6, target_transform="auto", scaling="auto"
+    ).fit(y, fh=[1, 2, 3])
+    assert forecaster.log_targets_.tolist() == [True]
+    assert forecaster.seasonal_period_ == 12
+    assert forecaster.seasonal_series_.tolist() == [True, False]
+    model = exported(forecaster, tmp_path)
+    assert model.window_length == 12
+    point, parameters = model.forecast(
+        last_windows(y, model.window_length), distribution=True
+    )
+    expected = forecaster.predict().to_numpy().reshape(2, 3, 1)
+    np.testing.assert_allclose(point, expected, rtol=1e-4)
+    if loss == "quantile":
+        levels = list(forecaster._levels())
+        quantiles = forecaster.predict_quantiles(alpha=levels).to_numpy()
+        np.testing.assert_allclose(parameters.reshape(6, -1), quantiles, rtol=1e-4)
+    if loss == "gaussian":  # the median, and the normal of the log's spread
+        mean, std = np.log(parameters[..., 0]), parameters[..., 1]
+        variance = forecaster.predict_var().to_numpy().reshape(2, 3, 1)
+        np.testing.assert_allclose(
+            np.expm1(std**2) * np.exp(2 * mean + std**2), variance, rtol=1e-3
+        )
