@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from skseq2seq._network import on_data_scale
-from skseq2seq._windows import exp_targets, is_constant
+from skseq2seq._windows import is_constant
 
 
 class ForecastGraph(nn.Module):
@@ -66,6 +66,7 @@ class ForecastGraph(nn.Module):
 
     def forward(self, past, series, future=None):
         network, n_targets = self.network, self.network.n_targets
+        last = past[:, -1:, :n_targets]  # the data's own, for constant columns
         if bool(self.log.any()):  # decided at export: the graph has no branch
             targets = past[..., :n_targets]
             targets = torch.where(self.log, targets.log(), targets)
@@ -87,15 +88,11 @@ class ForecastGraph(nn.Module):
             output,
             loc[..., :n_targets],
             spread[..., :n_targets],
-            past[:, -1:, :n_targets],
+            last,
             self.constant[series],
+            self.log,
         )
-        point = exp_targets(network.head.point(output), self.log)
-        return point, network.head.monotone(output, self._exp)
-
-    def _exp(self, values):
-        """Undo the log of the log-scale targets, along the targets' axis."""
-        return exp_targets(values, self.log)
+        return network.head.point(output), output
 
 
 class EmbeddingGraph(nn.Module):

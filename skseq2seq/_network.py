@@ -3,6 +3,8 @@
 import torch
 from torch import nn
 
+from skseq2seq._windows import exp_targets
+
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 DECODER_INPUTS = ("autoregressive", "context")
 LOSSES = ("mse", "mae", "gaussian", "quantile")
@@ -234,7 +236,7 @@ class QuantileHead(nn.Module):
 
 
 def make_head(loss, hidden_size, n_targets, quantiles=None):
-    """Build the output head for ``loss``: ``"mse"``, ``"gaussian"``, ``"quantile"``."""
+    """Build the output head for ``loss``: "mse", "mae", "gaussian", "quantile"."""
     if loss == "gaussian":
         return GaussianHead(hidden_size, n_targets)
     if loss == "quantile":
@@ -244,12 +246,14 @@ def make_head(loss, hidden_size, n_targets, quantiles=None):
     return PointHead(hidden_size, n_targets)
 
 
-def on_data_scale(head, output, loc, scale, last, constant):
+def on_data_scale(head, output, loc, scale, last, constant, log=None):
     """Map a head's output to the data's scale; hold constant columns at ``last``.
 
-    What ``predict`` and the exported graph both do after the network: a
-    target column constant in training taught the network nothing, so it
-    is forecast as its last value, with no spread.
+    What ``predict`` and the exported graph both do after the network: the
+    scaling undone, then the log of the log-scale targets (``log``), through
+    :meth:`PointHead.monotone`; a target column constant in training taught
+    the network nothing, so it is forecast as its last value, exactly, with
+    no spread.
 
     Parameters
     ----------
@@ -258,8 +262,10 @@ def on_data_scale(head, output, loc, scale, last, constant):
     loc, scale : torch.Tensor, shape (batch, 1, n_targets)
         The scaling statistics of each row's series.
     last : torch.Tensor, shape (batch, 1, n_targets)
-        Each row's last observed value.
+        Each row's last observed value, on the data's own scale.
     constant : torch.Tensor of bool, shape (batch, n_targets)
+    log : torch.Tensor of bool, shape (n_targets,), optional
+        The targets modelled on the log scale.
 
     Examples
     --------
@@ -270,6 +276,8 @@ def on_data_scale(head, output, loc, scale, last, constant):
     tensor([[[1., 7.]]])
     """
     output = head.affine(output, loc, scale)
+    if log is not None:
+        output = head.monotone(output, lambda values: exp_targets(values, log))
     held = head.affine(output, last, torch.zeros_like(last))
     # [batch, 1, n_targets], then an axis per parameter of the head
     mask = constant[(slice(None), None, ...) + (None,) * (output.dim() - 3)]
@@ -311,10 +319,10 @@ class Seq2SeqNetwork(nn.Module):
         last observed value first, then its own prediction (or the true value
         under teacher forcing). ``"context"`` feeds it the encoder's last
         output at every step.
-    loss : {"mse", "gaussian", "quantile"}, default="mse"
-        The output head: a point forecast, a normal distribution, or fixed
-        quantiles; see :class:`PointHead`, :class:`GaussianHead`,
-        :class:`QuantileHead`.
+    loss : {"mse", "mae", "gaussian", "quantile"}, default="mse"
+        The output head: a point forecast (on squared or absolute error), a
+        normal distribution, or fixed quantiles; see :class:`PointHead`,
+        :class:`AbsoluteHead`, :class:`GaussianHead`, :class:`QuantileHead`.
     quantiles : sequence of float, optional
         The quantile head's levels.
     remove_level : bool, default=True

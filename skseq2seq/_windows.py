@@ -698,7 +698,8 @@ def choose_log_targets(values, n_targets, target_transform):
 def log_targets(values, log, name="y"):
     """Return ``values`` with the flagged target columns replaced by their log.
 
-    ``values`` itself is not changed.
+    The columns are the last axis of ``values``; ``values`` itself is not
+    changed.
 
     Raises
     ------
@@ -714,16 +715,27 @@ def log_targets(values, log, name="y"):
     """
     if not log.any():
         return values
+    check_positive(values, log, name)
     columns = np.flatnonzero(log)
-    if (values[:, columns] <= 0).any():
+    values = values.copy()
+    values[..., columns] = np.log(values[..., columns])
+    return values
+
+
+def check_positive(values, log, name="y"):
+    """Refuse zero or negative values in the target columns flagged ``log``.
+
+    Examples
+    --------
+    >>> check_positive(np.array([[1.0, -1.0]]), np.array([True, False]))
+    """
+    columns = np.flatnonzero(log)
+    if (values[..., columns] <= 0).any():
         raise ValueError(
             f"{name} has zero or negative values in target column(s) "
             f"{columns.tolist()}, which were positive in fit and are modelled on "
             "the log scale. Refit with these values, or with target_transform=None."
         )
-    values = values.copy()
-    values[:, columns] = np.log(values[:, columns])
-    return values
 
 
 def exp_targets(values, log, axis=2):

@@ -38,8 +38,8 @@ from skseq2seq._validation import (
 from skseq2seq._windows import (
     SCALE_ROWS,
     WindowSet,
+    check_positive,
     choose_log_targets,
-    exp_targets,
     fill_gaps,
     fill_window_gaps,
     fit_scaler,
@@ -70,15 +70,13 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
     produces the horizon one step at a time through a linear head. One
     network forecasts all columns of a multivariate series together.
 
-    Each column of each series is standardised with the mean and standard
-    deviation of its training data, and the network works on changes from
-    each window's last observed value, so trends that leave the training
-    range are followed. With ``target_transform="auto"`` and
-    ``scaling="auto"`` a positive target is modelled on the log scale
-    instead: on relative changes, the same at any level, as ES-RNN and
-    N-BEATS normalise windows (the settings that win on the M3 panels; see
-    the user guide). A column that is constant in training is forecast as
-    its last value.
+    A target whose training values are all positive is modelled on the log
+    scale, and the network works on changes from each window's last
+    observed value: on relative changes, then, the same at any level, as
+    ES-RNN and N-BEATS normalise windows. Trends that leave the training
+    range are followed. Other columns are standardised with the mean and
+    standard deviation of each series' training data. A column that is
+    constant in training is forecast as its last value.
 
     Exogenous ``X`` feeds the encoder alongside the target and, for columns
     known ahead, the decoder at each step (see ``past_covariates``).
@@ -215,7 +213,7 @@ default="cosine"
         (a calendar or Fourier term, a planned price): the encoder reads its
         past and the decoder its value at each step, so predict needs ``X``
         at every step up to the furthest one of ``fh``.
-    scaling : {"auto", "series", "global"} or None, default="series"
+    scaling : {"auto", "series", "global"} or None, default="auto"
         How each column is standardised before the network sees it.
         ``"auto"``: a target on the log scale (see ``target_transform``) is
         divided by the mean absolute change between neighbouring values,
@@ -230,7 +228,7 @@ default="cosine"
         panel); right for many short samples of one process, whose own
         statistics are noisy and differ between a sample's training and
         forecasting windows. ``None``: the values as given.
-    target_transform : {"auto", "log"} or None, default=None
+    target_transform : {"auto", "log"} or None, default="auto"
         ``"auto"`` models a target column on the log scale where every
         training value of it, in every series, is positive; ``"log"``
         requires that of every target column. The forecast is exponentiated
@@ -244,12 +242,13 @@ default="cosine"
         Arithmetic of the forward pass, through ``torch.autocast``: float32,
         bfloat16 (CUDA or CPU), or float16 with loss scaling (CUDA only).
         The weights stay float32 either way.
-    loss : {"mse", "mae", "gaussian", "quantile"}, default="mse"
+    loss : {"mae", "mse", "gaussian", "quantile"}, default="mae"
         What the network forecasts and is trained on.
 
         * ``"mae"``: a point forecast, on mean absolute error: the median,
           what sMAPE and MASE score. No intervals.
-        * ``"mse"``: a point forecast, on mean squared error. No intervals.
+        * ``"mse"``: a point forecast, on mean squared error: the mean. No
+          intervals.
         * ``"gaussian"``: a normal distribution per step (mean and standard
           deviation), on its negative log-likelihood, as DeepAR does. The
           mean is the point forecast and is fed back to an autoregressive
@@ -412,11 +411,11 @@ default="cosine"
         patience=None,
         gradient_clip=None,
         past_covariates=None,
-        scaling="series",
-        target_transform=None,
+        scaling="auto",
+        target_transform="auto",
         device="auto",
         precision="32",
-        loss="mse",
+        loss="mae",
         quantiles=None,
         random_state=None,
         verbose=False,
@@ -508,6 +507,7 @@ default="cosine"
         """
         check_numeric_finite(y, "y", allow_missing=True)
         check_numeric_finite(X, "X")
+        self._check_positive(y)  # before sktime moves the cutoff
         return super().update(y, X=X, update_params=update_params)
 
     def pretrain(self, y, X=None, fh=None):
@@ -543,23 +543,24 @@ default="cosine"
         data, log = self._collect(
             y, X, log=None if pretrained is None else self.log_targets_
         )
+        logged = _on_log_scale(data, log)
         device = resolve_device(self.device, self.precision)
         if pretrained is None:
             window_length, horizon, season, seasonal = self._lengths(
-                data, _furthest(fh, self.cutoff)
+                logged, _furthest(fh, self.cutoff)
             )
         else:
             window_length, horizon = self.window_length_, self.horizon_
             season = self.seasonal_period_
-            seasonal = self._seasonal_series(data, season)
+            seasonal = self._seasonal_series(logged, season)
             _check_fits_pretrained(pretrained, data)
         # training needs a value to read and one to learn; forecasting one
         _check_observed(data, 1 if pretrained is None else 0)
-        loc, scale = self._scaler(data, log)
+        loc, scale = self._scaler(logged, log)
         seed = draw_seed(self.random_state)
         if pretrained is None:
             network, history = self._train(
-                data,
+                logged,
                 loc=loc,
                 scale=scale,
                 window_length=window_length,
@@ -586,7 +587,8 @@ default="cosine"
         self._n_targets, self._seed = data.sizes[0], seed
         self._constant = data.constant_targets()
         # what the model needs again: the last window, and enough before it
-        # to train on new data in update; NaN before a short series starts
+        # to train on new data in update; NaN before a short series starts.
+        # On the data's own scale: a constant column is held at its value.
         self._recent = last_rows(
             data.values, data.lengths, self._context_length() + horizon - 1
         )  # [n_series, n_recent, n_columns]
@@ -595,10 +597,11 @@ default="cosine"
     def _pretrain(self, y, X=None, fh=None):
         """Train one network across every series of a panel."""
         data, log = self._collect(y, X)
+        _check_observed(data, 1)
+        data = _on_log_scale(data, log)
         window_length, horizon, season, seasonal = self._lengths(
             data, _furthest(fh, None)
         )
-        _check_observed(data, 1)
         loc, scale = self._scaler(data, log)
         network, history = self._train(
             data,
@@ -630,6 +633,7 @@ default="cosine"
         data, _ = self._collect(y, X, log=self.log_targets_)
         _check_fits_pretrained(self.pretrained_network_, data)
         _check_observed(data, 1)
+        data = _on_log_scale(data, self.log_targets_)
         network, history = self._train(
             data,
             *self._scaler(data, self.log_targets_),
@@ -659,7 +663,8 @@ default="cosine"
         Returns
         -------
         data : Collection
-            The flagged target columns replaced by their log.
+            As given; :func:`_on_log_scale` takes the log of the flagged
+            target columns, which are checked to be positive here.
         log : ndarray of bool, shape (n_targets,)
         """
         self._check_params()
@@ -669,7 +674,8 @@ default="cosine"
         data = Collection.from_frames(y, X, covariates, past_covariates)
         if log is None:
             log = choose_log_targets(data.values, data.sizes[0], self.target_transform)
-        return dataclasses.replace(data, values=log_targets(data.values, log)), log
+        check_positive(data.values, log)
+        return data, log
 
     def _lengths(self, data, horizon):
         """Choose the season, then the window and the training horizon, for ``data``.
@@ -869,9 +875,8 @@ default="cosine"
         """Decode every series at once; the point forecast at the steps of ``fh``."""
         output, index = self._decode(fh, X)
         point = self.network_.head.point(output)  # [series, fh, targets]
-        point = exp_targets(point.numpy(), self.log_targets_)
         return pd.DataFrame(
-            point.reshape(-1, self._n_targets),
+            point.reshape(-1, self._n_targets).numpy(),
             index=index,
             columns=self._get_varnames(),
         )
@@ -886,10 +891,12 @@ default="cosine"
         levels = np.asarray(alpha, dtype=np.float64)
         if self.loss == "gaussian":
             mean, std = output.numpy()[..., :1], output.numpy()[..., 1:]
-            values = mean + std * scipy.stats.norm.ppf(levels)  # [.., targets, alpha]
+            z = std * scipy.stats.norm.ppf(levels)  # [..., targets, alpha]
+            # a log-scale target's mean is its median: a log-normal's quantiles
+            log = self.log_targets_[:, None]
+            values = np.where(log, mean * np.exp(z), mean + z)
         else:
             values = _interpolate_quantiles(output.numpy(), self._levels(), levels)
-        values = exp_targets(values, self.log_targets_)
         return pd.DataFrame(
             values.reshape(len(index), -1),
             index=index,
@@ -910,19 +917,14 @@ default="cosine"
         output, index = self._decode(fh, X)
         log = self.log_targets_
         if self.loss == "gaussian":
-            mean, std = np.moveaxis(output.numpy(), -1, 0)
+            median, std = np.moveaxis(output.numpy(), -1, 0)
             # a normal on the log scale is a log-normal on the data's
             variance = np.where(
-                log, np.expm1(std**2) * np.exp(2 * mean + std**2), std**2
+                log, median**2 * np.exp(std**2) * np.expm1(std**2), std**2
             )
         else:
             lower, upper = np.moveaxis(
-                exp_targets(
-                    _interpolate_quantiles(
-                        output.numpy(), self._levels(), [0.25, 0.75]
-                    ),
-                    log,
-                ),
+                _interpolate_quantiles(output.numpy(), self._levels(), [0.25, 0.75]),
                 -1,
                 0,
             )
@@ -971,6 +973,7 @@ default="cosine"
     def _scaled_past(self):
         """Scale the last window of every series, gaps filled: the encoder's input."""
         recent = self._recent[:, -self._context_length() :]  # [series, window, cols]
+        recent = log_targets(recent, self.log_targets_)
         scaled = scale(recent, self.scale_loc_[:, None], self.scale_scale_[:, None])
         observed = fill_window_gaps(scaled, self._n_targets)
         if observed is None:
@@ -1013,6 +1016,7 @@ default="cosine"
             torch.from_numpy(self.scale_scale_[:, None, :n_targets]),
             torch.from_numpy(recent[:, -1:]),
             torch.from_numpy(self._constant),
+            torch.from_numpy(self.log_targets_),
         )
 
     def _cutoff_at(self, end):
@@ -1054,7 +1058,7 @@ default="cosine"
             return self
         network, history = self._train(
             Collection(
-                np.concatenate(combined),
+                log_targets(np.concatenate(combined), self.log_targets_),
                 np.array([len(values) for values in combined], dtype=np.int64),
                 new.sizes,
             ),
@@ -1081,6 +1085,17 @@ default="cosine"
         come in another order.
         """
         return self._target_names
+
+    def _check_positive(self, y):
+        """Refuse new values that the log-scale targets cannot take."""
+        if not (self.is_fitted and self.log_targets_.any()):
+            return
+        frame = y.to_frame() if isinstance(y, pd.Series) else pd.DataFrame(y)
+        if frame.shape[1] != len(self.log_targets_):
+            return  # other columns: _match_target_columns names the problem
+        if set(frame.columns) == set(self._target_names):
+            frame = frame[self._target_names]
+        check_positive(frame.to_numpy(np.float64), self.log_targets_, "update's y")
 
     def _match_target_columns(self, y):
         """Reorder ``y``'s columns as in fit, or refuse columns fit did not have."""
@@ -1373,6 +1388,11 @@ def _interpolate_quantiles(values, levels, alpha):
     upper = np.clip(np.searchsorted(levels, alpha), 1, len(levels) - 1)
     weight = (alpha - levels[upper - 1]) / (levels[upper] - levels[upper - 1])
     return values[..., upper - 1] * (1 - weight) + values[..., upper] * weight
+
+
+def _on_log_scale(data, log):
+    """Return ``data`` with the log of its target columns flagged in ``log``."""
+    return dataclasses.replace(data, values=log_targets(data.values, log))
 
 
 def _first_targets(data):

@@ -51,10 +51,12 @@ def test_a_single_series_forecasts_as_predict(loss, tmp_path):
     )
     expected = forecaster.predict().to_numpy()
     np.testing.assert_allclose(point[0, :, 0], expected, rtol=1e-4)
-    if loss == "gaussian":
+    if loss == "gaussian":  # on the log scale: the median and the log's spread
+        assert forecaster.log_targets_.tolist() == [True]
+        median, std = parameters[0, :, 0, 0], parameters[0, :, 0, 1]
         variance = forecaster.predict_var().to_numpy()
         np.testing.assert_allclose(
-            parameters[0, :, 0, 1] ** 2, variance[:, 0], rtol=1e-4
+            median**2 * np.exp(std**2) * np.expm1(std**2), variance[:, 0], rtol=1e-3
         )
 
 

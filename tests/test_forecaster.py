@@ -107,8 +107,7 @@ def test_forecasts_are_float64(fitted):
 def test_constant_column_is_forecast_as_its_value():
     y = pd.DataFrame({"wave": sine(60).to_numpy(), "flat": 5.0})
     prediction = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1, 2, 3]).predict()
-    # on the log scale and back: 5 up to round-off
-    np.testing.assert_allclose(prediction["flat"], 5.0, rtol=1e-12)
+    assert (prediction["flat"] == 5.0).all()
     assert np.isfinite(prediction["wave"]).all()
 
 
@@ -546,8 +545,9 @@ class TestBadInput:
 
 
 def test_a_diverging_update_keeps_the_fitted_weights(airline):
-    # on the log scale 1e35 is harmless: standardised, it overflows float32
-    forecaster = Seq2SeqLSTMForecaster(**TINY, **PLAIN_SCALE)
+    # standardised and squared, 1e35 overflows float32 (on the log scale, or
+    # under absolute error, it stays finite)
+    forecaster = Seq2SeqLSTMForecaster(**TINY, **PLAIN_SCALE, loss="mse")
     forecaster.fit(airline.iloc[:-12], fh=[1])
     weights = copy.deepcopy(forecaster.network_.state_dict())
     wild = airline.iloc[-12:-6] * 1e35
@@ -893,3 +893,66 @@ def test_a_long_series_is_scaled_by_its_recent_stretch():
     short = y.iloc[:500]  # no longer than SCALE_ROWS: all of it
     forecaster.fit(short, fh=[1])
     np.testing.assert_allclose(forecaster.scale_scale_[0, 0], short.std(ddof=0))
+
+
+class TestLogTargets:
+    """Positive targets on the log scale: what a fit on log(y) gives, exponentiated."""
+
+    def test_the_forecast_is_that_of_the_logged_series_exponentiated(self, airline):
+        params = {**TINY, "scaling": "series", "loss": "quantile"}
+        logged = Seq2SeqLSTMForecaster(**params, target_transform="log")
+        logged.fit(airline, fh=[1, 2, 3])
+        plain = Seq2SeqLSTMForecaster(**params, target_transform=None)
+        plain.fit(np.log(airline), fh=[1, 2, 3])
+        assert logged.log_targets_.tolist() == [True]
+        np.testing.assert_allclose(
+            logged.predict().to_numpy(), np.exp(plain.predict().to_numpy())
+        )
+        np.testing.assert_allclose(
+            logged.predict_interval(coverage=0.8).to_numpy(),
+            np.exp(plain.predict_interval(coverage=0.8).to_numpy()),
+        )
+
+    def test_auto_takes_the_log_of_positive_columns_only(self):
+        y = pd.DataFrame({"positive": 5 + sine(60).to_numpy(), "wave": sine(60)})
+        forecaster = Seq2SeqLSTMForecaster(**TINY, target_transform="auto")
+        assert forecaster.fit(y, fh=[1]).log_targets_.tolist() == [True, False]
+        assert np.isfinite(forecaster.predict().to_numpy()).all()
+
+    def test_non_positive_data_is_refused_by_name(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, target_transform="log")
+        with pytest.raises(ValueError, match="target_transform='log' needs positive"):
+            forecaster.fit(airline - 200, fh=[1])
+        forecaster.fit(airline.iloc[:-12], fh=[1])
+        new = airline.iloc[-12:].copy()
+        new.iloc[3] = 0.0
+        with pytest.raises(ValueError, match="target_transform=None"):
+            forecaster.update(new, update_params=False)
+        assert forecaster.cutoff[0] == airline.index[-13]  # left as it was
+
+    def test_update_with_the_whole_history_equals_only_the_new_rows(self, airline):
+        params = {**TINY, "target_transform": "auto", "scaling": "auto"}
+        whole = Seq2SeqLSTMForecaster(**params).fit(airline.iloc[:-12], fh=[1, 2])
+        new = Seq2SeqLSTMForecaster(**params).fit(airline.iloc[:-12], fh=[1, 2])
+        whole.update(airline, update_params=True)
+        new.update(airline.iloc[-12:], update_params=True)
+        np.testing.assert_array_equal(whole.predict(), new.predict())
+
+
+def test_windows_end_at_every_time_point():
+    # one epoch of batch 1: one step a window; the horizon of the last
+    # windows runs past the end, so there are n - window of them
+    forecaster = Seq2SeqLSTMForecaster(
+        hidden_size=4, num_epochs=1, batch_size=1, window_length=10, random_state=0
+    )
+    forecaster.fit(sine(60), fh=[1, 2, 3, 4])
+    assert forecaster.history_["steps"].iloc[-1] == 60 - 10
+
+
+def test_a_series_shorter_than_its_horizon_trains():
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(sine(100), fh=np.arange(1, 61))
+    assert forecaster.window_length_ == 40  # 100 - 60
+    short = Seq2SeqLSTMForecaster(**TINY, window_length=4).fit(
+        sine(6), fh=[1, 2, 3, 4, 5, 6, 7, 8]
+    )
+    assert np.isfinite(short.predict().to_numpy()).all()

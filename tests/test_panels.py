@@ -212,8 +212,9 @@ class TestScaling:
     def test_global_scaling_shares_one_scale(self):
         y = sine_panel(n_series=3, length=40)
         forecaster = Seq2SeqLSTMForecaster(**TINY, scaling="global").fit(y, fh=[1])
-        np.testing.assert_allclose(forecaster.scale_loc_, y["y"].mean())
-        np.testing.assert_allclose(forecaster.scale_scale_, y["y"].std(ddof=0))
+        modelled = np.log(y["y"]) if forecaster.log_targets_[0] else y["y"]
+        np.testing.assert_allclose(forecaster.scale_loc_, modelled.mean())
+        np.testing.assert_allclose(forecaster.scale_scale_, modelled.std(ddof=0))
 
     def test_no_scaling(self):
         forecaster = Seq2SeqLSTMForecaster(**TINY, scaling=None)
@@ -228,8 +229,24 @@ class TestScaling:
         )
         new = sine_panel(n_series=1, length=40, seed=5) * 10  # another scale
         forecaster.fit(new, fh=[1, 2])
-        np.testing.assert_allclose(forecaster.scale_loc_, panel["y"].mean())
-        np.testing.assert_allclose(forecaster.scale_scale_, panel["y"].std(ddof=0))
+        modelled = np.log(panel["y"]) if forecaster.log_targets_[0] else panel["y"]
+        np.testing.assert_allclose(forecaster.scale_loc_, modelled.mean())
+        np.testing.assert_allclose(forecaster.scale_scale_, modelled.std(ddof=0))
+
+    def test_auto_scales_log_changes_by_their_pooled_size(self):
+        panel = sine_panel(n_series=4, length=40) + 20  # positive: on the log scale
+        forecaster = Seq2SeqLSTMForecaster(**TINY).pretrain(panel, fh=[1, 2])
+        assert forecaster.log_targets_.tolist() == [True]
+        logged = np.log(panel["y"])
+        # the mean absolute change within each series, over all of them
+        pooled = logged.groupby(level=0).diff().abs().mean()
+        np.testing.assert_allclose(forecaster.pretrain_log_scale_, [pooled])
+        # a series fitted after pretrain, of ten times the level, keeps the
+        # unit of the changes and its own level
+        new = (sine_panel(n_series=1, length=40, seed=5) + 20) * 10
+        forecaster.fit(new, fh=[1, 2])
+        np.testing.assert_allclose(forecaster.scale_scale_, [[pooled]])
+        np.testing.assert_allclose(forecaster.scale_loc_, [[np.log(new["y"]).mean()]])
 
     def test_unknown_scaling(self):
         forecaster = Seq2SeqLSTMForecaster(**TINY, scaling="minmax")

@@ -83,10 +83,21 @@ def test_variance_is_positive_and_matches_the_interval_width(probabilistic):
     variance = probabilistic.predict_var(fh=[1, 2, 3]).iloc[:, 0]
     assert (variance > 0).all()
     if probabilistic.loss == "gaussian":
-        # a 95% normal interval is 2 x 1.96 standard deviations wide
         interval = probabilistic.predict_interval(fh=[1, 2, 3], coverage=0.95)
-        width = interval.iloc[:, 1] - interval.iloc[:, 0]
-        np.testing.assert_allclose(width, 2 * 1.959964 * np.sqrt(variance), rtol=1e-5)
+        lower, upper = interval.iloc[:, 0], interval.iloc[:, 1]
+        if probabilistic.log_targets_.any():
+            # a log-normal: the log's 95% interval is 2 x 1.96 of its spread,
+            # which the variance gives back with the median (mean of the logs)
+            median = probabilistic.predict(fh=[1, 2, 3]).to_numpy().ravel()
+            ratio = variance.to_numpy() / median**2
+            growth = (1 + np.sqrt(1 + 4 * ratio)) / 2  # exp(s^2)
+            log_width = np.log(upper.to_numpy() / lower.to_numpy())
+            expected = 2 * 1.959964 * np.sqrt(np.log(growth))
+            np.testing.assert_allclose(log_width, expected, rtol=1e-5)
+        else:  # a 95% normal interval is 2 x 1.96 standard deviations wide
+            np.testing.assert_allclose(
+                upper - lower, 2 * 1.959964 * np.sqrt(variance), rtol=1e-5
+            )
 
 
 def test_predict_proba_gives_a_distribution(probabilistic):
