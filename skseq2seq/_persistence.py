@@ -28,7 +28,9 @@ from skseq2seq._device import device_or_cpu
 from skseq2seq._network import Seq2SeqNetwork
 
 FORMAT = "skseq2seq-safe"
-FORMAT_VERSION = 3
+#: 4: targets on the log scale and seasons per series (log_targets_,
+#: seasonal_series_), which files of version 3 lack
+FORMAT_VERSION = 4
 _STATE = "forecaster.json"
 _WEIGHTS = "weights.pt"
 

@@ -1178,7 +1178,10 @@ default="cosine"
         for ``"gaussian"``, the quantiles of ``quantiles`` for
         ``"quantile"``. The model's metadata holds ``window_length``,
         ``horizon``, ``series`` (the keys, as text), ``targets``,
-        ``covariates``, ``past_covariates`` and ``quantiles``, each as JSON.
+        ``covariates``, ``past_covariates``, ``quantiles`` and
+        ``log_targets`` (which targets are on the log scale), each as JSON.
+        With a season, ``window_length`` is the longer of the encoder's
+        window and the season, which the anchor reads.
         """
         self.check_is_fitted()
         n_series, _, n_columns = self._recent.shape
@@ -1213,6 +1216,7 @@ default="cosine"
             "covariates": [str(name) for name in self.covariates_],
             "past_covariates": [str(name) for name in self.past_covariates_],
             "quantiles": list(self._levels()) if self.loss == "quantile" else None,
+            "log_targets": self.log_targets_.tolist(),
         }
         outputs = ["point", "distribution"]
         free = dict.fromkeys([*inputs, *outputs], {0: "batch"})

@@ -57,7 +57,11 @@ class OnnxForecaster(OnnxModel):
         a series' position here is what ``forecast`` takes as ``series``.
     targets, covariates, past_covariates : list of str
     quantiles : list of float or None
+    log_targets : list of bool
+        The targets modelled on the log scale, whose windows must be positive.
     """
+
+    log_targets = ()  # files exported before the log scale have none
 
     def forecast(self, past, series=None, future=None, distribution=False):
         """Forecast ``horizon`` steps after each window.
@@ -84,8 +88,9 @@ class OnnxForecaster(OnnxModel):
         Raises
         ------
         ValueError
-            If a window has the wrong shape or gaps, a ``series`` position is
-            out of range, or the covariates over the horizon are missing.
+            If a window has the wrong shape, gaps, or a value of zero or
+            below in a log-scale target, a ``series`` position is out of
+            range, or the covariates over the horizon are missing.
         """
         past = np.asarray(past, dtype=np.float32)
         if past.ndim == 1:  # one univariate window
@@ -104,6 +109,14 @@ class OnnxForecaster(OnnxModel):
                 "past has missing or infinite values; the exported graph reads "
                 "complete windows. Fill the gaps first (with the last observed "
                 "value, as predict does)."
+            )
+        logged = np.flatnonzero(self.log_targets)
+        if (past[..., logged] <= 0).any():
+            names = [self.targets[column] for column in logged]
+            raise ValueError(
+                f"past has zero or negative values in the target(s) {names}, "
+                "which the model forecasts on the log scale (they were positive "
+                "in fit). Pass positive values, or refit with target_transform=None."
             )
         series = np.arange(len(past)) if series is None else np.asarray(series)
         if (

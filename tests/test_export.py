@@ -146,7 +146,7 @@ def test_serving_loads_neither_torch_nor_sktime_nor_pandas(tmp_path):
         "import sys\n"
         "from skseq2seq.serving import OnnxForecaster\n"
         f"model = OnnxForecaster({str(path)!r})\n"
-        "model.forecast([0.0] * model.window_length)\n"
+        "model.forecast([1.0] * model.window_length)\n"
         "print(sorted(m for m in ('torch', 'sktime', 'pandas') if m in sys.modules))\n"
     )
     out = subprocess.run(
@@ -246,6 +246,9 @@ def test_log_targets_and_seasons_per_series_forecast_as_predict(loss, tmp_path):
     )
     expected = forecaster.predict().to_numpy().reshape(2, 3, 1)
     np.testing.assert_allclose(point, expected, rtol=1e-4)
+    assert model.log_targets == [True]
+    with pytest.raises(ValueError, match=r"zero or negative values in the target"):
+        model.forecast(-last_windows(y, model.window_length))
     if loss == "quantile":
         levels = list(forecaster._levels())
         quantiles = forecaster.predict_quantiles(alpha=levels).to_numpy()

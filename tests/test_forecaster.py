@@ -288,6 +288,9 @@ class TestPersistence:
         ("validation_size", 0, "validation_size must be an integer of at least 1"),
         ("patience", 0, "patience must be an integer of at least 1"),
         ("gradient_clip", 0.0, "gradient_clip must be a number in"),
+        ("target_transform", "sqrt", "target_transform must be one of"),
+        ("scaling", "changes", "scaling must be one of"),
+        ("loss", "l1", "loss must be one of"),
     ],
 )
 def test_invalid_parameters_are_reported_at_fit(airline, name, value, message):

@@ -101,8 +101,11 @@ def test_a_malicious_pickle_in_the_weights_is_refused(tmp_path):
     assert not marker.exists()
 
 
-def saved_with_state(tmp_path, name, value):
-    """Save a fitted forecaster, then a copy whose JSON state has ``name: value``."""
+def saved_with_state(tmp_path, name, value, section="state"):
+    """Save a fitted forecaster, then a copy whose JSON state has ``name: value``.
+
+    ``section=None`` sets ``name`` at the document's top level instead.
+    """
     path = (
         Seq2SeqLSTMForecaster(**TINY)
         .fit(load_airline(), fh=[1])
@@ -111,7 +114,7 @@ def saved_with_state(tmp_path, name, value):
     with zipfile.ZipFile(path) as source:
         document = json.loads(source.read("forecaster.json"))
         weights = source.read("weights.pt")
-    document["state"][name] = value
+    (document if section is None else document[section])[name] = value
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(tampered, "w") as sink:
         sink.writestr("forecaster.json", json.dumps(document))
@@ -132,6 +135,13 @@ def test_a_state_naming_a_dunder_or_a_parameter_is_refused(tmp_path, name):
     tampered = saved_with_state(tmp_path, name, {"__kind__": "dict", "items": []})
     with pytest.raises(ValueError, match=f"unexpected attribute '{name}'"):
         Seq2SeqLSTMForecaster.load_safe(tampered)
+
+
+def test_a_file_of_an_older_format_is_refused_naming_the_fix(tmp_path):
+    # version 3 files lack the log scale and the seasons per series
+    older = saved_with_state(tmp_path, "format_version", 3, section=None)
+    with pytest.raises(ValueError, match="format version 3; this skseq2seq reads"):
+        Seq2SeqLSTMForecaster.load_safe(older)
 
 
 def test_a_file_from_sktime_save_is_pointed_to_sktime_load(tmp_path):
