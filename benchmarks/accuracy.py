@@ -245,9 +245,12 @@ def scaling_table(params, seed):
     the data's seasonal period, averaged over series. The signal column
     scores the noise-free signal itself on the same points: the best any
     forecast can expect, since a dozen noisy points of one series make a
-    noisy test. The last row has a daily and a weekly season and a
-    horizon of a day: each of its steps costs more, with a longer window
-    (two days) and four times the decoder steps.
+    noisy test. The half-hourly rows have a daily and a weekly season and a
+    horizon of a day: each of their steps costs more, with a longer window
+    (two days) and four times the decoder steps; without a frequency, the
+    week (336 steps) is the season found. The hourly rows find the day at
+    1,000 points and the week (168) at 4,000: the anchor reads the season,
+    and the encoder's window stays two horizons long either way.
     """
     rng = np.random.default_rng(0)
 
@@ -272,14 +275,22 @@ def scaling_table(params, seed):
             pd.DataFrame({"y": signal}, index=index),
         )
 
-    def half_hourly(n):
+    def half_hourly(n, timed=True):
         t = np.arange(n)
         day = np.sin(2 * np.pi * t / 48) + 0.5 * np.sin(4 * np.pi * t / 48)
         weekend = 0.8 * ((t // 48) % 7 >= 5)
         signal = 10 + day + weekend
-        index = pd.date_range("2020-01-01", periods=n, freq="30min")
+        # without a frequency, the strongest cycle is found: the week, 336
+        index = pd.date_range("2020-01-01", periods=n, freq="30min") if timed else t
         values = signal + 0.3 * rng.normal(size=n)
         return pd.Series(values, index=index), pd.Series(signal, index=index)
+
+    def hourly(n):
+        """A daily and a weekly cycle on an integer index: 24 found, or 168."""
+        t = np.arange(n)
+        signal = 10 + np.sin(2 * np.pi * t / 24) + 0.7 * np.sin(2 * np.pi * t / 168)
+        values = signal + 0.3 * rng.normal(size=n)
+        return pd.Series(values), pd.Series(signal)
 
     monthly_cases = [
         ("series of 1,000", *series(1000)),
@@ -290,6 +301,9 @@ def scaling_table(params, seed):
     ]
     cases = [(*case, 12) for case in monthly_cases]
     cases.append(("half-hourly 4,000, h=48", *half_hourly(4000), 48))
+    cases.append(("the same, no frequency", *half_hourly(4000, timed=False), 48))
+    cases.append(("hourly 1,000, h=24", *hourly(1000), 24))
+    cases.append(("hourly 4,000, h=24", *hourly(4000), 24))
     # a first fit pays torch's one-time set-up; keep it out of the first row
     Seq2SeqLSTMForecaster(max_steps=5).fit(cases[0][1], fh=np.arange(1, 13))
     rows = []
@@ -308,6 +322,7 @@ def scaling_table(params, seed):
                 "fit seconds": seconds,
                 "steps": int(history["steps"].iloc[-1]) if len(history) else 0,
                 "epochs": len(history),
+                "season": forecaster.seasonal_period_,
                 "MASE": mase(y_test, forecaster.predict(), y_train=y_train),
                 "signal MASE": mase(y_test, signal.loc[y_test.index], y_train=y_train),
             }

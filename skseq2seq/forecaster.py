@@ -242,8 +242,13 @@ default="cosine"
         Arithmetic of the forward pass, through ``torch.autocast``: float32,
         bfloat16 (CUDA or CPU), or float16 with loss scaling (CUDA only).
         The weights stay float32 either way.
-    loss : {"mae", "mse", "gaussian", "quantile"}, default="mae"
+    loss : {"auto", "mae", "mse", "gaussian", "quantile"}, default="auto"
         What the network forecasts and is trained on.
+
+        * ``"auto"``: ``"mae"`` where every target is on the log scale (see
+          ``target_transform``): positive data, scored by relative errors,
+          where a rare jump should not pull the forecast; ``"mse"``
+          otherwise. The choice is the network's ``hyperparameters["loss"]``.
 
         * ``"mae"``: a point forecast, on mean absolute error: the median,
           what sMAPE and MASE score. No intervals.
@@ -415,7 +420,7 @@ default="cosine"
         target_transform="auto",
         device="auto",
         precision="32",
-        loss="mae",
+        loss="auto",
         quantiles=None,
         random_state=None,
         verbose=False,
@@ -567,6 +572,7 @@ default="cosine"
                 horizon=horizon,
                 season=season,
                 seasonal=seasonal,
+                loss=self._resolved_loss(log),
                 device=device,
                 seed=seed,
                 validation_size=plain_number(self.validation_size),
@@ -611,6 +617,7 @@ default="cosine"
             horizon=horizon,
             season=season,
             seasonal=seasonal,
+            loss=self._resolved_loss(log),
             device=resolve_device(self.device, self.precision),
             seed=draw_seed(self.random_state),
             validation_size=plain_number(self.validation_size),
@@ -749,6 +756,7 @@ default="cosine"
         n_past_covariates=0,
         season_length=1,
         encoder_length=None,
+        loss="mse",
     ):
         """Build the untrained network for these column counts and season.
 
@@ -767,9 +775,15 @@ default="cosine"
             cell_type=self.cell_type,
             dropout=plain_number(self.dropout),
             decoder_input=self.decoder_input,
-            loss=self.loss,
+            loss=loss,
             quantiles=self._levels(),
         )
+
+    def _resolved_loss(self, log):
+        """Resolve ``loss="auto"``: absolute error where all targets are logged."""
+        if self.loss != "auto":
+            return self.loss
+        return "mae" if log.all() else "mse"
 
     def _levels(self):
         """Return the quantile levels ``loss="quantile"`` learns, as floats."""
@@ -788,6 +802,7 @@ default="cosine"
         seed,
         season=1,
         seasonal=None,
+        loss=None,
         network=None,
         validation_size=None,
         require_windows=True,
@@ -856,7 +871,10 @@ default="cosine"
         with seeded(seed, device):
             if network is None:
                 network = self._build_network(
-                    *data.sizes, season_length=season, encoder_length=encoded
+                    *data.sizes,
+                    season_length=season,
+                    encoder_length=encoded,
+                    loss=loss,
                 )
             else:
                 network = copy.deepcopy(network)
@@ -1287,7 +1305,7 @@ default="cosine"
                 "seasonal_period must be 'auto', None or an integer of at least "
                 f"1, got {self.seasonal_period!r}."
             )
-        check_choice("loss", self.loss, LOSSES)
+        check_choice("loss", self.loss, ("auto", *LOSSES))
         check_choice("target_transform", self.target_transform, ("auto", "log", None))
         levels = np.asarray(self._levels(), dtype=np.float64)
         if not (
@@ -1337,7 +1355,15 @@ default="cosine"
                 "dropout": 0.1,
                 "weight_decay": 1e-4,
             },
-            {**tiny, "training_strategy": "teacher_forcing", "window_length": 3},
+            # the standardised scale and squared error, whatever the data
+            {
+                **tiny,
+                "training_strategy": "teacher_forcing",
+                "window_length": 3,
+                "target_transform": None,
+                "scaling": "series",
+                "loss": "mse",
+            },
             {
                 **tiny,
                 "cell_type": "gru",
