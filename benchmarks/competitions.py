@@ -102,9 +102,12 @@ def split_forecast(prediction, keys):
 def local_baselines(panel, horizon, period):
     """Forecasts of naive, seasonal naive and Theta, fitted series by series."""
     models = {
-        "naive": lambda: NaiveForecaster(strategy="last"),
-        "seasonal naive": lambda: NaiveForecaster(strategy="last", sp=period),
-        "theta": lambda: ThetaForecaster(sp=period, deseasonalize=period > 1),
+        "naive": lambda y: NaiveForecaster(strategy="last"),
+        "seasonal naive": lambda y: NaiveForecaster(strategy="last", sp=period),
+        # multiplicative deseasonalising: positive series only (Tourism has 0s)
+        "theta": lambda y: ThetaForecaster(
+            sp=period, deseasonalize=period > 1 and bool((y > 0).all())
+        ),
     }
     forecasts = {name: [] for name in models}
     fh = np.arange(1, horizon + 1)
@@ -113,7 +116,7 @@ def local_baselines(panel, horizon, period):
         for name, make in models.items():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model = make()
+                model = make(y)
                 if name != "naive" and len(y) < 2 * period + 1:
                     model = NaiveForecaster(strategy="last")  # too short for sp
                 forecasts[name].append(model.fit(y, fh=fh).predict().to_numpy())

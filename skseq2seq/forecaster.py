@@ -315,6 +315,13 @@ default="cosine"
         ``fit`` works on a copy, so refitting starts from it again.
     pretrain_history_ : pandas.DataFrame
         After ``pretrain``: its epochs, as in ``history_``.
+    pretrain_scale_loc_, pretrain_scale_scale_ : ndarray of shape \
+(n_series, n_columns)
+        After ``pretrain``: the pooled statistics ``scaling="global"`` uses,
+        the same in every row.
+    pretrain_log_scale_ : ndarray of shape (n_log_targets,)
+        After ``pretrain`` with ``scaling="auto"``: the pooled change that
+        the log-scale targets of every later ``fit`` are divided by.
 
     See Also
     --------
