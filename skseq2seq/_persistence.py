@@ -126,9 +126,10 @@ def load_safe(path, cls):
             f"{path} holds {document.get('format')!r} / {document.get('class')!r}, "
             f"not a {cls.__name__} saved with save_safe."
         )
-    if document["format_version"] != FORMAT_VERSION:
+    if document.get("format_version") != FORMAT_VERSION:
         raise ValueError(
-            f"{path} was written in format version {document['format_version']}; "
+            f"{path} was written in format version "
+            f"{document.get('format_version')}; "
             f"this skseq2seq reads version {FORMAT_VERSION}. Save it again with "
             "the skseq2seq that wrote it, via sktime's save(), or refit."
         )
@@ -147,6 +148,10 @@ def load_safe(path, cls):
     if unknown:
         raise ValueError(f"{path} has parameters {cls.__name__} lacks: {unknown}.")
     forecaster = cls(**params)
+    try:  # an optimizer named "os.system" is refused here, not at a later fit
+        forecaster._check_params()
+    except ValueError as error:
+        raise ValueError(f"{path} has an invalid parameter: {error}") from error
     for name, value in document["state"].items():
         # save_safe writes attributes, never a parameter or a dunder
         if name in params or name.startswith("__"):

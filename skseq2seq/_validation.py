@@ -82,10 +82,12 @@ def check_numeric_finite(data, name, allow_missing=False):
     unless ``allow_missing``; a column with no value at all is refused even
     then.
 
-    Checks pandas objects of plain values; other containers (numpy arrays,
-    sktime's nested frames) are left to sktime, which checks them as it
-    converts them.
+    Checks pandas objects of plain values and numeric numpy arrays of one or
+    two dimensions (a series); other containers (sktime's nested frames, 3D
+    arrays) are left to sktime, which checks them as it converts them.
     """
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf" and data.ndim <= 2:
+        data = pd.DataFrame(data.reshape(len(data), -1))
     if data is None or not isinstance(data, (pd.Series, pd.DataFrame)):
         return
     frame = data.to_frame() if isinstance(data, pd.Series) else data

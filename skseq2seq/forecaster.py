@@ -3,6 +3,7 @@
 import copy
 import dataclasses
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -522,6 +523,43 @@ default="cosine"
         self._check_positive(y)  # before sktime moves the cutoff
         return super().update(y, X=X, update_params=update_params)
 
+    def predict_interval(self, fh=None, X=None, coverage=0.90):
+        """Prediction intervals: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
+        self._check_distribution("predict_interval")
+        return super().predict_interval(fh=fh, X=X, coverage=coverage)
+
+    def predict_quantiles(self, fh=None, X=None, alpha=None):
+        """Quantile forecasts: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
+        self._check_distribution("predict_quantiles")
+        return super().predict_quantiles(fh=fh, X=X, alpha=alpha)
+
+    def predict_var(self, fh=None, X=None, cov=False):
+        """Variance forecasts: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
+        self._check_distribution("predict_var")
+        return super().predict_var(fh=fh, X=X, cov=cov)
+
+    def predict_proba(self, fh=None, X=None, marginal=True):
+        """Forecast distributions, for ``loss="gaussian"`` or ``"quantile"``."""
+        self._check_distribution("predict_proba")
+        return super().predict_proba(fh=fh, X=X, marginal=marginal)
+
+    def _check_distribution(self, method):
+        """Name the loss that gives ``method`` where the head forecasts a point."""
+        if self.loss in ("gaussian", "quantile"):
+            return
+        # sktime's own words for what is missing, which its checks look for
+        missing = {
+            "predict_interval": "prediction intervals",
+            "predict_quantiles": "quantile predictions",
+            "predict_var": "variance predictions",
+            "predict_proba": "probabilistic predictions",
+        }[method]
+        raise NotImplementedError(
+            f"loss={self.loss!r} forecasts a point, so {method} gives no "
+            f"{missing}. Refit with loss='gaussian' (a normal per step) or "
+            "loss='quantile' (learned quantiles)."
+        )
+
     def pretrain(self, y, X=None, fh=None):
         """Train on a panel of many series: sktime's ``pretrain``.
 
@@ -568,6 +606,16 @@ default="cosine"
             _check_fits_pretrained(pretrained, data)
         # training needs a value to read and one to learn; forecasting one
         _check_observed(data, 1 if pretrained is None else 0)
+        if data.keys is None and data.lengths[0] < window_length:
+            warnings.warn(
+                f"window_length={window_length} is longer than the series "
+                f"({data.lengths[0]} time points): the encoder reads "
+                f"{window_length - data.lengths[0]} missing values before it "
+                "starts. Pass a window_length of at most the series' length, "
+                "or None to choose one that fits.",
+                UserWarning,
+                stacklevel=3,
+            )
         loc, scale = self._scaler(logged, log)
         seed = draw_seed(self.random_state)
         if pretrained is None:
@@ -1013,6 +1061,7 @@ default="cosine"
         """Scale the known-ahead covariates at every step to ``horizon``; or None."""
         if not self.covariates_:
             return None
+        check_numeric_finite(X, "X")  # the same message as in fit
         every_step = ForecastingHorizon(np.arange(1, horizon + 1), freq=self._freq)
         times = [every_step.to_absolute_index(cutoff) for cutoff in cutoffs]
         known = rows_at(

@@ -16,6 +16,7 @@ Examples
 """
 
 import json
+from pathlib import Path
 
 import numpy as np
 import onnxruntime
@@ -33,7 +34,17 @@ class OnnxModel:
     """
 
     def __init__(self, path, **session_options):
-        self.session = onnxruntime.InferenceSession(str(path), **session_options)
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path} does not exist: pass an exported file.")
+        try:
+            self.session = onnxruntime.InferenceSession(str(path), **session_options)
+        except Exception as error:  # onnxruntime's own error types are private
+            if "Protobuf parsing failed" not in str(error):
+                raise
+            raise ValueError(
+                f"{path} is not an ONNX model; pass a file written by "
+                "export_onnx (Seq2SeqLSTMForecaster or Seq2SeqLSTMEmbedder)."
+            ) from error
         metadata = self.session.get_modelmeta().custom_metadata_map
         for name, value in metadata.items():
             setattr(self, name, json.loads(value))
@@ -83,7 +94,8 @@ class OnnxForecaster(OnnxModel):
         Returns
         -------
         ndarray of float32, shape (batch, horizon, n_targets)
-            The point forecasts; with ``distribution``, a pair.
+            The point forecasts; with ``distribution``, a pair. No windows
+            give arrays with no rows.
 
         Raises
         ------
@@ -128,6 +140,10 @@ class OnnxForecaster(OnnxModel):
                 f"{len(self.series)}): the fitted series, in the order of "
                 f"OnnxForecaster.series; got {series.tolist()}."
             )
+        if len(past) == 0:  # onnxruntime aborts the process on an empty batch
+            point = np.zeros((0, self.horizon, len(self.targets)), np.float32)
+            shape = self.session.get_outputs()[1].shape[1:]
+            return (point, np.zeros((0, *shape), np.float32)) if distribution else point
         inputs = {"past": past, "series": series.astype(np.int64)}
         if self.covariates:
             expected = (len(past), self.horizon, len(self.covariates))
@@ -179,11 +195,13 @@ n_timepoints)
         Returns
         -------
         ndarray of float32, shape (batch, hidden_size)
+            No rows for no series.
 
         Raises
         ------
         ValueError
-            If the series have the wrong number of channels, or gaps.
+            If the series have the wrong number of channels, no time points,
+            or gaps.
         """
         sequences = np.asarray(sequences, dtype=np.float32)
         if sequences.ndim == 1:
@@ -199,5 +217,11 @@ n_timepoints)
                 "sequences has missing or infinite values; the exported graph "
                 "reads complete series. Fill or drop the gaps first."
             )
+        if sequences.shape[2] == 0:
+            raise ValueError(
+                "sequences has no time points; pass series of at least one."
+            )
+        if len(sequences) == 0:  # onnxruntime aborts the process on an empty batch
+            return np.zeros((0, self.hidden_size), np.float32)
         (embedding,) = self.session.run(None, {"sequences": sequences})
         return embedding

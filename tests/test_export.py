@@ -259,3 +259,56 @@ def test_log_targets_and_seasons_per_series_forecast_as_predict(loss, tmp_path):
         np.testing.assert_allclose(
             np.expm1(std**2) * np.exp(2 * mean + std**2), variance, rtol=1e-3
         )
+
+
+def run_serving(code):
+    """Run ``code`` in a fresh process: an onnxruntime abort must not kill pytest."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("loss", ["mse", "gaussian", "quantile"])
+def test_no_windows_give_empty_forecasts_of_the_right_shape(loss, tmp_path):
+    y = sine_frame(60)["y0"]
+    forecaster = Seq2SeqLSTMForecaster(**SETTINGS, loss=loss).fit(y, fh=[1, 2])
+    path = forecaster.export_onnx(tmp_path / "model.onnx")
+    code = (
+        "import numpy as np\n"
+        "from skseq2seq.serving import OnnxForecaster\n"
+        f"model = OnnxForecaster({str(path)!r})\n"
+        "point, parameters = model.forecast(\n"
+        "    np.zeros((0, model.window_length, 1)), distribution=True)\n"
+        "full = model.forecast(np.ones((1, model.window_length, 1)),\n"
+        "                      distribution=True)[1]\n"
+        "print(point.shape, parameters.shape[1:] == full.shape[1:])\n"
+    )
+    out = run_serving(code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "(0, 2, 1) True"
+
+
+def test_no_series_give_empty_embeddings(tmp_path):
+    X = wave_panel(4, 1, 12)
+    embedder = Seq2SeqLSTMEmbedder(hidden_size=8, num_epochs=1, random_state=0)
+    path = embedder.fit(X).export_onnx(tmp_path / "embedder.onnx")
+    code = (
+        "import numpy as np\n"
+        "from skseq2seq.serving import OnnxEmbedder\n"
+        f"model = OnnxEmbedder({str(path)!r})\n"
+        "print(model.embed(np.zeros((0, 1, 12))).shape)\n"
+    )
+    out = run_serving(code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "(0, 8)"
+    with pytest.raises(ValueError, match="no time points"):
+        OnnxEmbedder(path).embed(np.zeros((2, 1, 0)))
+
+
+def test_a_file_that_is_not_onnx_is_named(tmp_path):
+    bad = tmp_path / "model.onnx"
+    bad.write_text("not a model")
+    with pytest.raises(ValueError, match=r"model.onnx is not an ONNX model"):
+        OnnxForecaster(bad)
+    with pytest.raises(FileNotFoundError, match="missing.onnx does not exist"):
+        OnnxEmbedder(tmp_path / "missing.onnx")

@@ -1,5 +1,6 @@
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -496,6 +497,38 @@ class TestBadInput:
             Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
         pd.testing.assert_series_equal(y, original)
 
+    def test_inf_in_a_numpy_y_is_named(self):
+        y = sine(40).to_numpy().copy()
+        y[5] = np.inf
+        with pytest.raises(ValueError, match="1 infinite value.* index 5"):
+            Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
+        assert np.isinf(y[5])
+
+    def test_missing_values_in_x_at_predict_as_in_fit(self):
+        X = pd.DataFrame({"x": np.arange(43.0)})
+        forecaster = Seq2SeqLSTMForecaster(**TINY).fit(sine(40), X=X.iloc[:40], fh=[1])
+        future = X.iloc[40:].copy()
+        future.iloc[1, 0] = np.nan
+        with pytest.raises(ValueError, match="X has 1 missing .* index 41.* Imputer"):
+            forecaster.predict(fh=[1, 2, 3], X=future)
+
+    @pytest.mark.parametrize(
+        "method",
+        ["predict_interval", "predict_quantiles", "predict_var", "predict_proba"],
+    )
+    def test_a_point_loss_names_the_losses_that_give_distributions(self, method):
+        forecaster = Seq2SeqLSTMForecaster(**TINY).fit(sine(40), fh=[1])
+        with pytest.raises(NotImplementedError, match="loss='gaussian'.*'quantile'"):
+            getattr(forecaster, method)()
+
+    def test_a_window_longer_than_a_single_series_warns(self):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, window_length=24)
+        with pytest.warns(UserWarning, match="window_length=24 is longer"):
+            forecaster.fit(sine(10), fh=[1])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the window chosen fits: no warning
+            Seq2SeqLSTMForecaster(**TINY).fit(sine(10), fh=[1])
+
     def test_missing_values_in_x_name_the_imputer(self):
         X = pd.DataFrame({"x": np.arange(40.0)})
         X.iloc[3, 0] = np.nan
@@ -716,9 +749,10 @@ class TestSilentlyWrongBecomesRight:
     @pytest.mark.parametrize(
         "bad, message",
         [
-            (np.inf, "X has missing, infinite or extreme"),
+            # as in fit: the count, the first index, and the fix
+            (np.inf, "X has 1 infinite value.* index 61.* clip them"),
             (1e300, "X has missing, infinite or extreme"),
-            (np.nan, "X has missing, infinite or extreme"),
+            (np.nan, "X has 1 missing .* index 61.* Imputer"),
         ],
     )
     def test_extreme_known_covariates_at_predict_are_refused(self, bad, message):

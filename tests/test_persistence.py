@@ -101,10 +101,14 @@ def test_a_malicious_pickle_in_the_weights_is_refused(tmp_path):
     assert not marker.exists()
 
 
+ABSENT = object()
+
+
 def saved_with_state(tmp_path, name, value, section="state"):
     """Save a fitted forecaster, then a copy whose JSON state has ``name: value``.
 
-    ``section=None`` sets ``name`` at the document's top level instead.
+    ``section=None`` sets ``name`` at the document's top level instead;
+    ``value=ABSENT`` removes it.
     """
     path = (
         Seq2SeqLSTMForecaster(**TINY)
@@ -114,7 +118,11 @@ def saved_with_state(tmp_path, name, value, section="state"):
     with zipfile.ZipFile(path) as source:
         document = json.loads(source.read("forecaster.json"))
         weights = source.read("weights.pt")
-    (document if section is None else document[section])[name] = value
+    entries = document if section is None else document[section]
+    if value is ABSENT:
+        del entries[name]
+    else:
+        entries[name] = value
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(tampered, "w") as sink:
         sink.writestr("forecaster.json", json.dumps(document))
@@ -142,6 +150,19 @@ def test_a_file_of_an_older_format_is_refused_naming_the_fix(tmp_path):
     older = saved_with_state(tmp_path, "format_version", 3, section=None)
     with pytest.raises(ValueError, match="format version 3; this skseq2seq reads"):
         Seq2SeqLSTMForecaster.load_safe(older)
+
+
+def test_a_file_without_a_format_version_is_refused(tmp_path):
+    unversioned = saved_with_state(tmp_path, "format_version", ABSENT, section=None)
+    with pytest.raises(ValueError, match="format version None; this skseq2seq"):
+        Seq2SeqLSTMForecaster.load_safe(unversioned)
+
+
+@pytest.mark.parametrize("value", ["os.system", "__class__"])
+def test_a_parameter_naming_no_torch_class_is_refused_at_load(tmp_path, value):
+    tampered = saved_with_state(tmp_path, "optimizer", value, section="params")
+    with pytest.raises(ValueError, match="invalid parameter: optimizer must be"):
+        Seq2SeqLSTMForecaster.load_safe(tampered)
 
 
 def test_a_file_from_sktime_save_is_pointed_to_sktime_load(tmp_path):
