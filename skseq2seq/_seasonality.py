@@ -18,6 +18,8 @@ from scipy.stats import norm
 MIN_SEASONS = 3
 #: One-sided 90% quantile of the normal: the test's critical value.
 CRITICAL_VALUE = 1.645
+#: From this period on, a peak one lag from it counts as the season's.
+LONG_PERIOD = 12
 #: Series of a panel tested for a season: an even sample of at most this many.
 MAX_SERIES_TESTED = 64
 
@@ -94,8 +96,10 @@ def is_seasonal(values, period, critical_value=CRITICAL_VALUE):
 
     The series must span :data:`MIN_SEASONS` seasons, and the
     autocorrelation ``r`` of its detrended values must peak at lag
-    ``period`` (no lower than at the lags either side) and exceed
-    ``critical_value * sqrt((1 + 2 * sum(r_k**2 for k < period)) / n)``.
+    ``period`` (no lower than at the lags either side; from
+    :data:`LONG_PERIOD` on, at the highest of the lags within one of it)
+    and exceed ``critical_value * sqrt((1 + 2 * sum(r_k**2 for k < peak))
+    / n)`` there.
 
     Examples
     --------
@@ -107,11 +111,15 @@ def is_seasonal(values, period, critical_value=CRITICAL_VALUE):
     """
     if period is None or period < 2 or len(values) < MIN_SEASONS * period + 1:
         return False
-    r = autocorrelation(detrended(values), period + 1)
-    if not r[period] >= max(r[period - 1], r[period + 1]):
+    r = autocorrelation(detrended(values), period + 2)
+    # a long, smooth cycle's autocorrelation is flat near its peak, which
+    # noise (or a year of 52.18 weeks) moves a lag away
+    lags = range(period - 1, period + 2) if period >= LONG_PERIOD else [period]
+    peak = max(lags, key=lambda k: r[k])
+    if not r[peak] >= max(r[peak - 1], r[peak + 1]):
         return False
-    limit = critical_value * np.sqrt((1 + 2 * np.sum(r[1:period] ** 2)) / len(values))
-    return bool(r[period] > limit)
+    limit = critical_value * np.sqrt((1 + 2 * np.sum(r[1:peak] ** 2)) / len(values))
+    return bool(r[peak] > limit)
 
 
 def strongest_cycle(values):
@@ -199,25 +207,32 @@ def detect_seasons(series, freq):
 
 
 def seasonal_flags(series, period):
-    """Flag the series that show ``period``, or are too short to tell.
+    """Flag the series that show ``period``; those too short to tell follow most.
 
-    A series of under :data:`MIN_SEASONS` seasons cannot be tested; in a
-    panel whose longer series show the season it follows them, as a global
-    model's short series should.
+    A series of under :data:`MIN_SEASONS` seasons cannot be tested; it takes
+    the decision of most of the series that could be (a panel of seasonal
+    series gives its short ones the season; one where most series have none
+    does not), or, where none could, the season.
 
     Examples
     --------
     >>> t = np.arange(60)
-    >>> seasonal_flags([np.sin(2 * np.pi * t / 12), 0.1 * t, t[:20]], 12).tolist()
-    [True, False, True]
+    >>> wave = np.sin(2 * np.pi * t / 12)
+    >>> seasonal_flags([wave, wave, 0.1 * t, t[:20]], 12).tolist()
+    [True, True, False, True]
+    >>> seasonal_flags([wave, 0.1 * t, 0.2 * t, t[:20]], 12).tolist()
+    [True, False, False, False]
     """
-    return np.array(
+    tested = np.array([len(values) > MIN_SEASONS * period for values in series])
+    passed = np.array(
         [
-            len(values) <= MIN_SEASONS * period or is_seasonal(values, period)
-            for values in series
+            bool(long) and is_seasonal(values, period)
+            for values, long in zip(series, tested, strict=True)
         ],
         dtype=bool,
     )
+    most = passed[tested].mean() > 0.5 if tested.any() else True
+    return np.where(tested, passed, most)
 
 
 def detect_period(series, freq):

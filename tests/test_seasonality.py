@@ -89,11 +89,35 @@ def test_each_series_of_a_panel_is_judged_on_its_own():
     rng = np.random.default_rng(1)
     seasonal = np.sin(2 * np.pi * t / 12) + 0.2 * rng.normal(size=96)
     walk = rng.normal(size=96).cumsum()
-    period, flags = detect_seasons([seasonal, walk, seasonal[:30]], "M")
-    # the panel takes the season one series shows; the walk is anchored
-    # without it, and the series too short to test follows the panel
+    short = seasonal[:30]  # under three seasons: cannot be tested
+    period, flags = detect_seasons([seasonal, seasonal, walk, short], "M")
+    # the panel takes the season the series show; the walk is anchored
+    # without it, and the short series follows most of the others
     assert period == 12
-    np.testing.assert_array_equal(flags, [True, False, True])
+    np.testing.assert_array_equal(flags, [True, True, False, True])
+    period, flags = detect_seasons([seasonal, walk, walk, short], "M")
+    assert period == 12
+    np.testing.assert_array_equal(flags, [True, False, False, False])
     period, flags = detect_seasons([walk, walk], "M")
     assert period == 1 and not flags.any()
     assert detect_seasons([seasonal], "Y")[0] == 1
+
+
+def test_a_long_cycle_peaking_a_lag_away_is_found():
+    # a yearly cycle of 52.18 weeks: its autocorrelation peaks at 53 here
+    t = np.arange(208)
+    rng = np.random.default_rng(0)
+    weekly = np.sin(2 * np.pi * t / 52.18) + 0.3 * rng.normal(size=208)
+    assert is_seasonal(weekly, 52)
+    assert detect_period([weekly], "W-SUN") == 52
+    # a short period keeps the exact lag: a peak at 3 is no season of 4
+    quarterly = np.sin(2 * np.pi * np.arange(120) / 3)
+    assert not is_seasonal(quarterly, 4)
+
+
+def test_false_seasons_stay_rare_with_the_lags_either_side():
+    found = sum(
+        detect_period([np.random.default_rng(seed).normal(size=300)], "W-SUN") != 1
+        for seed in range(50)
+    )
+    assert found <= 5  # at most 10% of white-noise series, the test's level

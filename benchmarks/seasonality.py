@@ -1,0 +1,67 @@
+"""How often ``seasonal_period="auto"`` finds a season, where there is one and not.
+
+Each row draws 50 series (random states 0-49) and counts those whose
+detected period is the true one, or, for white noise and random walks,
+those given any season: a false detection. No network is trained.
+
+    python benchmarks/seasonality.py
+"""
+
+import numpy as np
+import pandas as pd
+
+from skseq2seq._seasonality import detect_period
+
+SEEDS = range(50)
+
+
+def yearly_cycle(n, steps_per_year, noise, seed):
+    """A yearly sine sampled ``steps_per_year`` times a year, with noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return np.sin(2 * np.pi * t / steps_per_year) + noise * rng.normal(size=n)
+
+
+def white_noise(n, seed):
+    return np.random.default_rng(seed).normal(size=n)
+
+
+def random_walk(n, seed):
+    return white_noise(n, seed).cumsum()
+
+
+# (case, frequency, expected period, series of a seed); 52.18 weeks a year
+CASES = [
+    ("170 weeks, noise 0.1", "W-SUN", 52, lambda s: yearly_cycle(170, 52.18, 0.1, s)),
+    ("208 weeks, noise 0.3", "W-SUN", 52, lambda s: yearly_cycle(208, 52.18, 0.3, s)),
+    ("4 years of months, noise 0.3", "M", 12, lambda s: yearly_cycle(48, 12, 0.3, s)),
+    ("white noise, 300 months", "M", 1, lambda s: white_noise(300, s)),
+    ("random walk, 300 months", "M", 1, lambda s: random_walk(300, s)),
+    ("white noise, 300 weeks", "W-SUN", 1, lambda s: white_noise(300, s)),
+    ("random walk, 300 weeks", "W-SUN", 1, lambda s: random_walk(300, s)),
+    ("white noise, 120 quarters", "Q", 1, lambda s: white_noise(120, s)),
+    ("white noise, 300, no frequency", None, 1, lambda s: white_noise(300, s)),
+]
+
+
+def main():
+    rows = []
+    for name, freq, period, draw in CASES:
+        found = [detect_period([draw(seed)], freq) for seed in SEEDS]
+        hits = (
+            sum(p == period for p in found)
+            if period > 1
+            else sum(p != 1 for p in found)
+        )
+        rows.append(
+            {
+                "case": name,
+                "counted": "found" if period > 1 else "false season",
+                f"of {len(SEEDS)}": hits,
+            }
+        )
+    print(pd.DataFrame(rows).set_index("case").to_markdown())
+
+
+if __name__ == "__main__":
+    main()
