@@ -82,12 +82,20 @@ def check_numeric_finite(data, name, allow_missing=False):
     unless ``allow_missing``; a column with no value at all is refused even
     then.
 
-    Checks pandas objects of plain values and numeric numpy arrays of one or
-    two dimensions (a series); other containers (sktime's nested frames, 3D
-    arrays) are left to sktime, which checks them as it converts them.
+    Checks pandas objects of plain values and numeric numpy arrays: a series
+    (one or two dimensions) or a panel in sktime's numpy3D layout (series,
+    channels, time), whose values are then named by (series, time); other
+    containers (sktime's nested frames) are left to sktime, which checks
+    them as it converts them.
     """
-    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf" and data.ndim <= 2:
-        data = pd.DataFrame(data.reshape(len(data), -1))
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf":
+        if data.ndim == 3:
+            n_series, n_channels, n_time = data.shape
+            index = pd.MultiIndex.from_product([range(n_series), range(n_time)])
+            flat = data.transpose(0, 2, 1).reshape(-1, n_channels)
+            data = pd.DataFrame(flat, index=index)
+        elif data.ndim <= 2:
+            data = pd.DataFrame(data.reshape(len(data), -1))
     if data is None or not isinstance(data, (pd.Series, pd.DataFrame)):
         return
     frame = data.to_frame() if isinstance(data, pd.Series) else data
@@ -147,7 +155,7 @@ def check_numeric_finite(data, name, allow_missing=False):
                 "missing (NaN)",
                 missing,
                 "fill them first, for example with sktime's Imputer in a "
-                "TransformedTargetForecaster, or drop them",
+                "pipeline (a TransformedTargetForecaster, for y), or drop them",
             ),
         )
     for problem, mask, fix in checks:
@@ -156,6 +164,23 @@ def check_numeric_finite(data, name, allow_missing=False):
             raise ValueError(
                 f"{name} has {int(mask.sum())} {problem} value(s), the first at "
                 f"index {first!r}. The estimator cannot train on them: {fix}."
+            )
+
+
+def check_equal_lengths(X, name="X"):
+    """Refuse a panel of series of different lengths, naming the fix.
+
+    For estimators that read whole series of one length (sktime's numpy3D),
+    before sktime's conversion fails without saying why.
+    """
+    if isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex):
+        lengths = X.groupby(level=list(range(X.index.nlevels - 1))).size()
+        if lengths.nunique() > 1:
+            raise ValueError(
+                f"{name} holds series of different lengths ({lengths.min()} to "
+                f"{lengths.max()} time points); this estimator reads series of "
+                "one length. Bring them to one first, with sktime's "
+                "PaddingTransformer or TruncationTransformer in a pipeline."
             )
 
 

@@ -11,7 +11,11 @@ from skseq2seq._device import PicklesNetworksOnCPU, draw_seed, resolve_device, s
 from skseq2seq._export import EmbeddingGraph, export_graph
 from skseq2seq._network import Seq2SeqNetwork
 from skseq2seq._training import TrainingConfig, fit_network, history_frame, plain_number
-from skseq2seq._validation import check_training_params
+from skseq2seq._validation import (
+    check_equal_lengths,
+    check_numeric_finite,
+    check_training_params,
+)
 from skseq2seq._windows import SequenceSet, fit_scaler, scale
 
 
@@ -96,6 +100,8 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         "capability:multivariate": True,
         "capability:unequal_length": False,
         "capability:missing_values": False,
+        # numbers only: text columns are refused by name at fit
+        "capability:categorical_in_X": False,
         "capability:random_state": True,
         "property:randomness": "derandomized",
     }
@@ -142,6 +148,44 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         self.random_state = random_state
         self.verbose = verbose
         super().__init__()
+
+    def fit(self, X, y=None):
+        """Fit the embedder to ``X``: sktime's ``fit``, after checking ``X``.
+
+        Series of different lengths, and missing or infinite values, are
+        refused with an error that names the fix.
+
+        Parameters
+        ----------
+        X : numpy3D array or a panel
+            Series of one length, with no missing values.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        check_equal_lengths(X)
+        check_numeric_finite(X, "X")
+        return super().fit(X, y)
+
+    def transform(self, X, y=None):
+        """Embed each series of ``X``: sktime's ``transform``, after checking ``X``.
+
+        Parameters
+        ----------
+        X : numpy3D array or a panel
+            Series of one length, with no missing values.
+        y : ignored
+
+        Returns
+        -------
+        pd.DataFrame
+            One row per series, ``hidden_size`` columns.
+        """
+        check_equal_lengths(X)
+        check_numeric_finite(X, "X")
+        return super().transform(X, y)
 
     def _fit(self, X, y=None):
         """Train the autoencoder to reconstruct every series of ``X``."""

@@ -133,3 +133,28 @@ def test_fitted_on_the_gpu_unpickles_without_it(unit_test):
     np.testing.assert_allclose(
         restored.transform(X), embedder.transform(X), rtol=1e-5, atol=1e-6
     )
+
+
+def test_series_of_different_lengths_are_refused_naming_the_fix():
+    frames = [
+        pd.DataFrame(
+            {"c": np.sin(np.arange(n))},
+            index=pd.MultiIndex.from_arrays([[i] * n, range(n)]),
+        )
+        for i, n in enumerate([13, 11, 9, 13])
+    ]
+    with pytest.raises(ValueError, match=r"different lengths \(9 to 13.*Padding"):
+        Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=1).fit(pd.concat(frames))
+
+
+def test_missing_values_are_refused_before_training():
+    X = np.sin(np.arange(60.0)).reshape(3, 1, 20)
+    X[1, 0, 3] = np.nan
+    kept = X.copy()
+    embedder = Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=1)
+    with pytest.raises(ValueError, match=r"1 missing .* index \(1, 3\).* Imputer"):
+        embedder.fit(X)
+    np.testing.assert_array_equal(X, kept)
+    fitted = embedder.fit(np.nan_to_num(X))
+    with pytest.raises(ValueError, match="1 missing"):
+        fitted.transform(X)
