@@ -733,8 +733,9 @@ def check_positive(values, log, name="y"):
     if (values[..., columns] <= 0).any():
         raise ValueError(
             f"{name} has zero or negative values in target column(s) "
-            f"{columns.tolist()}, which were positive in fit and are modelled on "
-            "the log scale. Refit with these values, or with target_transform=None."
+            f"{columns.tolist()}, which were positive in training (fit or "
+            "pretrain) and are modelled on the log scale. Pass positive values, "
+            "or train again on these with target_transform=None."
         )
 
 
