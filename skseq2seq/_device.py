@@ -12,6 +12,8 @@ import torch
 from sklearn.utils import check_random_state
 from torch import nn
 
+from skseq2seq._compat import forked_after_cuda
+
 # torch's random state belongs to the process: two threads seeding and
 # drawing from it at once would each see the other's draws
 _SEEDED = threading.RLock()
@@ -137,12 +139,6 @@ _FORKED = (
 )
 
 
-def _forked_after_cuda():
-    # torch marks a child forked after its parent initialised CUDA; touching
-    # CUDA there raises deep inside torch
-    return torch.cuda._is_in_bad_fork()
-
-
 def check_can_train():
     """Raise a clear error where torch cannot run autograd in this process.
 
@@ -155,7 +151,7 @@ def check_can_train():
     --------
     >>> check_can_train()
     """
-    if _forked_after_cuda():
+    if forked_after_cuda():
         raise RuntimeError(_FORKED)
     try:  # a backward pass of one number: microseconds
         torch.ones(1, requires_grad=True).sum().backward()
@@ -166,7 +162,7 @@ def check_can_train():
 def _present(device):
     """Resolve ``device`` to one this machine has, or say which it has."""
     if isinstance(device, str) and device == "auto":
-        if torch.cuda.is_available() and not _forked_after_cuda():
+        if torch.cuda.is_available() and not forked_after_cuda():
             return torch.device("cuda", torch.cuda.current_device())
         if torch.backends.mps.is_available():
             return torch.device("mps")
@@ -180,7 +176,7 @@ def _present(device):
             f"the devices on this machine: {there}."
         ) from error
     if resolved.type == "cuda":
-        if torch.cuda.is_available() and _forked_after_cuda():
+        if torch.cuda.is_available() and forked_after_cuda():
             raise ValueError(_FORKED)
         index = 0 if resolved.index is None else resolved.index
         if not torch.cuda.is_available() or index >= torch.cuda.device_count():

@@ -7,15 +7,17 @@ inside it. The embedder's reads raw series and returns their embeddings. A
 server needs ``onnxruntime`` and numpy only (see ``skseq2seq.serving``).
 """
 
+import copy
 import json
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 from skseq2seq._network import on_data_scale
-from skseq2seq._windows import is_constant
+from skseq2seq._scaling import is_constant, log_targets, scale
 
 
 class ForecastGraph(nn.Module):
@@ -68,12 +70,11 @@ class ForecastGraph(nn.Module):
         network, n_targets = self.network, self.network.n_targets
         last = past[:, -1:, :n_targets]  # the data's own, for constant columns
         if bool(self.log.any()):  # decided at export: the graph has no branch
-            targets = past[..., :n_targets]
-            targets = torch.where(self.log, targets.log(), targets)
+            targets = log_targets(past[..., :n_targets], self.log)
             past = torch.cat([targets, past[..., n_targets:]], -1)
         loc = self.loc[series][:, None]  # [batch, 1, n_columns]
         spread = self.scale[series][:, None]
-        scaled = (past - loc) / spread
+        scaled = scale(past, loc, spread)
         # a window without gaps: every value observed
         available = torch.ones_like(scaled[..., :n_targets])
         if self.seasonal:  # each series' own flag, after the availability
@@ -81,7 +82,7 @@ class ForecastGraph(nn.Module):
             available = torch.cat([available, flags.expand(-1, scaled.shape[1], 1)], -1)
         if future is not None:
             known = slice(n_targets, n_targets + network.n_covariates)
-            future = (future - loc[..., known]) / spread[..., known]
+            future = scale(future, loc[..., known], spread[..., known])
         output = network(torch.cat([scaled, available], -1), self.horizon, future)
         output = on_data_scale(
             network.head,
@@ -126,13 +127,13 @@ class EmbeddingGraph(nn.Module):
     def forward(self, sequences):
         sequences = sequences.transpose(1, 2)  # [batch, time, channels]
         if self.scaling == "global":
-            sequences = (sequences - self.loc) / self.scale
+            sequences = scale(sequences, self.loc, self.scale)
         elif self.scaling == "series":
             values = sequences.double()
             loc = values.mean(1, keepdim=True)
             std = (values - loc).square().mean(1, keepdim=True).sqrt()
             spread = torch.where(is_constant(loc, std), torch.ones_like(std), std)
-            sequences = ((values - loc) / spread).float()
+            sequences = scale(values, loc, spread).float()
         return self.network.embed(sequences)
 
 
@@ -183,3 +184,79 @@ def export_graph(graph, path, inputs, outputs, dynamic_axes, metadata):
         entry.key, entry.value = key, json.dumps(value)
     onnx.save(model, str(path))
     return Path(path)
+
+
+def export_forecaster(network, state, quantiles, path):
+    """Write the forecaster's ``predict`` for ``state`` as an ONNX graph.
+
+    The graph takes each series' raw last ``window_length`` values (and,
+    with covariates known ahead, their raw values over the horizon) and
+    returns forecasts on the data's scale: the log, the scaling, the
+    network and the rule for constant columns are inside it. The batch
+    dimension is dynamic, so a whole panel is one call; the horizon is fixed
+    at the network's training horizon (the decoding loop is unrolled), and
+    the window must have no missing values.
+
+    Parameters
+    ----------
+    network : Seq2SeqNetwork
+    state : skseq2seq._state.ForecastState
+    quantiles : sequence of float or None
+        The learned levels, for ``loss="quantile"``.
+    path : str or pathlib.Path
+
+    Returns
+    -------
+    pathlib.Path
+
+    Notes
+    -----
+    Inputs: ``past`` (float32, ``(batch, window_length, n_columns)``:
+    targets in the order of ``y``, then the covariates known ahead, then
+    ``past_covariates``), ``series`` (int64, ``(batch,)``: each row's
+    position among the fitted series, whose keys the metadata lists) and,
+    with covariates known ahead, ``future`` (float32, ``(batch, horizon,
+    n_covariates)``). Outputs: ``point``, ``(batch, horizon, n_targets)``,
+    and ``distribution``: the same for a point loss, mean and standard
+    deviation along a last axis for ``"gaussian"``, the quantiles of
+    ``quantiles`` for ``"quantile"``. The model's metadata holds
+    ``window_length``, ``horizon``, ``series`` (the keys, as text),
+    ``targets``, ``covariates``, ``past_covariates``, ``quantiles`` and
+    ``log_targets`` (which targets are on the log scale), each as JSON.
+    With a season, ``window_length`` is the longer of the encoder's window
+    and the season, which the anchor reads.
+    """
+    n_series, _, n_columns = state.recent.shape
+    horizon = state.horizon
+    # two rows at least, so that no size of 1 is taken for a fixed one;
+    # tracing needs shapes only, so the example's values are zeros
+    rows = np.arange(max(2, n_series)) % n_series
+    inputs = {
+        "past": torch.zeros(len(rows), state.context_length, n_columns),
+        "series": torch.from_numpy(rows),
+    }
+    if state.covariates:
+        inputs["future"] = torch.zeros(len(rows), horizon, len(state.covariates))
+    graph = ForecastGraph(
+        copy.deepcopy(network).cpu().float(),
+        torch.from_numpy(state.loc),
+        torch.from_numpy(state.scale),
+        torch.from_numpy(state.constant),
+        horizon,
+        torch.from_numpy(state.log),
+        torch.from_numpy(state.seasonal) if state.season > 1 else None,
+    )
+    keys = [None] if state.keys is None else state.keys
+    metadata = {
+        "window_length": state.context_length,
+        "horizon": horizon,
+        "series": [None if key is None else str(key) for key in keys],
+        "targets": [str(name) for name in state.target_names],
+        "covariates": [str(name) for name in state.covariates],
+        "past_covariates": [str(name) for name in state.past_covariates],
+        "quantiles": None if quantiles is None else list(quantiles),
+        "log_targets": state.log.tolist(),
+    }
+    outputs = ["point", "distribution"]
+    free = dict.fromkeys([*inputs, *outputs], {0: "batch"})
+    return export_graph(graph, path, inputs, outputs, free, metadata)

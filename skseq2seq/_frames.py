@@ -11,7 +11,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from skseq2seq._windows import is_constant, series_moments, series_offsets
+from skseq2seq._scaling import is_constant, series_moments
+from skseq2seq._windows import series_offsets
 
 
 class Instances:

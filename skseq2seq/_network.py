@@ -1,9 +1,12 @@
 """The encoder-decoder network: torch modules that know only tensors."""
 
+import numpy as np
+import scipy.stats
 import torch
 from torch import nn
 
-from skseq2seq._windows import exp_targets
+from skseq2seq._compat import cell_function
+from skseq2seq._scaling import exp_targets
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 DECODER_INPUTS = ("autoregressive", "context")
@@ -63,7 +66,7 @@ def recurrent_step(rnn, inputs, layers):
     >>> torch.allclose(output, lstm(x[:, None], state)[0][:, 0], atol=1e-6)
     True
     """
-    cell = torch.lstm_cell if isinstance(rnn, nn.LSTM) else torch.gru_cell
+    cell = cell_function(rnn)
     new_layers = []
     for layer, state in enumerate(layers):
         weights = [
@@ -178,6 +181,21 @@ class GaussianHead(nn.Module):
         mean, std = output.unbind(-1)
         return torch.stack([transform(mean), std], -1)
 
+    def quantiles(self, output, alpha, log):
+        """Quantiles at levels ``alpha`` of the data-scale ``output`` (numpy).
+
+        A log-scale target's (``log``) mean is its median: a log-normal's.
+        Shape ``(..., n_targets, len(alpha))``.
+        """
+        mean, std = output[..., :1], output[..., 1:]
+        z = std * scipy.stats.norm.ppf(np.asarray(alpha, dtype=np.float64))
+        return np.where(log[:, None], mean * np.exp(z), mean + z)
+
+    def variance(self, output, log):
+        """Variance of the data-scale ``output`` (numpy), a log-normal's for ``log``."""
+        median, std = np.moveaxis(output, -1, 0)
+        return np.where(log, median**2 * np.exp(std**2) * np.expm1(std**2), std**2)
+
     def loss(self, output, target, mask=None):
         """Negative log-likelihood of the observed targets."""
         mean, std = output.unbind(-1)
@@ -211,6 +229,7 @@ class QuantileHead(nn.Module):
     def __init__(self, hidden_size, n_targets, levels):
         super().__init__()
         self.register_buffer("levels", torch.tensor(levels, dtype=torch.float32))
+        self.level_values = tuple(float(level) for level in levels)
         self.median = list(levels).index(0.5)
         self.linear = nn.Linear(hidden_size, len(levels) * n_targets)
 
@@ -228,11 +247,66 @@ class QuantileHead(nn.Module):
     def affine(self, output, loc, scale=None):
         return loc[..., None] + (output if scale is None else scale[..., None] * output)
 
+    def quantiles(self, output, alpha, log=None):
+        """Quantiles at ``alpha``, interpolated between the learned levels (numpy).
+
+        Levels outside the learned ones are refused. ``log`` changes
+        nothing: quantiles map through the log and back as they are.
+        """
+        return interpolate_quantiles(output, self.level_values, alpha)
+
+    def variance(self, output, log=None):
+        """Return the variance of the normal with the same interquartile range."""
+        lower, upper = np.moveaxis(self.quantiles(output, [0.25, 0.75]), -1, 0)
+        return ((upper - lower) / (2 * scipy.stats.norm.ppf(0.75))) ** 2
+
     def loss(self, output, target, mask=None):
         """Pinball loss of the observed targets, averaged over the levels."""
         error = target[..., None] - output  # [..., n_targets, n_quantiles]
         pinball = torch.maximum(self.levels * error, (self.levels - 1) * error)
         return masked_mean(pinball, mask)
+
+
+def interpolate_quantiles(values, levels, alpha):
+    """Quantiles at ``alpha`` from those at ``levels``, linearly between them.
+
+    A level within 1e-6 of a learned one is that one: ``1 - 0.9`` is
+    0.09999999999999998 in floating point, and float32 levels are off
+    by about 1e-8.
+
+    Parameters
+    ----------
+    values : ndarray, shape (..., n_levels)
+        Increasing along the last axis.
+    levels, alpha : sequence of float
+
+    Returns
+    -------
+    ndarray, shape (..., len(alpha))
+
+    Examples
+    --------
+    >>> interpolate_quantiles(np.array([0.0, 1.0, 3.0]), [0.1, 0.5, 0.9], [0.3, 0.7])
+    array([0.5, 2. ])
+    >>> interpolate_quantiles(np.array([0.0, 1.0, 3.0]), [0.1, 0.5, 0.9], [1 - 0.9])
+    array([0.])
+    """
+    levels = np.asarray(levels, dtype=np.float64)
+    alpha = np.asarray(alpha, dtype=np.float64)
+    near = np.abs(alpha[:, None] - levels[None, :]) <= 1e-6  # [alpha, levels]
+    alpha = np.where(near.any(axis=1), levels[near.argmax(axis=1)], alpha)
+    if alpha.min() < levels[0] or alpha.max() > levels[-1]:
+        raise ValueError(
+            f"alpha {alpha.tolist()} reaches beyond the learned quantiles "
+            f"{levels.tolist()}. Refit with quantiles that cover it, e.g. "
+            f"quantiles=({min(alpha.min(), levels[0])}, ..., 0.5, ..., "
+            f"{max(alpha.max(), levels[-1])})."
+        )
+    if len(levels) == 1:  # only that level itself can be asked for
+        return values[..., np.zeros(len(alpha), dtype=np.int64)]
+    upper = np.clip(np.searchsorted(levels, alpha), 1, len(levels) - 1)
+    weight = (alpha - levels[upper - 1]) / (levels[upper] - levels[upper - 1])
+    return values[..., upper - 1] * (1 - weight) + values[..., upper] * weight
 
 
 def make_head(loss, hidden_size, n_targets, quantiles=None):

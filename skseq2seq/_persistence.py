@@ -7,6 +7,7 @@ parsed by ``json`` and rebuilt from a fixed set of value kinds, and
 anything but tensors and plain containers.
 """
 
+import dataclasses
 import importlib.metadata
 import io
 import json
@@ -19,18 +20,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from sktime.datatypes._dtypekind import DtypeKind
 from sktime.exceptions import NotFittedError
 from sktime.forecasting.base import ForecastingHorizon
 from torch import nn
 
+from skseq2seq._compat import DtypeKind
 from skseq2seq._device import device_or_cpu
 from skseq2seq._network import Seq2SeqNetwork
+from skseq2seq._state import ForecastState
+from skseq2seq._validation import check_params
 
 FORMAT = "skseq2seq-safe"
-#: 4: targets on the log scale and seasons per series (log_targets_,
-#: seasonal_series_), which files of version 3 lack
-FORMAT_VERSION = 4
+#: 5: what predict and update need as one ForecastState, where files of
+#: version 4 hold ten private attributes
+FORMAT_VERSION = 5
 _STATE = "forecaster.json"
 _WEIGHTS = "weights.pt"
 
@@ -149,7 +152,7 @@ def load_safe(path, cls):
         raise ValueError(f"{path} has parameters {cls.__name__} lacks: {unknown}.")
     forecaster = cls(**params)
     try:  # an optimizer named "os.system" is refused here, not at a later fit
-        forecaster._check_params()
+        check_params(forecaster.get_params(deep=False), cls._parameter_constraints)
     except ValueError as error:
         raise ValueError(f"{path} has an invalid parameter: {error}") from error
     for name, value in document["state"].items():
@@ -223,6 +226,14 @@ def _encode(value):
             "dtype": value.dtype.str,
             "shape": list(value.shape),
             "data": value.ravel().tolist(),
+        }
+    if isinstance(value, ForecastState):
+        return {
+            "__kind__": "forecast_state",
+            "fields": {
+                field.name: _encode(getattr(value, field.name))
+                for field in dataclasses.fields(value)
+            },
         }
     if isinstance(value, DtypeKind):
         return {"__kind__": "dtypekind", "value": value.value}
@@ -307,6 +318,13 @@ def _decode(value):
         items = np.empty(len(value["items"]), dtype=object)
         items[:] = [_decode(item) for item in value["items"]]
         return items.reshape(value["shape"])
+    if kind == "forecast_state":
+        names = {field.name for field in dataclasses.fields(ForecastState)}
+        if set(value["fields"]) != names:
+            raise ValueError("save_safe writes every field of a ForecastState.")
+        return ForecastState(
+            **{name: _decode(field) for name, field in value["fields"].items()}
+        )
     if kind == "dtypekind":
         return DtypeKind(value["value"])
     if kind == "device":

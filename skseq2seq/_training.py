@@ -1,6 +1,7 @@
 """The training loop: shuffled windows under a budget, early stopping, history."""
 
 import contextlib
+import copy
 import dataclasses
 import inspect
 import itertools
@@ -9,13 +10,24 @@ import numbers
 import time
 import warnings
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from skseq2seq._device import check_can_train
+from skseq2seq._device import check_can_train, seeded
 from skseq2seq._network import masked_mean
+from skseq2seq._scaling import scale_series
+from skseq2seq._windows import (
+    WindowSet,
+    fill_gaps,
+    keep_observed_windows,
+    pad_series_ends,
+    pad_short_series,
+    split_windows,
+    to_network_tensor,
+)
 
 TRAINING_STRATEGIES = ("recursive", "teacher_forcing", "mixed")
 SCHEDULERS = (
@@ -52,68 +64,93 @@ COSINE = "cosine"
 class TrainingConfig:
     """What the loop needs to know, independent of any estimator's parameters.
 
-    The estimators build one from their parameters; numpy scalars (as a grid
-    from ``np.arange`` gives) become plain Python numbers here, so torch never
-    sees them. See :func:`train_network` for the meaning of each field.
+    Every field is required, and :meth:`from_params` maps an estimator's
+    parameters onto them, so the estimator's signature is the one source of
+    their defaults. Numpy scalars (as a grid from ``np.arange`` gives) become
+    plain Python numbers here, so torch never sees them. See
+    :func:`train_network` for the meaning of each field.
 
     Examples
     --------
     >>> import numpy as np
-    >>> config = TrainingConfig.from_params({"lr": np.float32(0.5), "other": 1})
-    >>> type(config.lr), config.batch_size
-    (<class 'float'>, 32)
+    >>> fields = dict.fromkeys(f.name for f in dataclasses.fields(TrainingConfig))
+    >>> config = TrainingConfig(**{**fields, "lr": np.float32(0.5)})
+    >>> type(config.lr)
+    <class 'float'>
     """
 
-    optimizer: object = "Adam"
-    optimizer_kwargs: dict = None
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    lr_scheduler: object = None
-    lr_scheduler_kwargs: dict = None
-    num_epochs: int = None
-    max_steps: int = None
-    max_time: float = None
-    batch_size: int = 32
-    training_strategy: str = "mixed"
-    teacher_forcing_ratio: float = 0.5
-    teacher_forcing_decay: float = 0.01
-    patience: int = None
-    gradient_clip: float = None
-    precision: str = "32"
-    verbose: bool = False
+    optimizer: object
+    optimizer_kwargs: dict
+    lr: float
+    weight_decay: float
+    lr_scheduler: object
+    lr_scheduler_kwargs: dict
+    num_epochs: int
+    max_steps: int
+    max_time: float
+    batch_size: int
+    training_strategy: str
+    teacher_forcing_ratio: float
+    teacher_forcing_decay: float
+    patience: int
+    gradient_clip: float
+    precision: str
+    verbose: bool
 
     @classmethod
     def from_params(cls, params):
-        """Take the fields ``params`` has (others keep their defaults)."""
-        names = {field.name for field in dataclasses.fields(cls)}
+        """Map an estimator's parameters onto the fields, one by one.
+
+        A parameter missing from ``params`` (renamed, say) raises ``KeyError``
+        here rather than falling back to some default.
+        """
         return cls(
-            **{
-                name: plain_number(value)
-                for name, value in params.items()
-                if name in names
-            }
+            optimizer=params["optimizer"],
+            optimizer_kwargs=params["optimizer_kwargs"],
+            lr=params["lr"],
+            weight_decay=params["weight_decay"],
+            lr_scheduler=params["lr_scheduler"],
+            lr_scheduler_kwargs=params["lr_scheduler_kwargs"],
+            num_epochs=params["num_epochs"],
+            max_steps=params["max_steps"],
+            max_time=params["max_time"],
+            batch_size=params["batch_size"],
+            training_strategy=params["training_strategy"],
+            teacher_forcing_ratio=params["teacher_forcing_ratio"],
+            teacher_forcing_decay=params["teacher_forcing_decay"],
+            patience=params["patience"],
+            gradient_clip=params["gradient_clip"],
+            precision=params["precision"],
+            verbose=params["verbose"],
         )
 
-    def budget(self, n_windows):
-        """Resolve ``(num_epochs, max_steps)`` for ``n_windows`` training windows.
+    def __post_init__(self):
+        for field in dataclasses.fields(self):
+            object.__setattr__(
+                self, field.name, plain_number(getattr(self, field.name))
+            )
 
-        Without ``num_epochs`` and ``max_steps``: :data:`DEFAULT_EPOCHS`
-        epochs, held within :data:`DEFAULT_STEP_BOUNDS` optimiser steps.
 
-        Examples
-        --------
-        >>> TrainingConfig().budget(100)  # 4 batches an epoch: the floor
-        (None, 400)
-        >>> TrainingConfig().budget(10**6)  # a big panel: the ceiling
-        (None, 2000)
-        >>> TrainingConfig(num_epochs=3).budget(100)
-        (3, None)
-        """
-        if self.num_epochs is not None or self.max_steps is not None:
-            return self.num_epochs, self.max_steps
-        low, high = DEFAULT_STEP_BOUNDS
-        epochs = DEFAULT_EPOCHS * math.ceil(n_windows / self.batch_size)
-        return None, min(max(epochs, low), high)
+def training_budget(n_windows, batch_size, num_epochs=None, max_steps=None):
+    """Resolve ``(num_epochs, max_steps)`` for ``n_windows`` training windows.
+
+    Without ``num_epochs`` and ``max_steps``: :data:`DEFAULT_EPOCHS`
+    epochs, held within :data:`DEFAULT_STEP_BOUNDS` optimiser steps.
+
+    Examples
+    --------
+    >>> training_budget(100, 32)  # 4 batches an epoch: the floor
+    (None, 400)
+    >>> training_budget(10**6, 32)  # a big panel: the ceiling
+    (None, 2000)
+    >>> training_budget(100, 32, num_epochs=3)
+    (3, None)
+    """
+    if num_epochs is not None or max_steps is not None:
+        return num_epochs, max_steps
+    low, high = DEFAULT_STEP_BOUNDS
+    epochs = DEFAULT_EPOCHS * math.ceil(n_windows / batch_size)
+    return None, min(max(epochs, low), high)
 
 
 def plain_number(value):
@@ -146,6 +183,121 @@ def history_frame(rows):
     )
 
 
+def train_on_series(
+    data,
+    loc,
+    scale,
+    network,
+    config,
+    *,
+    window_length,
+    horizon,
+    device,
+    seed,
+    season=1,
+    seasonal=None,
+    validation_size=None,
+    require_windows=True,
+):
+    """Train a network on every series of ``data``: windows, then the loop.
+
+    Series shorter than a window and its horizon are padded with missing
+    values; windows end at every time point, the horizon past a series' end
+    missing; missing values are filled, flagged to the encoder, and left out
+    of the loss.
+
+    Parameters
+    ----------
+    data : Collection
+        The series, with the targets to be modelled on the log scale
+        already logged.
+    loc, scale : ndarray, shape (n_series, n_columns)
+        Each series' scaling (see :mod:`skseq2seq._scaling`).
+    network : Seq2SeqNetwork or callable
+        A network to train a copy of (never changed itself: the caller keeps
+        the result only if training succeeds), or a function that builds a
+        new one, called under ``seed``.
+    config : TrainingConfig
+    window_length, horizon : int
+        The encoder's window, and the steps decoded.
+    device : torch.device
+    seed : int
+    season : int, default=1
+        The anchor's season: windows reach back at least that far.
+    seasonal : ndarray of bool, shape (n_series,), optional
+        With a season: which series show it.
+    validation_size : float, int or None
+        See :func:`~skseq2seq._windows.split_windows`.
+    require_windows : bool, default=True
+        Without any window that has observed values: raise, or (False)
+        return ``(None, history)``.
+
+    Returns
+    -------
+    network : Seq2SeqNetwork or None
+        Trained, on ``device``, in evaluation mode.
+    history : pandas.DataFrame
+    """
+    n_targets, n_covariates, _ = data.sizes
+    # the encoder reads window_length steps; the anchor reaches a season
+    window_length = max(window_length, season)
+    scaled, lengths = pad_short_series(
+        *pad_series_ends(
+            scale_series(data.values, data.lengths, loc, scale, np.float32),
+            data.lengths,
+            horizon - 1,
+            n_targets,
+        ),
+        window_length + horizon,
+    )
+    observed = fill_gaps(scaled, lengths, n_targets)
+    split = split_windows(lengths, window_length, horizon, validation_size)
+    train_starts, valid_starts = (
+        keep_observed_windows(starts, observed, window_length, horizon)
+        for starts in split
+    )
+    if len(train_starts) == 0:
+        if not require_windows:
+            return None, history_frame([])
+        raise ValueError(
+            f"No training window of {window_length} past and {horizon} future "
+            "time points has an observed value in both parts: the data is "
+            "too sparse. Pass series with fewer gaps, or a shorter fh."
+        )
+    scaled = to_network_tensor(scaled, "y and X")
+    observed = None if observed is None else torch.from_numpy(observed)
+    # the rows of each series flagged as it shows the season, or not
+    flags = None if season == 1 else torch.from_numpy(np.repeat(seasonal, lengths))
+
+    def window_set(starts):
+        return WindowSet(
+            scaled,
+            starts,
+            window_length,
+            horizon,
+            n_targets,
+            n_covariates,
+            observed,
+            flags,
+        )
+
+    with seeded(seed, device):
+        if isinstance(network, nn.Module):
+            network = copy.deepcopy(network)
+        else:  # built here, so that the seed draws its first weights
+            network = network()
+        network = network.to(device)
+        history = fit_network(
+            network,
+            window_set(train_starts),
+            config,
+            device,
+            valid_windows=window_set(valid_starts),
+        )
+    network.eval()
+    return network, history_frame(history)
+
+
 def fit_network(network, windows, config, device, valid_windows=None):
     """Build the optimizer and scheduler that ``config`` names, then train.
 
@@ -169,7 +321,9 @@ def fit_network(network, windows, config, device, valid_windows=None):
         config.weight_decay,
         config.optimizer_kwargs,
     )
-    num_epochs, max_steps = config.budget(len(windows))
+    num_epochs, max_steps = training_budget(
+        len(windows), config.batch_size, config.num_epochs, config.max_steps
+    )
     scheduler = step_scheduler = None
     if config.lr_scheduler == COSINE:
         step_scheduler = cosine_decay(
@@ -184,21 +338,13 @@ def fit_network(network, windows, config, device, valid_windows=None):
         network,
         windows,
         optimizer,
+        config,
         num_epochs=num_epochs,
         max_steps=max_steps,
-        max_time=config.max_time,
-        batch_size=config.batch_size,
-        training_strategy=config.training_strategy,
-        teacher_forcing_ratio=config.teacher_forcing_ratio,
-        teacher_forcing_decay=config.teacher_forcing_decay,
         valid_windows=valid_windows,
         scheduler=scheduler,
         step_scheduler=step_scheduler,
-        patience=config.patience,
-        gradient_clip=config.gradient_clip,
         device=device,
-        precision=config.precision,
-        progress=config.verbose,
     )
 
 
@@ -334,28 +480,20 @@ def train_network(
     network,
     windows,
     optimizer,
+    config,
     *,
     num_epochs=None,
     max_steps=None,
-    max_time=None,
-    batch_size,
-    training_strategy,
-    teacher_forcing_ratio,
-    teacher_forcing_decay,
     valid_windows=None,
     scheduler=None,
     step_scheduler=None,
-    patience=None,
-    gradient_clip=None,
     device=None,
-    precision="32",
-    progress=False,
 ):
     """Train ``network`` in place on its head's loss over the horizon.
 
     Training stops at the first of three budgets that is spent: ``num_epochs``
-    passes over the windows, ``max_steps`` optimiser steps, or ``max_time``
-    seconds. At least one must be given.
+    passes over the windows, ``max_steps`` optimiser steps, or
+    ``config.max_time`` seconds. At least one must be given.
 
     Parameters
     ----------
@@ -365,19 +503,29 @@ def train_network(
         The training windows.
     optimizer : torch.optim.Optimizer
         Built over ``network``'s parameters.
+    config : TrainingConfig
+        What is read of it: ``max_time`` (checked after every step; a run
+        stopped by it depends on the machine's speed, so is not
+        reproducible), ``batch_size``, ``training_strategy`` (see
+        :func:`teacher_inputs`; the context decoder ignores it),
+        ``teacher_forcing_ratio`` and ``teacher_forcing_decay`` (for
+        ``"mixed"``: the chance of a true input at each step, lowered after
+        every epoch), ``patience`` (below), ``gradient_clip`` (of the norm of
+        all gradients together), ``precision`` (the forward pass under
+        autocast in bfloat16 or float16; float16 scales the loss against
+        underflowing gradients; weights stay float32) and ``verbose`` (a
+        progress bar over epochs with the latest losses).
+
+        ``patience``: stop after this many epochs without a lower monitored
+        loss, and restore the weights of the best epoch. The monitored loss
+        is the validation loss if there are validation windows; otherwise
+        the recursive loss on a fixed, evenly spread sample of the training
+        windows. Either is scored as at prediction, so it is comparable from
+        epoch to epoch even while the teacher-forcing ratio changes.
     num_epochs, max_steps : int or None
-        Passes over the windows, and optimiser steps (one per batch). The
-        last epoch is cut short when the steps run out.
-    max_time : float or None
-        Seconds of training; checked after every step. A run stopped by it
-        depends on the machine's speed, so is not reproducible.
-    batch_size : int
-    training_strategy : {"recursive", "teacher_forcing", "mixed"}
-        What an autoregressive decoder is fed in training; see
-        :func:`teacher_inputs`. The context decoder ignores it.
-    teacher_forcing_ratio, teacher_forcing_decay : float
-        For ``"mixed"``: the chance of a true input at each step, lowered by
-        ``teacher_forcing_decay`` after every epoch.
+        Passes over the windows, and optimiser steps (one per batch), as
+        :func:`training_budget` resolves them. The last epoch is cut short
+        when the steps run out.
     valid_windows : WindowSet, optional
         Scored after every epoch, decoding recursively as at prediction.
     scheduler : torch.optim.lr_scheduler.LRScheduler, optional
@@ -385,23 +533,9 @@ def train_network(
         monitored loss.
     step_scheduler : torch.optim.lr_scheduler.LRScheduler, optional
         Stepped after every optimiser step, such as :func:`cosine_decay`.
-    patience : int, optional
-        Stop after this many epochs without a lower monitored loss, and
-        restore the weights of the best epoch. The monitored loss is the
-        validation loss if there are validation windows; otherwise the
-        recursive loss on a fixed, evenly spread sample of the training
-        windows. Either is scored as at prediction, so it is comparable from
-        epoch to epoch even while the teacher-forcing ratio changes.
-    gradient_clip : float, optional
-        Clip the norm of all gradients together to this value.
     device : torch.device, optional
         Batches are gathered on the CPU and moved here inside the step;
         ``None`` leaves them on the CPU.
-    precision : {"32", "bf16", "16-mixed"}, default="32"
-        The forward pass under autocast in bfloat16 or float16; float16
-        scales the loss against underflowing gradients. Weights stay float32.
-    progress : bool, default=False
-        Show a progress bar over epochs with the latest losses.
 
     Returns
     -------
@@ -424,11 +558,13 @@ def train_network(
         If training is interrupted with Ctrl-C: it stops, keeps the weights
         of the best epoch so far, and returns the history up to there.
     """
+    max_time, patience = config.max_time, config.patience
+    batch_size, precision = config.batch_size, config.precision
     if num_epochs is None and max_steps is None and max_time is None:
         raise ValueError("Give a training budget: num_epochs, max_steps or max_time.")
     device = torch.device("cpu") if device is None else device
     stepper = _Stepper(
-        network, optimizer, gradient_clip, device, precision, step_scheduler
+        network, optimizer, config.gradient_clip, device, precision, step_scheduler
     )
     reference = reference_mse(windows)
     if valid_windows is not None and len(valid_windows):
@@ -446,21 +582,21 @@ def train_network(
         range(num_epochs) if num_epochs is not None else itertools.count(),
         desc="fit",
         unit="epoch",
-        disable=not progress,
+        disable=not config.verbose,
     )
     try:
         for epoch in epochs:
             epoch_started = time.perf_counter()
             lr = optimizer.param_groups[0]["lr"]
             ratio = teacher_forcing_ratio_at(
-                epoch, teacher_forcing_ratio, teacher_forcing_decay
+                epoch, config.teacher_forcing_ratio, config.teacher_forcing_decay
             )
             train_loss, point_mse, taken = _train_epoch(
                 network,
                 windows,
                 stepper,
                 batch_size,
-                training_strategy,
+                config.training_strategy,
                 ratio,
                 step_limit - steps,
                 deadline,

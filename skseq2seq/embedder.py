@@ -10,13 +10,28 @@ from sktime.transformations.base import BaseTransformer
 from skseq2seq._device import PicklesNetworksOnCPU, draw_seed, resolve_device, seeded
 from skseq2seq._export import EmbeddingGraph, export_graph
 from skseq2seq._network import Seq2SeqNetwork
+from skseq2seq._scaling import fit_scaler, scale
 from skseq2seq._training import TrainingConfig, fit_network, history_frame, plain_number
 from skseq2seq._validation import (
+    TRAINING_CONSTRAINTS,
+    Choice,
     check_equal_lengths,
     check_numeric_finite,
-    check_training_params,
+    check_params,
 )
-from skseq2seq._windows import SequenceSet, fit_scaler, scale
+from skseq2seq._windows import SequenceSet
+
+#: Training settings the forecaster offers and the embedder does not.
+NOT_OFFERED = dict.fromkeys(
+    [
+        "lr_scheduler",
+        "lr_scheduler_kwargs",
+        "max_steps",
+        "max_time",
+        "patience",
+        "gradient_clip",
+    ]
+)
 
 
 class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
@@ -106,6 +121,11 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         "property:randomness": "derandomized",
     }
 
+    _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
+        "scaling": Choice("series", "global", None),
+    }
+
     def __init__(
         self,
         hidden_size=32,
@@ -189,7 +209,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
 
     def _fit(self, X, y=None):
         """Train the autoencoder to reconstruct every series of ``X``."""
-        check_training_params(self.get_params(deep=False))
+        check_params(self.get_params(deep=False), self._parameter_constraints)
         sequences = _sequences(X)  # [series, time, channels]
         if self.scaling == "global":
             loc, spread = fit_scaler(
@@ -212,7 +232,9 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             history = fit_network(
                 network,
                 SequenceSet(torch.tensor(self._scale(sequences), dtype=torch.float32)),
-                TrainingConfig.from_params(self.get_params(deep=False)),
+                TrainingConfig.from_params(
+                    {**self.get_params(deep=False), **NOT_OFFERED}
+                ),
                 device,
             )
         network.eval()

@@ -250,7 +250,7 @@ def test_log_targets_and_seasons_per_series_forecast_as_predict(loss, tmp_path):
     with pytest.raises(ValueError, match=r"zero or negative values in the target"):
         model.forecast(-last_windows(y, model.window_length))
     if loss == "quantile":
-        levels = list(forecaster._levels())
+        levels = list(forecaster.network_.head.level_values)
         quantiles = forecaster.predict_quantiles(alpha=levels).to_numpy()
         np.testing.assert_allclose(parameters.reshape(6, -1), quantiles, rtol=1e-4)
     if loss == "gaussian":  # the median, and the normal of the log's spread

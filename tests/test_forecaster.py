@@ -12,7 +12,7 @@ from sktime.exceptions import NotFittedError
 from sktime.forecasting.base import ForecastingHorizon
 
 from skseq2seq import Seq2SeqLSTMForecaster, __version__, _device
-from skseq2seq._windows import SCALE_ROWS, scale_series
+from skseq2seq._scaling import SCALE_ROWS, scale_series
 
 TINY = {"hidden_size": 8, "num_epochs": 3, "random_state": 0}
 #: standardised per series, no log: what independent paths below rebuild
@@ -350,7 +350,7 @@ def test_quiet_by_default(airline, capsys):
 
 class TestTrainingControls:
     def test_validation_holds_out_the_last_windows(self, airline, monkeypatch):
-        from skseq2seq import forecaster as module
+        from skseq2seq import _training as module
 
         seen = {}
         real_split = module.split_windows
@@ -387,7 +387,6 @@ class TestTrainingControls:
             WindowSet,
             fill_gaps,
             pad_series_ends,
-            scale_series,
             split_windows,
         )
 

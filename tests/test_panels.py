@@ -1,6 +1,7 @@
 """Panels and hierarchies: one global network, pretraining, new series."""
 
 import copy
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -55,13 +56,19 @@ def test_the_panel_forecast_is_one_batched_pass_equal_to_each_series(monkeypatch
     together = forecaster.predict()
     assert calls == [4]  # one pass, all four series in the batch
     # the same network on one series at a time gives the same numbers
-    alone = copy.deepcopy(forecaster)
-    for position, key in enumerate(forecaster._keys):
-        alone._recent = forecaster._recent[position : position + 1]
-        alone._keys, alone._ends = [key], forecaster._ends[position : position + 1]
-        alone.scale_loc_ = forecaster.scale_loc_[position : position + 1]
-        alone.scale_scale_ = forecaster.scale_scale_[position : position + 1]
-        alone._constant = forecaster._constant[position : position + 1]
+    alone, state = copy.deepcopy(forecaster), forecaster._forecast_state
+    for position, key in enumerate(state.keys):
+        rows = slice(position, position + 1)
+        alone._forecast_state = dataclasses.replace(
+            state,
+            recent=state.recent[rows],
+            keys=[key],
+            ends=state.ends[rows],
+            loc=state.loc[rows],
+            scale=state.scale[rows],
+            constant=state.constant[rows],
+            seasonal=state.seasonal[rows],
+        )
         np.testing.assert_allclose(
             alone.predict().to_numpy(), together.loc[[key]].to_numpy(), rtol=1e-5
         )

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 import pickle
@@ -272,22 +273,33 @@ def assert_same_state(restored, original):
     """Every attribute of ``original`` is in ``restored``, equal."""
     assert set(vars(restored)) == set(vars(original))
     for name, value in vars(original).items():
-        got = getattr(restored, name)
-        if isinstance(value, torch.nn.Module):
-            for key, tensor in value.state_dict().items():
-                torch.testing.assert_close(got.state_dict()[key].cpu(), tensor.cpu())
-        elif isinstance(value, pd.DataFrame):
-            pd.testing.assert_frame_equal(got, value)
-        elif isinstance(value, pd.Index):
-            pd.testing.assert_index_equal(got, value, exact=True)
-            assert got.names == value.names
-        elif isinstance(value, np.ndarray):
-            np.testing.assert_array_equal(got, value)
-            assert got.dtype == value.dtype
-        elif name in ("_fh",) and value is not None:
-            pd.testing.assert_index_equal(got.to_pandas(), value.to_pandas())
-        else:
-            assert got == value, name
+        assert_same_value(getattr(restored, name), value, name)
+
+
+def assert_same_value(got, value, name):
+    """``got`` equals ``value``, by the rule of ``value``'s type."""
+    if dataclasses.is_dataclass(value):  # the forecast state: field by field
+        assert type(got) is type(value), name
+        for field in dataclasses.fields(value):
+            assert_same_value(
+                getattr(got, field.name), getattr(value, field.name), field.name
+            )
+        return
+    if isinstance(value, torch.nn.Module):
+        for key, tensor in value.state_dict().items():
+            torch.testing.assert_close(got.state_dict()[key].cpu(), tensor.cpu())
+    elif isinstance(value, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, value)
+    elif isinstance(value, pd.Index):
+        pd.testing.assert_index_equal(got, value, exact=True)
+        assert got.names == value.names
+    elif isinstance(value, np.ndarray):
+        np.testing.assert_array_equal(got, value)
+        assert got.dtype == value.dtype
+    elif name in ("_fh",) and value is not None:
+        pd.testing.assert_index_equal(got.to_pandas(), value.to_pandas())
+    else:
+        assert got == value, name
 
 
 class TestEveryLifecycleStep:

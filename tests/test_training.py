@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -7,6 +8,7 @@ import torch
 from skseq2seq import _training
 from skseq2seq._network import Seq2SeqNetwork
 from skseq2seq._training import (
+    TrainingConfig,
     evaluate,
     make_optimizer,
     teacher_forcing_ratio_at,
@@ -22,6 +24,13 @@ DEFAULTS = {
 }
 
 
+def config(**fields):
+    """A config of the loop's settings: recursion, no budget, no extras."""
+    unset = dict.fromkeys(field.name for field in dataclasses.fields(TrainingConfig))
+    plain = {"batch_size": 32, "precision": "32", "verbose": False, **DEFAULTS}
+    return TrainingConfig(**{**unset, **plain, **fields})
+
+
 def sine_windows(n=200, window_length=12, horizon=4, validation_size=None):
     values = torch.sin(torch.arange(n) * 2 * torch.pi / 20)[:, None]
     train, valid = split_windows([n], window_length, horizon, validation_size)
@@ -31,15 +40,15 @@ def sine_windows(n=200, window_length=12, horizon=4, validation_size=None):
     )
 
 
+LOOP_ARGUMENTS = ("max_steps", "valid_windows", "scheduler", "step_scheduler", "device")
+
+
 def train(net, windows, num_epochs, lr=0.01, **kwargs):
+    """Train with Adam; keyword arguments of the loop go to it, the rest to config."""
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    loop = {name: kwargs.pop(name) for name in LOOP_ARGUMENTS if name in kwargs}
     return train_network(
-        net,
-        windows,
-        optimizer,
-        num_epochs=num_epochs,
-        batch_size=32,
-        **{**DEFAULTS, **kwargs},
+        net, windows, optimizer, config(**kwargs), num_epochs=num_epochs, **loop
     )
 
 
@@ -172,10 +181,9 @@ def test_scheduler_lr_is_recorded_per_epoch():
         net,
         windows,
         optimizer,
+        config(batch_size=16),
         num_epochs=5,
-        batch_size=16,
         scheduler=scheduler,
-        **DEFAULTS,
     )
     np.testing.assert_allclose(
         [row["lr"] for row in history], [0.1, 0.1, 0.05, 0.05, 0.025]
@@ -193,10 +201,9 @@ def test_reduce_on_plateau_is_given_the_monitored_loss():
         net,
         windows,
         optimizer,
+        config(batch_size=16),
         num_epochs=4,
-        batch_size=16,
         scheduler=scheduler,
-        **DEFAULTS,
     )
     np.testing.assert_allclose([row["lr"] for row in history], [1e-6, 1e-6, 1e-7, 1e-8])
 
@@ -206,15 +213,8 @@ def test_gradient_clip_bounds_each_step():
     net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8)
     before = torch.nn.utils.parameters_to_vector(net.parameters()).clone()
     optimizer = torch.optim.SGD(net.parameters(), lr=1.0)
-    train_network(
-        net,
-        windows,
-        optimizer,
-        num_epochs=1,
-        batch_size=len(windows),
-        gradient_clip=1e-3,
-        **DEFAULTS,
-    )
+    clipped = config(batch_size=len(windows), gradient_clip=1e-3)
+    train_network(net, windows, optimizer, clipped, num_epochs=1)
     # one SGD step of lr 1 moves the weights by the clipped gradient norm
     moved = torch.nn.utils.parameters_to_vector(net.parameters()) - before
     assert moved.norm().item() == pytest.approx(1e-3, rel=1e-3)
@@ -229,7 +229,7 @@ def test_a_forecast_far_worse_than_the_last_value_is_divergence():
         net.head.linear.bias.fill_(1e4)
     optimizer = torch.optim.SGD(net.parameters(), lr=0.0)
     with pytest.raises(FloatingPointError, match="Training diverged.*repeating"):
-        train_network(net, windows, optimizer, num_epochs=1, batch_size=16, **DEFAULTS)
+        train_network(net, windows, optimizer, config(batch_size=16), num_epochs=1)
     assert 1e8 > _training.DIVERGENCE_FACTOR * reference
 
 
@@ -260,7 +260,7 @@ def test_a_diverging_loss_stops_with_a_clear_error():
     net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8)
     optimizer = torch.optim.SGD(net.parameters(), lr=1e30)
     with pytest.raises(FloatingPointError, match="Try a lower lr"):
-        train_network(net, windows, optimizer, num_epochs=5, batch_size=16, **DEFAULTS)
+        train_network(net, windows, optimizer, config(batch_size=16), num_epochs=5)
 
 
 def test_interrupt_keeps_the_best_weights_and_warns(monkeypatch):
@@ -295,7 +295,7 @@ def test_progress_bar_only_when_asked(capsys):
         Seq2SeqNetwork(1, reads_availability=True, hidden_size=4),
         windows,
         2,
-        progress=True,
+        verbose=True,
     )
     assert "2/2" in capsys.readouterr().err
     train(Seq2SeqNetwork(1, reads_availability=True, hidden_size=4), windows, 2)

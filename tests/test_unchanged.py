@@ -39,11 +39,16 @@ def _positive_panel():
     frames = []
     for key, length in zip("abc", (60, 45, 72), strict=True):
         t = np.arange(length)
-        values = 50 + 10 * np.sin(2 * np.pi * t / 12) + 0.3 * t + rng.normal(0, 1, length)
+        values = (
+            50 + 10 * np.sin(2 * np.pi * t / 12) + 0.3 * t + rng.normal(0, 1, length)
+        )
         if key == "b":
             values[[5, 6, 20]] = np.nan
         index = pd.MultiIndex.from_arrays(
-            [np.repeat(key, length), pd.period_range("2000-01", periods=length, freq="M")],
+            [
+                np.repeat(key, length),
+                pd.period_range("2000-01", periods=length, freq="M"),
+            ],
             names=["series", "time"],
         )
         frames.append(pd.DataFrame({"y": values}, index=index))
@@ -55,8 +60,12 @@ def _signal_with_x():
     rng = np.random.default_rng(1)
     t = np.arange(130)
     index = pd.RangeIndex(130)
-    X = pd.DataFrame({"ahead": np.cos(t / 5), "past": rng.normal(size=130)}, index=index)
-    y = pd.DataFrame({"y": np.sin(t / 5) + 0.5 * X["ahead"] + 0.1 * rng.normal(size=130)})
+    X = pd.DataFrame(
+        {"ahead": np.cos(t / 5), "past": rng.normal(size=130)}, index=index
+    )
+    y = pd.DataFrame(
+        {"y": np.sin(t / 5) + 0.5 * X["ahead"] + 0.1 * rng.normal(size=130)}
+    )
     return y, X
 
 
@@ -66,7 +75,9 @@ def _graph_output(forecaster, past, series=None, future=None, distribution=False
     with tempfile.TemporaryDirectory() as folder:
         path = forecaster.export_onnx(pathlib.Path(folder) / "model.onnx")
         served = OnnxForecaster(path)
-        return served.forecast(past, series=series, future=future, distribution=distribution)
+        return served.forecast(
+            past, series=series, future=future, distribution=distribution
+        )
 
 
 def _saved_and_loaded(forecaster, X=None):
@@ -74,7 +85,10 @@ def _saved_and_loaded(forecaster, X=None):
         path = forecaster.save_safe(pathlib.Path(folder) / "model.zip")
         loaded = Seq2SeqLSTMForecaster.load_safe(path)
     weights = np.concatenate(
-        [p.detach().cpu().numpy().ravel() for p in loaded.network_.state_dict().values()]
+        [
+            p.detach().cpu().numpy().ravel()
+            for p in loaded.network_.state_dict().values()
+        ]
     )
     return weights, loaded.predict(X=X).to_numpy()
 
@@ -112,17 +126,20 @@ def record():
         **TINY, loss="quantile", num_layers=2, seasonal_period=12
     ).fit(panel, fh=range(1, 7))
     out["quantile_point"] = quantile.predict().to_numpy()
-    out["quantile_quantiles"] = quantile.predict_quantiles(alpha=[0.1, 0.5, 0.9]).to_numpy()
+    out["quantile_quantiles"] = quantile.predict_quantiles(
+        alpha=[0.1, 0.5, 0.9]
+    ).to_numpy()
+    context = max(quantile.window_length_, quantile.seasonal_period_)
     windows = np.stack(
-        [
-            panel.loc[key, "y"].ffill().to_numpy()[-quantile._context_length() :]
-            for key in "abc"
-        ]
+        [panel.loc[key, "y"].ffill().to_numpy()[-context:] for key in "abc"]
     )[..., None].astype(np.float32)
     point, distribution = _graph_output(
         quantile, windows, series=np.arange(3), distribution=True
     )
-    out["quantile_graph_point"], out["quantile_graph_distribution"] = point, distribution
+    out["quantile_graph_point"], out["quantile_graph_distribution"] = (
+        point,
+        distribution,
+    )
 
     # the default head (absolute error on the log scale) after pretraining
     pretrained = Seq2SeqLSTMForecaster(**TINY).pretrain(panel, fh=range(1, 7))
@@ -165,7 +182,9 @@ def test_every_recorded_output_is_reproduced(recorded_and_now):
         expected = recorded[name]
         # values near 0 (embeddings, signed forecasts) are compared to their spread
         atol = rtol * float(np.nanmax(np.abs(expected)))
-        np.testing.assert_allclose(now[name], expected, rtol=rtol, atol=atol, err_msg=name)
+        np.testing.assert_allclose(
+            now[name], expected, rtol=rtol, atol=atol, err_msg=name
+        )
 
 
 if __name__ == "__main__":

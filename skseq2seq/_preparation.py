@@ -1,0 +1,274 @@
+"""From sktime's frames to what training reads: checked, logged, sized and scaled.
+
+``fit``, ``pretrain`` and pretraining's update all call :func:`prepare`, and
+differ only in what they keep of it. After pretraining, :class:`Pretrained`
+carries what that fixed for every later fit.
+"""
+
+import dataclasses
+import warnings
+
+import numpy as np
+import torch
+
+from skseq2seq._device import resolve_device
+from skseq2seq._frames import Collection
+from skseq2seq._scaling import (
+    check_positive,
+    choose_log_targets,
+    fit_scaling,
+    log_targets,
+)
+from skseq2seq._seasonality import detect_seasons, seasonal_flags
+from skseq2seq._state import ForecastState
+from skseq2seq._training import plain_number
+from skseq2seq._windows import last_rows, resolve_lengths
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Pretrained:
+    """What pretraining fixed: the lengths, the log-scale columns, the units.
+
+    ``scaling`` holds the pretraining panel's pooled statistics (``"loc"``,
+    ``"scale"``) and, with ``scaling="auto"``, its log changes' unit
+    (``"log_scale"``); see :func:`~skseq2seq._scaling.fit_scaling`.
+    """
+
+    window_length: int
+    horizon: int
+    season: int
+    log: np.ndarray
+    scaling: dict
+
+    @classmethod
+    def of(cls, forecaster):
+        """Read what a pretrained forecaster's fitted attributes fixed."""
+        scaling = {
+            "loc": forecaster.pretrain_scale_loc_,
+            "scale": forecaster.pretrain_scale_scale_,
+        }
+        if hasattr(forecaster, "pretrain_log_scale_"):
+            scaling["log_scale"] = forecaster.pretrain_log_scale_
+        return cls(
+            forecaster.window_length_,
+            forecaster.horizon_,
+            forecaster.seasonal_period_,
+            forecaster.log_targets_,
+            scaling,
+        )
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Prepared:
+    """Data checked and laid out, with the lengths and the scaling chosen for it."""
+
+    data: Collection  # the log taken of the log-scale targets
+    raw: Collection  # the same on the data's own scale
+    log: np.ndarray
+    window_length: int
+    horizon: int
+    season: int
+    seasonal: np.ndarray
+    loc: np.ndarray
+    scale: np.ndarray
+    device: torch.device
+
+
+def prepare(y, X, horizon, params, pretrained=None, for_training=True):
+    """Check and lay out ``y`` and ``X``; choose the lengths and the scaling.
+
+    Parameters
+    ----------
+    y, X : pd.DataFrame
+        sktime's inner frames: a series, a panel or a hierarchy.
+    horizon : int or None
+        The furthest step of the fh passed, if any.
+    params : dict
+        The forecaster's parameters, already checked.
+    pretrained : Pretrained, optional
+        After ``pretrain``: the lengths, log columns and scaling units to
+        keep. Without it, they are chosen for this data.
+    for_training : bool, default=True
+        Whether the data is trained on (each series needs two observed
+        values) or only forecast from (one).
+
+    Returns
+    -------
+    Prepared
+    """
+    data = Collection.from_frames(
+        y, X, *covariate_columns(X, params["past_covariates"])
+    )
+    if pretrained is None:
+        log = choose_log_targets(data.values, data.sizes[0], params["target_transform"])
+    else:
+        log = pretrained.log
+    check_positive(data.values, log)
+    # training needs a value to read and one to learn; forecasting one
+    check_observed(data, 1 if for_training else 0)
+    raw, data = data, dataclasses.replace(data, values=log_targets(data.values, log))
+    period = plain_number(params["seasonal_period"])
+    if pretrained is None:
+        window_length, horizon, season, seasonal = choose_lengths(
+            data, period, plain_number(params["window_length"]), horizon
+        )
+    else:
+        window_length, horizon = pretrained.window_length, pretrained.horizon
+        season = pretrained.season
+        seasonal = seasonal_series(data, season, period)
+    if data.keys is None and data.lengths[0] < window_length:
+        warnings.warn(
+            f"window_length={window_length} is longer than the series "
+            f"({data.lengths[0]} time points): the encoder reads "
+            f"{window_length - data.lengths[0]} missing values before it "
+            "starts. Pass a window_length of at most the series' length, "
+            "or None to choose one that fits.",
+            UserWarning,
+            stacklevel=5,
+        )
+    loc, spread = fit_scaling(
+        data.values,
+        data.lengths,
+        log,
+        params["scaling"],
+        pretrained=None if pretrained is None else pretrained.scaling,
+    )
+    device = resolve_device(params["device"], params["precision"])
+    return Prepared(
+        data, raw, log, window_length, horizon, season, seasonal, loc, spread, device
+    )
+
+
+def forecast_state(prepared, index_names, target_names):
+    """Keep of the prepared data what forecasting and updating need.
+
+    That is each series' last window, and enough before it to train on new
+    data in ``update``: on the data's own scale, NaN before a short series
+    starts.
+    """
+    data, raw = prepared.data, prepared.raw
+    context = max(prepared.window_length, prepared.season)
+    return ForecastState(
+        recent=last_rows(raw.values, data.lengths, context + prepared.horizon - 1),
+        ends=data.ends,
+        keys=data.keys,
+        freq=data.freq,
+        index_names=list(index_names),
+        target_names=list(target_names),
+        covariates=data.columns[0],
+        past_covariates=data.columns[1],
+        loc=prepared.loc,
+        scale=prepared.scale,
+        constant=raw.constant_targets(),
+        log=prepared.log,
+        season=prepared.season,
+        seasonal=prepared.seasonal,
+        window_length=prepared.window_length,
+        horizon=prepared.horizon,
+    )
+
+
+def choose_lengths(data, period, window_length, horizon):
+    """Choose the season, then the window and the training horizon, for ``data``.
+
+    Parameters
+    ----------
+    data : Collection
+    period : "auto", int or None
+        The ``seasonal_period`` parameter.
+    window_length, horizon : int or None
+        As passed; None chooses (see
+        :func:`~skseq2seq._windows.resolve_lengths`).
+
+    Returns
+    -------
+    window_length, horizon, season : int
+    seasonal : ndarray of bool, shape (n_series,)
+        Which series show the season, and are anchored at it.
+    """
+    if period == "auto":
+        season, seasonal = detect_seasons(first_targets(data), data.freq)
+    else:
+        season = 1 if period is None else period
+        seasonal = seasonal_series(data, season, period)
+    window_length, horizon = resolve_lengths(
+        data.typical_length, window_length, horizon
+    )
+    if data.typical_length < season + horizon:
+        if period == "auto":  # too short to read a season: do without
+            return window_length, horizon, 1, np.zeros_like(seasonal)
+        raise ValueError(
+            f"seasonal_period={period} needs series of at least {period} time "
+            f"points before the horizon of {horizon}, but the typical series "
+            f"has {data.typical_length}. Pass longer series, a shorter fh, "
+            "or seasonal_period='auto'."
+        )
+    return window_length, horizon, season, seasonal
+
+
+def seasonal_series(data, season, period):
+    """Which series of ``data`` show ``season`` (all, if ``period`` gave it)."""
+    if season == 1 or period != "auto":
+        return np.full(len(data.lengths), season > 1)
+    return seasonal_flags(first_targets(data), season)
+
+
+def first_targets(data):
+    """Each series' first target column, as a list of arrays."""
+    return np.split(data.values[:, 0], np.cumsum(data.lengths)[:-1])
+
+
+def covariate_columns(X, past_covariates):
+    """Split the columns of ``X`` into known-ahead and past-only covariates."""
+    past = (
+        [past_covariates]
+        if isinstance(past_covariates, str)
+        else list(past_covariates or [])
+    )
+    if X is None:
+        if past:
+            raise ValueError(
+                f"past_covariates={past_covariates!r} names columns of X, "
+                "but no X was passed. Pass X, or set past_covariates=None."
+            )
+        return [], []
+    unknown = [column for column in past if column not in X.columns]
+    if unknown:
+        raise ValueError(
+            f"past_covariates names {unknown}, which X does not have. X has "
+            f"the columns {list(X.columns)}."
+        )
+    return [c for c in X.columns if c not in past], past
+
+
+def check_fits_pretrained(network, data):
+    """Refuse data whose columns the pretrained network cannot take."""
+    expected = (network.n_targets, network.n_covariates, network.n_past_covariates)
+    if data.sizes != expected:
+        raise ValueError(
+            f"The network was pretrained on {expected[0]} target column(s), "
+            f"{expected[1]} covariate(s) known ahead and {expected[2]} past "
+            f"covariate(s); this data has {data.sizes[0]}, {data.sizes[1]} and "
+            f"{data.sizes[2]}. Pass data shaped like the pretraining data."
+        )
+
+
+def check_observed(data, horizon):
+    """Refuse a series with too few observed values in a target column.
+
+    One past value and one per step of the horizon is the least that can
+    give a training window (``horizon=0``: a window to forecast from).
+    """
+    counts = data.observed_counts()  # [series, targets]
+    series, column = np.unravel_index(np.argmin(counts), counts.shape)
+    if counts[series, column] <= horizon:
+        which = "" if data.keys is None else f"series {data.keys[series]!r}, "
+        need = (
+            "training needs at least 2 (a value to read and one to learn)"
+            if horizon
+            else "forecasting needs at least one"
+        )
+        raise ValueError(
+            f"{which}target column {column} has {counts[series, column]} observed "
+            f"value(s); {need}. Drop the series, fill it, or ask for a shorter fh."
+        )

@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+
+from skseq2seq._scaling import (
+    choose_log_targets,
+    exp_targets,
+    fit_scaler,
+    log_targets,
+    pooled_change,
+    scale_series,
+)
+
+
+def test_fit_scaler_per_series_and_constant_column():
+    values = np.array([[1.0, 7.0], [3.0, 7.0], [10.0, 7.0], [20.0, 7.0]])
+    loc, scale = fit_scaler(values, [2, 2])
+    np.testing.assert_allclose(loc, [[2.0, 7.0], [15.0, 7.0]])
+    np.testing.assert_allclose(scale, [[1.0, 1.0], [5.0, 1.0]])
+    scaled = scale_series(values, [2, 2], loc, scale)
+    np.testing.assert_allclose(scaled, [[-1, 0], [1, 0], [-1, 0], [1, 0]])
+
+
+def test_fit_scaler_large_constant_is_constant():
+    values = np.full((5, 1), 1e9) + np.array([[0], [1e-7], [0], [0], [0]])
+    _, scale = fit_scaler(values, [5])
+    assert scale[0, 0] == 1.0
+
+
+def test_fit_scaler_takes_a_long_series_statistics_from_its_last_rows():
+    rng = np.random.default_rng(0)
+    trending = 0.5 * np.arange(50.0) + rng.normal(size=50)
+    trending[45] = np.nan  # a gap in the last rows is left out
+    short = rng.normal(size=10)
+    values = np.concatenate([trending, short])[:, None]
+    loc, scale = fit_scaler(values, [50, 10], last=20)
+    recent = trending[-20:]
+    np.testing.assert_allclose(loc[:, 0], [np.nanmean(recent), short.mean()])
+    np.testing.assert_allclose(scale[:, 0], [np.nanstd(recent), short.std()])
+
+
+@pytest.mark.parametrize("tail", [7.0, np.nan])
+def test_fit_scaler_falls_back_to_the_whole_series_for_a_flat_or_empty_tail(tail):
+    values = np.concatenate([np.arange(30.0), np.full(20, tail)])[:, None]
+    loc, scale = fit_scaler(values, [50], last=20)
+    whole = values[~np.isnan(values)]
+    np.testing.assert_allclose([loc[0, 0], scale[0, 0]], [whole.mean(), whole.std()])
+
+
+def test_fit_scaler_global_pools_every_series():
+    values = np.array([[0.0], [2.0], [10.0], [12.0]])
+    loc, scale = fit_scaler(values, [2, 2], scaling="global")
+    np.testing.assert_allclose(loc, [[6.0], [6.0]])
+    np.testing.assert_allclose(scale, [[np.std([0, 2, 10, 12])]] * 2)
+
+
+def test_fit_scaler_none_leaves_values_as_they_are():
+    loc, scale = fit_scaler(np.arange(6.0).reshape(3, 2), [1, 2], scaling=None)
+    np.testing.assert_array_equal(loc, np.zeros((2, 2)))
+    np.testing.assert_array_equal(scale, np.ones((2, 2)))
+
+
+def test_pooled_change_skips_series_boundaries_and_gaps():
+    values = np.array([[1.0], [2.0], [np.nan], [100.0], [104.0]])
+    # changes 1 (first series) and 4 (second); the jump 2 -> 100 is none
+    np.testing.assert_array_equal(pooled_change(values, [3, 2]), [2.5])
+    np.testing.assert_array_equal(pooled_change(np.ones((4, 1)), [4]), [1.0])
+
+
+def test_log_targets_round_trip_and_refuse_non_positive_values():
+    values = np.array([[1.0, -3.0], [100.0, 2.0]])
+    log = choose_log_targets(values, 2, "auto")
+    np.testing.assert_array_equal(log, [True, False])
+    logged = log_targets(values, log)
+    np.testing.assert_allclose(exp_targets(logged[None], log, axis=2)[0], values)
+    assert values[1, 0] == 100.0  # the input is left as it was
+    with pytest.raises(ValueError, match="target_transform='auto'"):
+        choose_log_targets(values, 2, "log")
+    with pytest.raises(ValueError, match=r"zero or negative values in target"):
+        log_targets(np.array([[0.0, 1.0]]), log)
+    assert not choose_log_targets(values, 2, None).any()
