@@ -5,8 +5,10 @@ from skseq2seq._scaling import (
     choose_log_targets,
     exp_targets,
     fit_scaler,
+    fit_scaling,
     log_targets,
     pooled_change,
+    scale,
     scale_series,
 )
 
@@ -78,3 +80,43 @@ def test_log_targets_round_trip_and_refuse_non_positive_values():
     with pytest.raises(ValueError, match=r"zero or negative values in target"):
         log_targets(np.array([[0.0, 1.0]]), log)
     assert not choose_log_targets(values, 2, None).any()
+
+
+def test_auto_scaling_divides_log_targets_by_the_pooled_change_only():
+    values = np.log(np.array([[1.0, 5.0], [2.0, 7.0], [8.0, 9.0], [16.0, 3.0]]))
+    values[:, 1] = np.exp(values[:, 1])  # the second column is not logged
+    log = np.array([True, False])
+    loc, spread = fit_scaling(values, [2, 2], log, "auto")
+    # the log column: each series' own level, the change pooled over both
+    np.testing.assert_allclose(loc[:, 0], [np.log(2) / 2, np.log(128) / 2])
+    np.testing.assert_allclose(spread[:, 0], np.log(2))
+    # the other column: each series' own standardisation
+    plain_loc, plain_spread = fit_scaler(values, [2, 2])
+    np.testing.assert_array_equal(loc[:, 1], plain_loc[:, 1])
+    np.testing.assert_array_equal(spread[:, 1], plain_spread[:, 1])
+
+
+def test_pretraining_units_are_kept():
+    values = np.log(np.arange(1.0, 7.0))[:, None]
+    log = np.array([True])
+    kept = {"loc": np.full((1, 1), 5.0), "scale": np.full((1, 1), 7.0)}
+    loc, spread = fit_scaling(values, [3, 3], log, "global", pretrained=kept)
+    np.testing.assert_array_equal(loc, 5.0)
+    np.testing.assert_array_equal(spread, 7.0)
+    _, spread = fit_scaling(values, [3, 3], log, "auto", {**kept, "log_scale": 0.5})
+    np.testing.assert_array_equal(spread, 0.5)
+
+
+def test_the_graph_s_log_and_scale_are_predict_s():
+    import torch
+
+    values = np.array([[[2.0, -1.0], [3.0, 4.0]]])
+    log = np.array([True, False])
+    loc, spread = np.array([0.5, 1.0]), np.array([2.0, 4.0])
+    numpy_path = scale(log_targets(values, log), loc, spread)
+    torch_path = scale(
+        log_targets(torch.tensor(values), torch.tensor(log)),
+        torch.tensor(loc),
+        torch.tensor(spread),
+    )
+    np.testing.assert_array_equal(torch_path.numpy(), numpy_path)

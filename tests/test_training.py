@@ -300,3 +300,33 @@ def test_progress_bar_only_when_asked(capsys):
     assert "2/2" in capsys.readouterr().err
     train(Seq2SeqNetwork(1, reads_availability=True, hidden_size=4), windows, 2)
     assert capsys.readouterr().err == ""
+
+
+def test_the_config_maps_each_estimator_parameter_of_its_name():
+    from skseq2seq import Seq2SeqLSTMForecaster
+
+    params = Seq2SeqLSTMForecaster(lr=np.float32(0.25), batch_size=7).get_params()
+    config = TrainingConfig.from_params(params)
+    for field in dataclasses.fields(TrainingConfig):
+        assert getattr(config, field.name) == params[field.name], field.name
+    # numpy numbers become Python's, so torch never sees them
+    assert type(config.lr) is float and config.lr == 0.25
+    # a parameter that is missing (renamed, say) is an error, not a default
+    del params["lr"]
+    with pytest.raises(KeyError, match="lr"):
+        TrainingConfig.from_params(params)
+
+
+def test_the_forecaster_s_signature_is_the_one_source_of_defaults(monkeypatch):
+    from skseq2seq import Seq2SeqLSTMForecaster
+
+    seen = {}
+
+    def spy(network, windows, config, device, valid_windows=None):
+        seen["config"] = config
+        raise KeyboardInterrupt  # enough: the config is what was wanted
+
+    monkeypatch.setattr(_training, "fit_network", spy)
+    with pytest.raises(KeyboardInterrupt):
+        Seq2SeqLSTMForecaster().fit(np.sin(np.arange(60.0)), fh=[1])
+    assert seen["config"].lr == 3e-3 and seen["config"].lr_scheduler == "cosine"

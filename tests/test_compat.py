@@ -1,0 +1,58 @@
+"""Each use of sktime's or torch's private API still does what it stands for."""
+
+import numpy as np
+import pytest
+import torch
+from sktime.datasets import load_airline
+from torch import nn
+
+from skseq2seq import Seq2SeqLSTMForecaster
+from skseq2seq._compat import DtypeKind, cell_function, forget_data, forked_after_cuda
+
+
+def test_dtypekind_is_what_sktime_records_of_each_column():
+    forecaster = Seq2SeqLSTMForecaster(hidden_size=4, num_epochs=1, random_state=0)
+    forecaster.fit(load_airline(), fh=[1])
+    kinds = forecaster._y_metadata["feature_kind"]
+    assert kinds == [DtypeKind.FLOAT]
+    # save_safe writes the value and reads the member back by it
+    assert DtypeKind(kinds[0].value) is kinds[0]
+
+
+def test_this_process_is_not_a_bad_fork():
+    assert forked_after_cuda() is False
+
+
+@pytest.mark.parametrize(
+    ("rnn", "cell"),
+    [(nn.LSTM(3, 5), nn.LSTMCell(3, 5)), (nn.GRU(3, 5), nn.GRUCell(3, 5))],
+)
+def test_the_cell_function_steps_like_torch_s_public_cell(rnn, cell):
+    with torch.no_grad():
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(cell, name).copy_(getattr(rnn, f"{name}_l0"))
+    x, hidden = torch.randn(4, 3), torch.randn(4, 5)
+    state = (hidden, torch.randn(4, 5)) if isinstance(rnn, nn.LSTM) else hidden
+    weights = [
+        getattr(rnn, f"{name}_l0")
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    ]
+    stepped = cell_function(rnn)(x, state, *weights)
+    expected = cell(x, state)
+    for got, want in zip(
+        stepped if isinstance(stepped, tuple) else [stepped],
+        expected if isinstance(expected, tuple) else [expected],
+        strict=True,
+    ):
+        torch.testing.assert_close(got, want)
+
+
+def test_forgotten_data_is_none_as_sktime_s_conformance_suite_reads_it():
+    forecaster = Seq2SeqLSTMForecaster()
+    forecaster._y = forecaster._X = np.zeros(3)
+    forget_data(forecaster)
+    assert forecaster._y is None and forecaster._X is None
+    fitted = Seq2SeqLSTMForecaster(hidden_size=4, num_epochs=1).fit(
+        load_airline(), fh=[1]
+    )
+    assert fitted._y is None and fitted._X is None  # remember_data is off

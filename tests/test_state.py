@@ -1,0 +1,129 @@
+"""decode and advance, on states built by hand or by prepare: no fit anywhere."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sktime.forecasting.base import ForecastingHorizon
+
+from skseq2seq import Seq2SeqLSTMForecaster
+from skseq2seq._frames import Collection
+from skseq2seq._network import Seq2SeqNetwork
+from skseq2seq._preparation import forecast_state, prepare
+from skseq2seq._state import (
+    ForecastState,
+    advance,
+    check_new_positive,
+    decode,
+    match_target_columns,
+    scaled_past,
+)
+
+PARAMS = Seq2SeqLSTMForecaster(window_length=4).get_params(deep=False)
+
+
+def silent_network(**kwargs):
+    """A network whose head says nothing: it forecasts its anchor exactly."""
+    network = Seq2SeqNetwork(1, reads_availability=True, hidden_size=4, **kwargs)
+    with torch.no_grad():
+        network.head.linear.weight.zero_()
+        network.head.linear.bias.zero_()
+    return network.eval()
+
+
+def panel(lengths, start="2000-01"):
+    """Positive monthly series ``a``, ``b``, ... of the given lengths."""
+    frames = []
+    for number, length in enumerate(lengths):
+        key = "abcdef"[number]
+        index = pd.MultiIndex.from_arrays(
+            [[key] * length, pd.period_range(start, periods=length, freq="M")],
+            names=["series", "time"],
+        )
+        values = 10.0 * (number + 1) + np.arange(length, dtype=float)
+        frames.append(pd.DataFrame({"y": values}, index=index))
+    return pd.concat(frames)
+
+
+def state_of(y):
+    prepared = prepare(y, None, 2, PARAMS)
+    return forecast_state(prepared, y.index.names, y.columns)
+
+
+def test_a_silent_head_forecasts_each_series_last_value_from_its_own_end():
+    y = panel([12, 9])
+    state = state_of(y)
+    cutoff = pd.PeriodIndex([y.index.get_level_values(-1).max()], freq="M")
+    fh = ForecastingHorizon([1, 2])
+    output, index = decode(silent_network(), state, fh, None, cutoff, "cpu", "32")
+    np.testing.assert_allclose(output[..., 0].numpy(), [[21.0, 21.0], [28.0, 28.0]])
+    assert index.tolist() == [
+        ("a", pd.Period("2001-01", "M")),
+        ("a", pd.Period("2001-02", "M")),
+        ("b", pd.Period("2000-10", "M")),
+        ("b", pd.Period("2000-11", "M")),
+    ]
+
+
+def test_advancing_the_state_equals_preparing_the_whole_history():
+    whole = panel([14, 11])
+    first = whole.groupby(level=0).head(10)
+    rest = whole.drop(first.index)
+    new = Collection.from_frames(rest, None, [], [])
+    advanced, combined, positions = advance(state_of(first), new)
+    again = state_of(whole)
+    assert positions == [0, 1]
+    np.testing.assert_array_equal(advanced.recent, again.recent)
+    assert advanced.ends.equals(again.ends)
+    # what update trains on: each series' recent rows then the new ones, logged
+    recent = state_of(first).recent.shape[1]
+    assert combined.lengths.tolist() == [recent + 4, recent + 1]
+    np.testing.assert_allclose(combined.values[-1, 0], np.log(whole["y"].iloc[-1]))
+
+
+def test_advance_refuses_a_gap_and_leaves_the_state_alone():
+    y = panel([10])
+    state = state_of(y)
+    later = panel([13]).iloc[11:]  # skips 2000-11
+    with pytest.raises(ValueError, match="the next time point is 2000-11"):
+        advance(state, Collection.from_frames(later, None, [], []))
+    assert state.ends[0] == pd.Period("2000-10", "M")
+
+
+def test_the_past_window_is_logged_scaled_and_gaps_flagged():
+    state = ForecastState(
+        recent=np.array([[[np.e], [np.nan], [np.e**3]]]),
+        ends=pd.Index([2]),
+        keys=None,
+        freq=None,
+        index_names=[None],
+        target_names=["y"],
+        covariates=[],
+        past_covariates=[],
+        loc=np.array([[1.0]]),
+        scale=np.array([[2.0]]),
+        constant=np.array([[False]]),
+        log=np.array([True]),
+        season=1,
+        seasonal=np.array([False]),
+        window_length=3,
+        horizon=1,
+    )
+    past = scaled_past(state)[0].numpy()
+    # log 1, then the gap filled with it, then log 3; minus 1, over 2
+    np.testing.assert_allclose(past, [[0.0, 1.0], [0.0, 0.0], [1.0, 1.0]])
+
+
+def test_update_s_columns_are_matched_by_name_and_checked_positive():
+    state = dataclasses.replace(
+        state_of(panel([10])), target_names=["y", "z"], log=np.array([True, False])
+    )
+    frame = pd.DataFrame({"z": [-1.0], "y": [2.0]})
+    assert list(match_target_columns(state, frame).columns) == ["y", "z"]
+    with pytest.raises(ValueError, match="target columns \\['w'\\]"):
+        match_target_columns(state, pd.DataFrame({"w": [1.0], "y": [1.0]}).iloc[:, :1])
+    check_new_positive(state, frame)  # z may be negative: it is not logged
+    with pytest.raises(ValueError, match="zero or negative values"):
+        check_new_positive(state, pd.DataFrame({"z": [1.0], "y": [0.0]}))
