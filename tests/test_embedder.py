@@ -28,7 +28,16 @@ def test_series_of_another_length_embed_to_the_same_width(unit_test):
     X, _ = unit_test
     embedder = Seq2SeqLSTMEmbedder(**TINY).fit(X)
     shorter = np.random.default_rng(0).normal(size=(5, 1, 10))  # numpy3D
-    assert embedder.transform(shorter).shape == (5, 6)
+    embedding = embedder.transform(shorter)
+    assert embedding.shape == (5, 6)
+    # by hand: each series standardised on its own, then the encoder's output
+    values = shorter.transpose(0, 2, 1)  # [series, time, channels]
+    scaled = (values - values.mean(1, keepdims=True)) / values.std(1, keepdims=True)
+    with torch.no_grad():
+        context, _ = embedder.network_.encode(torch.tensor(scaled, dtype=torch.float32))
+    np.testing.assert_allclose(
+        embedding.to_numpy(), context.numpy(), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_same_random_state_same_embedding(unit_test):

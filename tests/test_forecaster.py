@@ -191,10 +191,22 @@ class TestWindowLength:
         assert forecaster.fit(airline, fh=[1]).window_length_ == 7
 
     def test_an_explicit_window_longer_than_the_series_is_padded(self):
-        forecaster = Seq2SeqLSTMForecaster(window_length=30, **TINY)
-        forecaster.fit(sine(20), fh=[1, 2, 3])
+        y = sine(20)
+        forecaster = Seq2SeqLSTMForecaster(
+            window_length=30, seasonal_period=None, **TINY
+        )
+        with pytest.warns(UserWarning, match="reads 10 missing values"):
+            forecaster.fit(y, fh=[1, 2, 3])
         assert forecaster.window_length_ == 30
-        assert np.isfinite(forecaster.predict()).all()
+        # by hand: 10 unobserved steps in front, filled with the first value
+        loc, spread = forecaster.scale_loc_[0, 0], forecaster.scale_scale_[0, 0]
+        values = np.r_[np.full(10, y.iloc[0]), y.to_numpy()]
+        observed = np.r_[np.zeros(10), np.ones(20)]
+        past = np.stack([(values - loc) / spread, observed], -1)[None]
+        with torch.no_grad():
+            output = forecaster.network_(torch.tensor(past, dtype=torch.float32), 3)
+        expected = loc + spread * output[0, :, 0].double().numpy()
+        np.testing.assert_allclose(forecaster.predict().to_numpy(), expected, rtol=1e-6)
 
 
 class TestUpdate:

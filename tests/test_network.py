@@ -149,9 +149,18 @@ def test_forecast_moves_with_the_level_of_the_window(decoder_input):
 def test_covariates_are_not_shifted_by_the_level():
     net = Seq2SeqNetwork(n_targets=1, n_covariates=1, hidden_size=6)
     past, covariates = torch.randn(2, 8, 2), torch.randn(2, 3, 1)
+    read = []
+    net.encoder.register_forward_pre_hook(lambda module, args: read.append(args[0]))
+    net(past, 3, covariates)
+    # the encoder reads the target less its last value, the covariate as it is
+    torch.testing.assert_close(read[0][..., 0], past[..., 0] - past[:, -1:, 0])
+    torch.testing.assert_close(read[0][..., 1], past[..., 1])
+    # so a shifted target shifts the forecast, and a shifted covariate does not
     shifted = past.clone()
-    shifted[..., 1] += 4.0
-    assert not torch.allclose(net(shifted, 3, covariates), net(past, 3, covariates))
+    shifted[..., 0] += 4.0
+    torch.testing.assert_close(
+        net(shifted, 3, covariates), net(past, 3, covariates) + 4
+    )
 
 
 def test_dropout_sits_between_stacked_layers_only():

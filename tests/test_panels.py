@@ -85,6 +85,14 @@ def test_hierarchical_data():
     assert (
         prediction.index.droplevel(-1).unique().equals(y.index.droplevel(-1).unique())
     )
+    # the levels above time only name the series: the same series as a flat
+    # panel, keyed by the joined names, get the same forecasts
+    keys = ["/".join(key) for key in y.index.droplevel(-1)]
+    flat = y.set_axis(
+        pd.MultiIndex.from_arrays([keys, y.index.get_level_values(-1)]), axis=0
+    )
+    alone = Seq2SeqLSTMForecaster(**TINY).fit(flat, fh=[1, 2]).predict()
+    np.testing.assert_array_equal(prediction.to_numpy(), alone.to_numpy())
 
 
 def test_series_ending_at_different_times_count_fh_from_their_own_end():

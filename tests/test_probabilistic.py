@@ -102,7 +102,14 @@ def test_variance_is_positive_and_matches_the_interval_width(probabilistic):
 
 def test_predict_proba_gives_a_distribution(probabilistic):
     distribution = probabilistic.predict_proba(fh=[1, 2, 3])
-    assert distribution.mean().shape == (3, 1)
+    # sktime's normal around the point forecast, with predict_var's variance
+    point = probabilistic.predict(fh=[1, 2, 3]).to_frame()
+    variance = probabilistic.predict_var(fh=[1, 2, 3])
+    np.testing.assert_allclose(distribution.mean().to_numpy(), point.to_numpy())
+    np.testing.assert_allclose(
+        distribution.var().to_numpy(), variance.to_numpy(), rtol=1e-10
+    )
+    assert (variance.to_numpy() > 0).all()
 
 
 def test_quantiles_beyond_the_learned_levels_are_refused():
@@ -140,6 +147,13 @@ def test_panel_intervals_for_every_series():
     forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian").fit(y, fh=[1, 2])
     intervals = forecaster.predict_interval(coverage=0.9)
     assert intervals.index.tolist() == [("a", 60), ("a", 61), ("b", 60), ("b", 61)]
+    # each series' own normal: its point forecast -+ 1.645 of its own deviation
+    point = forecaster.predict()["y"].to_numpy()
+    deviation = np.sqrt(forecaster.predict_var()["y"].to_numpy())
+    z = 1.6448536269514722
+    np.testing.assert_allclose(intervals.iloc[:, 0], point - z * deviation, rtol=1e-6)
+    np.testing.assert_allclose(intervals.iloc[:, 1], point + z * deviation, rtol=1e-6)
+    assert not np.allclose(point[:2], point[2:])  # two series, two forecasts
 
 
 def test_a_constant_column_has_no_spread():
