@@ -17,6 +17,18 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from skseq2seq._device import check_can_train, seeded
+from skseq2seq._distributed import (
+    agree_order,
+    any_rank,
+    joined,
+    loss_weight,
+    parallel,
+    rank,
+    share,
+    total,
+    total_tensor,
+    world_size,
+)
 from skseq2seq._network import masked_mean
 from skseq2seq._scaling import scale_series
 from skseq2seq._windows import (
@@ -462,17 +474,25 @@ def teacher_forcing_ratio_at(epoch, ratio, decay):
     return max(0.0, ratio - decay * epoch)
 
 
-def teacher_inputs(strategy, ratio, target):
+def teacher_inputs(strategy, ratio, target, n_batch=None, rows=None):
     """Choose what the decoder is fed in training: ``(teacher, teacher_mask)``.
 
     ``(None, None)`` decodes recursively, ``(target, None)`` teacher-forces
     every step, and a mask mixes the two with one coin per sample and step.
+    ``target`` may be the ``rows`` of a batch of ``n_batch`` windows (one
+    rank's share): the coins are drawn for the whole batch, so that every
+    rank draws alike and the ranks together toss what one process would.
     """
     if strategy == "recursive" or (strategy == "mixed" and ratio <= 0.0):
         return None, None
     if strategy == "teacher_forcing" or ratio >= 1.0:
         return target, None
-    coins = torch.rand(target.shape[:2], device=target.device)  # [batch, horizon]
+    if n_batch is None:
+        n_batch, rows = len(target), slice(None)
+    shape = (n_batch, target.shape[1])  # [batch, horizon]
+    coins = torch.rand(shape, device=target.device)[rows]
+    if len(coins) != len(target):  # a rank trained at weight 0: any mask will do
+        coins = coins[:1].expand(len(target), -1) if len(coins) else target[..., 0]
     return target, coins < ratio
 
 
@@ -566,6 +586,8 @@ def train_network(
     stepper = _Stepper(
         network, optimizer, config.gradient_clip, device, precision, step_scheduler
     )
+    # under torch.distributed, the backward pass averages every rank's gradients
+    model = parallel(network, device)
     reference = reference_mse(windows)
     if valid_windows is not None and len(valid_windows):
         monitor = valid_windows
@@ -582,7 +604,7 @@ def train_network(
         range(num_epochs) if num_epochs is not None else itertools.count(),
         desc="fit",
         unit="epoch",
-        disable=not config.verbose,
+        disable=not config.verbose or rank() != 0,
     )
     try:
         for epoch in epochs:
@@ -592,6 +614,7 @@ def train_network(
                 epoch, config.teacher_forcing_ratio, config.teacher_forcing_decay
             )
             train_loss, point_mse, taken = _train_epoch(
+                model,
                 network,
                 windows,
                 stepper,
@@ -715,53 +738,81 @@ def evaluate(network, windows, batch_size, device=None, precision="32"):
     device = torch.device("cpu") if device is None else device
     network.eval()
     summed = torch.zeros((), device=device)
+    # across ranks: each scores its share of every batch; the batch's mean is
+    # then the ranks' summed losses over their summed observed targets
+    shares = torch.zeros(math.ceil(len(windows) / batch_size), 2, dtype=torch.float64)
     with torch.no_grad(), autocast(device, precision):
-        for first in range(0, len(windows), batch_size):
-            past, covariates, target, observed = windows.batch(
-                windows.starts[first : first + batch_size], device
-            )
+        for number, first in enumerate(range(0, len(windows), batch_size)):
+            batch = windows.starts[first : first + batch_size]
+            starts, rows = share(batch)
+            if rows.stop == rows.start:
+                continue  # nothing of this batch here; no gradient to share
+            past, covariates, target, observed = windows.batch(starts, device)
             prediction = network(past, windows.horizon, covariates).float()
-            summed += network.head.loss(prediction, target, observed) * len(target)
-    return summed.item() / len(windows)
+            loss = network.head.loss(prediction, target, observed)
+            if not joined():
+                summed += loss * len(target)
+                continue
+            targets = target[..., 0].numel() if observed is None else observed.sum()
+            shares[number] = torch.stack([loss.double() * targets, targets.double()])
+    if not joined():
+        return summed.item() / len(windows)
+    sums, counts = total_tensor(shares).unbind(1)
+    lengths = torch.full_like(sums, batch_size)
+    lengths[-1] = len(windows) - batch_size * (len(lengths) - 1)
+    return float((sums / counts.clamp(min=1) * lengths).sum()) / len(windows)
 
 
 def _train_epoch(
-    network, windows, stepper, batch_size, strategy, ratio, max_steps, deadline
+    model, network, windows, stepper, batch_size, strategy, ratio, max_steps, deadline
 ):
     """One pass over the windows in random order, or as much as the budget allows.
+
+    ``model`` runs the forward pass: ``network`` itself, or its
+    ``DistributedDataParallel`` wrapper, which takes this rank's share of
+    each batch (see :func:`~skseq2seq._distributed.share`).
 
     Returns
     -------
     loss, point_mse : float
         The mean loss, and the mean squared error of the point forecasts,
-        over the windows trained on.
+        over the windows trained on (by every rank).
     steps : int
         Optimiser steps taken.
     """
     network.train()
-    order = windows.starts[torch.randperm(len(windows))]
+    order = agree_order(windows.starts[torch.randperm(len(windows))])
     # summed on the device: no host sync per batch
     summed = torch.zeros((), device=stepper.device)
     squared = torch.zeros((), device=stepper.device)
     seen = steps = 0
+    timed = math.isfinite(deadline)
     for first in range(0, len(windows), batch_size):
-        if steps >= max_steps or time.perf_counter() >= deadline:
+        out_of_time = timed and any_rank(time.perf_counter() >= deadline)
+        if steps >= max_steps or out_of_time:
             break
-        past, covariates, target, observed = windows.batch(
-            order[first : first + batch_size], stepper.device
-        )
-        teacher, mask = teacher_inputs(strategy, ratio, target)
+        batch = order[first : first + batch_size]
+        starts, rows = share(batch)
+        past, covariates, target, observed = windows.batch(starts, stepper.device)
+        teacher, mask = teacher_inputs(strategy, ratio, target, len(batch), rows)
         with stepper.autocast():
-            prediction = network(past, windows.horizon, covariates, teacher, mask)
+            prediction = model(past, windows.horizon, covariates, teacher, mask)
         prediction = prediction.float()
-        loss = network.head.loss(prediction, target, observed)
+        loss, weight = network.head.loss(prediction, target, observed), 1.0
+        if model is not network:  # this rank's share of a batch
+            targets = target[..., 0].numel() if observed is None else observed.sum()
+            weight = loss_weight(float(targets) if rows.stop > rows.start else 0.0)
+            loss = loss * weight
         stepper.step(loss)
-        summed += loss.detach() * len(target)
+        # the batch's mean loss times its windows, once over all the ranks
+        windows_here = len(batch) / world_size()
+        summed += loss.detach() * windows_here
         point = network.head.point(prediction.detach())
-        squared += masked_mean((point - target) ** 2, observed) * len(target)
-        seen, steps = seen + len(target), steps + 1
+        squared += masked_mean((point - target) ** 2, observed) * weight * windows_here
+        seen, steps = seen + windows_here, steps + 1
+    summed, squared, seen = total(summed.item(), squared.item(), seen)
     seen = max(seen, 1)
-    return summed.item() / seen, squared.item() / seen, steps
+    return summed / seen, squared / seen, steps
 
 
 class _Stepper:

@@ -1,0 +1,192 @@
+"""One network trained by several processes at once, under torch.distributed.
+
+Nothing here starts processes: a launcher does (``torchrun``, or any that
+sets up a process group). When a group of more than one process is
+initialised, or a launcher's environment names one (``WORLD_SIZE`` above 1
+and ``MASTER_ADDR``), training is shared: every process builds the same
+windows, each global batch is split between them, and
+``DistributedDataParallel`` averages the gradients. Without that, nothing
+here runs and training is as in one process; several GPUs on a machine
+never start it by themselves.
+"""
+
+import os
+
+import torch
+import torch.distributed as dist
+
+
+def joined():
+    """Whether this process is one of several training together.
+
+    Examples
+    --------
+    >>> joined()  # a plain process
+    False
+    """
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def join_launched_group(device):
+    """Join the process group a launcher's environment names, if there is one.
+
+    ``torchrun`` sets ``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK`` and
+    ``MASTER_ADDR``; a script run under it need not set the group up
+    itself. The backend follows the device: NCCL for CUDA, gloo otherwise.
+
+    Parameters
+    ----------
+    device : torch.device
+        Where this process trains.
+
+    Returns
+    -------
+    torch.device
+        ``device``, on this process's own GPU (``LOCAL_RANK``) where it is
+        CUDA without an index and training is shared.
+    """
+    launched = (
+        int(os.environ.get("WORLD_SIZE", "1")) > 1 and "MASTER_ADDR" in os.environ
+    )
+    if launched and dist.is_available() and not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    if joined() and device.type == "cuda":
+        if device.index is None:
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(device)  # where NCCL's own tensors go
+    return device
+
+
+def world_size():
+    """Return the number of processes training together: 1 in a plain process."""
+    return dist.get_world_size() if joined() else 1
+
+
+def rank():
+    """Return this process's rank: 0 alone, or in a plain process."""
+    return dist.get_rank() if joined() else 0
+
+
+def agree(value):
+    """Rank 0's integer ``value``, on every rank (``value`` itself alone).
+
+    A seed drawn without a ``random_state`` differs between processes; the
+    one they train with must not.
+    """
+    if not joined():
+        return value
+    shared = torch.tensor([value], dtype=torch.int64, device=_device())
+    dist.broadcast(shared, 0)
+    return int(shared.item())
+
+
+def agree_order(order):
+    """Rank 0's order of the windows, on every rank.
+
+    Every rank draws one from the same seed, but dropout draws as many
+    numbers as each rank's share of a batch has windows, and so moves the
+    ranks' random streams apart; the order must stay one.
+    """
+    if not joined():
+        return order
+    shared = order.to(_device())
+    dist.broadcast(shared, 0)
+    return shared.to(order.device)
+
+
+def share(batch):
+    """Give this rank's windows of a global batch, and where they sit in it.
+
+    The batch is cut into as many contiguous parts as there are ranks, the
+    first ones a window longer where it does not divide. A rank left
+    without a window (a batch smaller than the group) computes the batch's
+    first window, to be weighted 0 (see :func:`loss_weight`): every rank
+    must take part in every step, or the others wait for ever.
+
+    Parameters
+    ----------
+    batch : torch.Tensor of int64
+        The global batch's window starts.
+
+    Returns
+    -------
+    starts : torch.Tensor of int64
+        The windows this rank computes.
+    rows : slice
+        Where they sit in the global batch (empty for a rank without one).
+
+    Examples
+    --------
+    >>> share(torch.arange(5))  # a plain process: all of it
+    (tensor([0, 1, 2, 3, 4]), slice(0, 5, None))
+    """
+    if not joined():
+        return batch, slice(0, len(batch))
+    rows = _part(len(batch))
+    return (batch[:1] if rows.stop == rows.start else batch[rows]), rows
+
+
+def loss_weight(count):
+    """Weight this rank's mean loss by its ``count`` of observed targets.
+
+    ``DistributedDataParallel`` averages the ranks' gradients; weighted by
+    each rank's share of the batch's observed targets, times the number of
+    ranks, that average is the gradient of the whole batch's mean loss, as
+    one process computes it, whatever the gaps and partial horizons. One
+    number per step crosses between the ranks for it.
+    """
+    if not joined():
+        return 1.0
+    return count * world_size() / max(total(count)[0], 1.0)
+
+
+def total(*values):
+    """Sum each of ``values`` (numbers) over the ranks: in one process, itself."""
+    if not joined():
+        return values
+    summed = torch.tensor(values, dtype=torch.float64, device=_device())
+    dist.all_reduce(summed)
+    return tuple(summed.tolist())
+
+
+def total_tensor(values):
+    """Sum a float64 CPU tensor over the ranks, in place; return it."""
+    if joined():
+        shared = values.to(_device())
+        dist.all_reduce(shared)
+        values.copy_(shared.cpu())
+    return values
+
+
+def any_rank(flag):
+    """Whether ``flag`` holds on any rank, so that all stop at the same step."""
+    if not joined():
+        return flag
+    return total(float(flag))[0] > 0
+
+
+def parallel(network, device):
+    """Wrap ``network`` so that its backward pass averages gradients across ranks."""
+    if not joined():
+        return network
+    return torch.nn.parallel.DistributedDataParallel(
+        network,
+        device_ids=[device.index] if device.type == "cuda" else None,
+        # the only buffers are the quantile levels: constants
+        broadcast_buffers=False,
+    )
+
+
+def _part(n):
+    """Pick this rank's rows of ``n``: contiguous, the first parts one longer."""
+    base, extra = divmod(n, world_size())
+    here = dist.get_rank()
+    start = here * base + min(here, extra)
+    return slice(start, start + base + (here < extra))
+
+
+def _device():
+    """Where the backend's tensors live: this rank's GPU for NCCL, else the CPU."""
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")

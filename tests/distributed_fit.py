@@ -1,0 +1,94 @@
+"""Fit one forecaster under a launcher, and write what this rank ends with.
+
+Run the way users run it (``tests/test_distributed.py`` does)::
+
+    torchrun --standalone --nproc_per_node=2 tests/distributed_fit.py OUT PARAMS PANEL
+
+``PARAMS`` is the forecaster's parameters as JSON; ``PANEL`` names one of
+:data:`PANELS`. Each rank writes ``rank<r>.npz`` (weights, forecast, history)
+and its standard error to ``OUT``; rank 0 alone also saves the model.
+"""
+
+import json
+import os
+import pathlib
+import sys
+
+import numpy as np
+import pandas as pd
+import torch
+
+
+def panel(lengths, seed=0):
+    """Positive series with a trend and a season of 12, one per length."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for number, length in enumerate(lengths):
+        t = np.arange(length)
+        values = 50 + 0.5 * t + 8 * np.sin(2 * np.pi * t / 12 + number)
+        values = values + rng.normal(0, 1, length)
+        index = pd.MultiIndex.from_arrays(
+            [
+                [f"s{number}"] * length,
+                pd.period_range("2000-01", periods=length, freq="M"),
+            ]
+        )
+        frames.append(pd.DataFrame({"y": values}, index=index))
+    return pd.concat(frames)
+
+
+def sequences():
+    """Twenty sines of random phase, in sktime's numpy3D layout."""
+    phases = np.random.default_rng(1).uniform(0, 6, (20, 1, 1))
+    return np.sin(np.arange(30)[None, None] / 3 + phases)
+
+
+#: The panels the tests fit, by name.
+PANELS = {
+    "four": lambda: panel([60, 48, 72, 40]),
+    # two observed values: one training window, fewer than the ranks
+    "one window": lambda: panel([2]),
+}
+
+
+def flat_weights(network):
+    return np.concatenate(
+        [
+            tensor.detach().cpu().numpy().ravel()
+            for tensor in network.state_dict().values()
+        ]
+    )
+
+
+def main(out, params, name):
+    torch.set_num_threads(1)
+    rank = int(os.environ.get("RANK", "0"))
+    out.mkdir(parents=True, exist_ok=True)
+    sys.stderr = open(out / f"stderr{rank}.txt", "w")  # noqa: SIM115 (until exit)
+    from skseq2seq import Seq2SeqLSTMForecaster
+
+    if name == "embedder":  # the embedder trains through the same loop
+        from skseq2seq import Seq2SeqLSTMEmbedder
+
+        embedder = Seq2SeqLSTMEmbedder(**params).fit(sequences())
+        np.savez(
+            out / f"rank{rank}.npz",
+            weights=flat_weights(embedder.network_),
+            embedding=embedder.transform(sequences()).to_numpy(),
+        )
+        return
+    forecaster = Seq2SeqLSTMForecaster(**params).fit(PANELS[name](), fh=[1, 2, 3])
+    np.savez(
+        out / f"rank{rank}.npz",
+        weights=flat_weights(forecaster.network_),
+        forecast=forecaster.predict().to_numpy(),
+        train_loss=forecaster.history_["train_loss"].to_numpy(),
+        monitored_loss=forecaster.history_["monitored_loss"].to_numpy(),
+        scale=forecaster.scale_scale_,
+    )
+    if rank == 0:  # one process writes the files
+        forecaster.save_safe(out / "model.zip")
+
+
+if __name__ == "__main__":
+    main(pathlib.Path(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3])

@@ -1,0 +1,147 @@
+"""One network trained by two processes under torchrun, on the CPU with gloo.
+
+Each test launches ``tests/distributed_fit.py`` as users launch a script,
+``torchrun --standalone --nproc_per_node=2``, with a timeout: a rank that
+waits for ever fails the test instead of hanging it.
+"""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from skseq2seq import Seq2SeqLSTMForecaster
+
+HERE = pathlib.Path(__file__).parent
+sys.path.insert(0, str(HERE))
+from distributed_fit import PANELS, flat_weights  # noqa: E402
+
+TINY = {"hidden_size": 8, "max_steps": 24, "batch_size": 16, "random_state": 0}
+
+pytestmark = pytest.mark.skipif(
+    not torch.distributed.is_available(), reason="torch built without distributed"
+)
+
+
+def launch(tmp_path, params, panel="four", ranks=2):
+    """Run the fit on ``ranks`` processes; return each rank's arrays."""
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={ranks}",
+        str(HERE / "distributed_fit.py"),
+        str(tmp_path),
+        json.dumps(params),
+        panel,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:] + "".join(
+        path.read_text()[-2000:] for path in tmp_path.glob("stderr*.txt")
+    )
+    return [dict(np.load(tmp_path / f"rank{rank}.npz")) for rank in range(ranks)]
+
+
+def one_process(params, panel="four"):
+    torch.set_num_threads(1)
+    return Seq2SeqLSTMForecaster(**params).fit(PANELS[panel](), fh=[1, 2, 3])
+
+
+@pytest.fixture(scope="module")
+def two_ranks(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("two_ranks")
+    return folder, launch(folder, {**TINY, "verbose": True})
+
+
+def test_two_ranks_end_with_one_forecaster_equal_to_one_process(two_ranks):
+    _, (first, second) = two_ranks
+    # the ranks hold the same network, bit for bit, and forecast alike
+    np.testing.assert_array_equal(first["weights"], second["weights"])
+    np.testing.assert_array_equal(first["forecast"], second["forecast"])
+    np.testing.assert_array_equal(first["scale"], second["scale"])
+    # each took half of every batch of 16: together, one process's steps
+    alone = one_process(TINY)
+    # (the ranks' gradients are summed in another order: float32 round-off)
+    np.testing.assert_allclose(
+        first["weights"], flat_weights(alone.network_), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(first["forecast"], alone.predict().to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        first["train_loss"], alone.history_["train_loss"], rtol=1e-6
+    )
+
+
+def test_the_model_rank_0_saved_loads_in_a_plain_process(two_ranks):
+    folder, (first, _) = two_ranks
+    loaded = Seq2SeqLSTMForecaster.load_safe(folder / "model.zip")
+    np.testing.assert_array_equal(loaded.predict().to_numpy(), first["forecast"])
+
+
+def test_progress_comes_from_rank_0_alone(two_ranks):
+    folder, _ = two_ranks
+    assert "train_loss=" in (folder / "stderr0.txt").read_text()
+    assert "train_loss=" not in (folder / "stderr1.txt").read_text()
+
+
+def test_early_stopping_stops_every_rank_at_the_same_epoch(tmp_path):
+    params = {
+        **TINY,
+        "max_steps": None,
+        "num_epochs": 40,
+        "validation_size": 0.3,
+        "patience": 2,
+        "lr": 0.05,  # brisk, so that patience runs out well before 40
+    }
+    first, second = launch(tmp_path, params)
+    assert len(first["monitored_loss"]) == len(second["monitored_loss"]) < 40
+    np.testing.assert_array_equal(first["monitored_loss"], second["monitored_loss"])
+    alone = one_process(params)
+    assert len(alone.history_) == len(first["monitored_loss"])
+    np.testing.assert_allclose(
+        first["monitored_loss"], alone.history_["monitored_loss"], rtol=1e-4
+    )
+
+
+def test_fewer_windows_than_ranks_trains_without_hanging(tmp_path):
+    params = {**TINY, "window_length": 1, "max_steps": 5}
+    first, second = launch(tmp_path, params, panel="one window")
+    np.testing.assert_array_equal(first["weights"], second["weights"])
+    # the rank without a window trained at weight 0: the result is one process's
+    alone = one_process(params, panel="one window")
+    np.testing.assert_allclose(
+        first["weights"], flat_weights(alone.network_), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_a_time_budget_stops_every_rank_at_the_same_step(tmp_path):
+    params = {**TINY, "max_steps": None, "max_time": 1.0, "batch_size": 4}
+    first, second = launch(tmp_path, params)
+    assert len(first["train_loss"]) == len(second["train_loss"])
+    np.testing.assert_array_equal(first["weights"], second["weights"])
+
+
+def test_the_embedder_trains_across_ranks_as_in_one_process(tmp_path):
+    from distributed_fit import sequences
+
+    from skseq2seq import Seq2SeqLSTMEmbedder
+
+    params = {"hidden_size": 6, "num_epochs": 3, "batch_size": 8, "random_state": 0}
+    first, second = launch(tmp_path, params, panel="embedder")
+    np.testing.assert_array_equal(first["weights"], second["weights"])
+    torch.set_num_threads(1)
+    alone = Seq2SeqLSTMEmbedder(**params).fit(sequences())
+    np.testing.assert_allclose(
+        first["weights"], flat_weights(alone.network_), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_a_plain_process_starts_no_group():
+    forecaster = one_process({**TINY, "max_steps": 2})
+    assert not torch.distributed.is_initialized()
+    assert isinstance(forecaster.predict(), pd.DataFrame)
