@@ -67,6 +67,11 @@ SAMPLE_WINDOWS = 512
 #: cost stops growing with the data there.
 DEFAULT_EPOCHS = 50
 DEFAULT_STEP_BOUNDS = (400, 2000)
+#: A panel whose windows the ceiling would not pass over twice gets two
+#: passes instead, up to the second number of steps: an epoch-sized budget
+#: for the large panels that under-train at the ceiling, which the smaller
+#: ones, overfitting beyond it, do not get (see the user guide).
+DEFAULT_PASSES, DEFAULT_STEP_LIMIT = 2, 4000
 #: ``lr_scheduler`` value for cosine decay of the learning rate to zero over
 #: the whole budget, stepped after every optimiser step.
 COSINE = "cosine"
@@ -147,22 +152,29 @@ def training_budget(n_windows, batch_size, num_epochs=None, max_steps=None):
     """Resolve ``(num_epochs, max_steps)`` for ``n_windows`` training windows.
 
     Without ``num_epochs`` and ``max_steps``: :data:`DEFAULT_EPOCHS`
-    epochs, held within :data:`DEFAULT_STEP_BOUNDS` optimiser steps.
+    epochs, held within :data:`DEFAULT_STEP_BOUNDS` optimiser steps, but at
+    least :data:`DEFAULT_PASSES` epochs up to :data:`DEFAULT_STEP_LIMIT`
+    steps.
 
     Examples
     --------
     >>> training_budget(100, 32)  # 4 batches an epoch: the floor
     (None, 400)
-    >>> training_budget(10**6, 32)  # a big panel: the ceiling
+    >>> training_budget(20_000, 32)  # 625 batches: the ceiling, 3.2 passes
     (None, 2000)
+    >>> training_budget(40_000, 32)  # 1,250 batches: two passes
+    (None, 2500)
+    >>> training_budget(10**6, 32)  # a big panel: the limit
+    (None, 4000)
     >>> training_budget(100, 32, num_epochs=3)
     (3, None)
     """
     if num_epochs is not None or max_steps is not None:
         return num_epochs, max_steps
     low, high = DEFAULT_STEP_BOUNDS
-    epochs = DEFAULT_EPOCHS * math.ceil(n_windows / batch_size)
-    return None, min(max(epochs, low), high)
+    per_epoch = math.ceil(n_windows / batch_size)
+    steps = min(max(DEFAULT_EPOCHS * per_epoch, low), high)
+    return None, max(steps, min(DEFAULT_PASSES * per_epoch, DEFAULT_STEP_LIMIT))
 
 
 def plain_number(value):

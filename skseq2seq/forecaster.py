@@ -103,7 +103,7 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         For ``"mixed"``: taken off the ratio after every epoch (down to 0).
     num_epochs : int or None, default=None
         Passes over all windows. With ``max_steps=None`` too: 50 epochs, but
-        from 400 to 2,000 optimiser steps.
+        from 400 to 2,000 optimiser steps (two passes, up to 4,000, if more).
     max_steps : int or None, default=None
         Optimiser steps. Training stops at the first of ``num_epochs``,
         ``max_steps`` and ``max_time`` to run out.

@@ -852,20 +852,23 @@ class TestTrainingBudget:
         return pd.Series(values, index=pd.period_range("1900-01", periods=n, freq="M"))
 
     def test_epochs_between_a_floor_and_a_ceiling_of_steps(self, monkeypatch):
-        # small bounds stand in for (400, 2000) to keep the test fast
+        # small bounds stand in for (400, 2000) and 4,000 to keep the test fast
         from skseq2seq import _training
 
-        monkeypatch.setattr(_training, "DEFAULT_EPOCHS", 2)
+        monkeypatch.setattr(_training, "DEFAULT_EPOCHS", 3)
         monkeypatch.setattr(_training, "DEFAULT_STEP_BOUNDS", (4, 20))
+        monkeypatch.setattr(_training, "DEFAULT_STEP_LIMIT", 40)
         steps = {}
-        for n in (40, 150, 3000, 30000):
+        for n in (40, 150, 300, 500, 3000, 30000):
             forecaster = Seq2SeqLSTMForecaster(hidden_size=4, random_state=0)
             forecaster.fit(self.monthly(n), fh=[1, 2])
             windows = n - forecaster.window_length_ - 2 + 1
             steps[n] = (int(forecaster.history_["steps"].iloc[-1]), windows)
-        assert steps[40] == (4, 15)  # 2 epochs of 1 batch: the floor
-        assert steps[150] == (2 * 4, 125)  # 2 epochs of 4 batches
-        assert steps[3000][0] == steps[30000][0] == 20  # the ceiling
+        assert steps[40] == (4, 15)  # 3 epochs of 1 batch: the floor
+        assert steps[150] == (3 * 4, 125)  # 3 epochs of 4 batches
+        assert steps[300] == (20, 275)  # 3 epochs of 9 batches: the ceiling
+        assert steps[500] == (2 * 15, 475)  # 2 passes of 15 batches, above it
+        assert steps[3000][0] == steps[30000][0] == 40  # the limit
 
     def test_epochs_when_asked(self):
         forecaster = Seq2SeqLSTMForecaster(hidden_size=4, num_epochs=3, random_state=0)
