@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from torch import nn
 
 from skseq2seq._compat import forked_after_cuda
-from skseq2seq._distributed import agree, join_launched_group
+from skseq2seq._distributed import local_device
 
 # torch's random state belongs to the process: two threads seeding and
 # drawing from it at once would each see the other's draws
@@ -75,7 +75,7 @@ def resolve_device(device, precision="32"):
     >>> resolve_device("cpu")
     device(type='cpu')
     """
-    resolved = join_launched_group(_present(device))
+    resolved = _present(local_device(device))
     if precision == "16-mixed" and resolved.type != "cuda":
         raise ValueError(
             f"precision='16-mixed' needs a CUDA device; this runs on {resolved}. "
@@ -206,8 +206,7 @@ def draw_seed(random_state):
     >>> draw_seed(0) == draw_seed(0)
     True
     """
-    # processes training one network together train with rank 0's
-    return agree(int(check_random_state(random_state).randint(np.iinfo(np.int32).max)))
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 @contextlib.contextmanager

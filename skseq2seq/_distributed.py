@@ -27,34 +27,80 @@ def joined():
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 
+def launched():
+    """Whether a launcher started this process as one of several (torchrun's env)."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "MASTER_ADDR" in os.environ
+
+
+def local_device(device):
+    """Name this process's own GPU in a ``device`` parameter, under a launcher.
+
+    ``"auto"`` and ``"cuda"`` without an index become ``"cuda:<LOCAL_RANK>"``
+    where a launcher started several processes and CUDA is there, so that
+    each trains on a GPU of its own; anything else is left as it is.
+    """
+    unindexed = (isinstance(device, str) and device in ("auto", "cuda")) or (
+        isinstance(device, torch.device)
+        and device.type == "cuda"
+        and device.index is None
+    )
+    if launched() and unindexed and torch.cuda.is_available():
+        return f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    return device
+
+
 def join_launched_group(device):
     """Join the process group a launcher's environment names, if there is one.
 
-    ``torchrun`` sets ``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK`` and
-    ``MASTER_ADDR``; a script run under it need not set the group up
+    Called where training starts, never where a model is only loaded or
+    used: ``torchrun`` sets ``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK`` and
+    ``MASTER_ADDR``, and a script run under it need not set the group up
     itself. The backend follows the device: NCCL for CUDA, gloo otherwise.
 
     Parameters
     ----------
     device : torch.device
         Where this process trains.
-
-    Returns
-    -------
-    torch.device
-        ``device``, on this process's own GPU (``LOCAL_RANK``) where it is
-        CUDA without an index and training is shared.
     """
-    launched = (
-        int(os.environ.get("WORLD_SIZE", "1")) > 1 and "MASTER_ADDR" in os.environ
-    )
-    if launched and dist.is_available() and not dist.is_initialized():
+    if launched() and dist.is_available() and not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     if joined() and device.type == "cuda":
-        if device.index is None:
-            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         torch.cuda.set_device(device)  # where NCCL's own tensors go
-    return device
+
+
+def check_same_windows(*window_sets):
+    """Refuse, on every rank alike, windows that differ between the ranks.
+
+    Each rank must be given the same data: the ranks cut the same batches
+    between them, and ones that did not would wait on each other for ever.
+    The count of windows, their starts and the values they read are
+    compared, in one all-reduce.
+
+    Parameters
+    ----------
+    window_sets : WindowSet or SequenceSet
+    """
+    if not joined():
+        return
+    # x_1 = ... = x_n exactly where n * sum(x^2) = (sum x)^2
+    mine = []
+    for windows in window_sets:
+        mine += [
+            float(len(windows)),
+            float(windows.starts.double().sum()),
+            float(windows.values.double().sum()),
+        ]
+    sums = total(*mine, *(value**2 for value in mine))
+    size, half = world_size(), len(mine)
+    if any(
+        abs(size * square - value**2) > 1e-9 * max(value**2, 1.0)
+        for value, square in zip(sums[:half], sums[half:], strict=True)
+    ):
+        raise ValueError(
+            "The processes training together were given different data: each "
+            "must be given the whole panel, which they cut between them batch "
+            "by batch. Pass every process the same y and X."
+        )
 
 
 def world_size():

@@ -32,8 +32,9 @@ from skseq2seq._validation import check_params
 
 FORMAT = "skseq2seq-safe"
 #: 5: what predict and update need as one ForecastState, where files of
-#: version 4 hold ten private attributes
+#: version 4 hold it as private attributes (read too, see upgrade_state)
 FORMAT_VERSION = 5
+READABLE_VERSIONS = (4, 5)
 _STATE = "forecaster.json"
 _WEIGHTS = "weights.pt"
 
@@ -129,11 +130,12 @@ def load_safe(path, cls):
             f"{path} holds {document.get('format')!r} / {document.get('class')!r}, "
             f"not a {cls.__name__} saved with save_safe."
         )
-    if document.get("format_version") != FORMAT_VERSION:
+    if document.get("format_version") not in READABLE_VERSIONS:
         raise ValueError(
             f"{path} was written in format version "
             f"{document.get('format_version')}; "
-            f"this skseq2seq reads version {FORMAT_VERSION}. Save it again with "
+            f"this skseq2seq reads versions {list(READABLE_VERSIONS)}. Save it "
+            "again with "
             "the skseq2seq that wrote it, via sktime's save(), or refit."
         )
     try:
@@ -155,11 +157,14 @@ def load_safe(path, cls):
         check_params(forecaster.get_params(deep=False), cls._parameter_constraints)
     except ValueError as error:
         raise ValueError(f"{path} has an invalid parameter: {error}") from error
+    attributes = {}
     for name, value in document["state"].items():
         # save_safe writes attributes, never a parameter or a dunder
         if name in params or name.startswith("__"):
             raise ValueError(f"{path} has an unexpected attribute {name!r}.")
-        setattr(forecaster, name, _decode(value))
+        attributes[name] = _decode(value)
+    for name, value in upgrade_state(attributes).items():
+        setattr(forecaster, name, value)
     for name, hyperparameters in document["networks"].items():
         network = Seq2SeqNetwork(**_decode(hyperparameters))
         network.load_state_dict(state_dicts[name])
@@ -169,6 +174,50 @@ def load_safe(path, cls):
         forecaster.device_ = device_or_cpu(forecaster.device_)
         forecaster.network_.to(forecaster.device_)
     return forecaster
+
+
+#: What forecasters held before ForecastState (format 4, and their pickles).
+_BEFORE_STATE = (
+    "_recent",
+    "_keys",
+    "_ends",
+    "_freq",
+    "_index_names",
+    "_target_names",
+    "_constant",
+    "_n_targets",
+)
+
+
+def upgrade_state(attributes):
+    """Gather the attributes of a forecaster saved before ForecastState into one.
+
+    ``attributes`` as its ``__dict__`` held them; anything newer is returned
+    as it is.
+    """
+    if "_recent" not in attributes:
+        return attributes
+    attributes = dict(attributes)
+    old = {name: attributes.pop(name, None) for name in _BEFORE_STATE}
+    attributes["_forecast_state"] = ForecastState(
+        recent=old["_recent"],
+        ends=old["_ends"],
+        keys=old["_keys"],
+        freq=old["_freq"],
+        index_names=old["_index_names"],
+        target_names=old["_target_names"],
+        covariates=attributes["covariates_"],
+        past_covariates=attributes["past_covariates_"],
+        loc=attributes["scale_loc_"],
+        scale=attributes["scale_scale_"],
+        constant=old["_constant"],
+        log=attributes["log_targets_"],
+        season=attributes["seasonal_period_"],
+        seasonal=attributes["seasonal_series_"],
+        window_length=attributes["window_length_"],
+        horizon=attributes["horizon_"],
+    )
+    return attributes
 
 
 def _version(package):

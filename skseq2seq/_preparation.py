@@ -27,13 +27,15 @@ from skseq2seq._windows import last_rows, resolve_lengths
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Pretrained:
-    """What pretraining fixed: the lengths, the log-scale columns, the units.
+    """What pretraining fixed: the lengths, the columns, the log, the units.
 
-    ``scaling`` holds the pretraining panel's pooled statistics (``"loc"``,
-    ``"scale"``) and, with ``scaling="auto"``, its log changes' unit
-    (``"log_scale"``); see :func:`~skseq2seq._scaling.fit_scaling`.
+    ``sizes`` counts the network's targets, covariates known ahead and past
+    covariates. ``scaling`` holds the pretraining panel's pooled statistics
+    (``"loc"``, ``"scale"``) and, with ``scaling="auto"``, its log changes'
+    unit (``"log_scale"``); see :func:`~skseq2seq._scaling.fit_scaling`.
     """
 
+    sizes: tuple
     window_length: int
     horizon: int
     season: int
@@ -49,7 +51,9 @@ class Pretrained:
         }
         if hasattr(forecaster, "pretrain_log_scale_"):
             scaling["log_scale"] = forecaster.pretrain_log_scale_
+        network = forecaster.pretrained_network_
         return cls(
+            (network.n_targets, network.n_covariates, network.n_past_covariates),
             forecaster.window_length_,
             forecaster.horizon_,
             forecaster.seasonal_period_,
@@ -99,6 +103,8 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
     data = Collection.from_frames(
         y, X, *covariate_columns(X, params["past_covariates"])
     )
+    if pretrained is not None:  # before anything reads the columns
+        check_fits_pretrained(pretrained.sizes, data)
     if pretrained is None:
         log = choose_log_targets(data.values, data.sizes[0], params["target_transform"])
     else:
@@ -241,9 +247,8 @@ def covariate_columns(X, past_covariates):
     return [c for c in X.columns if c not in past], past
 
 
-def check_fits_pretrained(network, data):
-    """Refuse data whose columns the pretrained network cannot take."""
-    expected = (network.n_targets, network.n_covariates, network.n_past_covariates)
+def check_fits_pretrained(expected, data):
+    """Refuse data whose columns the pretrained network (``expected``) cannot take."""
     if data.sizes != expected:
         raise ValueError(
             f"The network was pretrained on {expected[0]} target column(s), "

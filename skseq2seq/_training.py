@@ -18,8 +18,11 @@ from tqdm.auto import tqdm
 
 from skseq2seq._device import check_can_train, seeded
 from skseq2seq._distributed import (
+    agree,
     agree_order,
     any_rank,
+    check_same_windows,
+    join_launched_group,
     joined,
     loss_weight,
     parallel,
@@ -263,6 +266,8 @@ def train_on_series(
     history : pandas.DataFrame
     """
     n_targets, n_covariates, _ = data.sizes
+    join_launched_group(device)
+    seed = agree(seed)  # processes training together train with rank 0's
     # the encoder reads window_length steps; the anchor reaches a season
     window_length = max(window_length, season)
     scaled, lengths = pad_short_series(
@@ -338,6 +343,8 @@ def fit_network(network, windows, config, device, valid_windows=None):
         See :func:`train_network`.
     """
     check_can_train()
+    join_launched_group(device)
+    check_same_windows(windows, *([] if valid_windows is None else [valid_windows]))
     optimizer = make_optimizer(
         network,
         config.optimizer,
@@ -493,7 +500,8 @@ def teacher_inputs(strategy, ratio, target, n_batch=None, rows=None):
     every step, and a mask mixes the two with one coin per sample and step.
     ``target`` may be the ``rows`` of a batch of ``n_batch`` windows (one
     rank's share): the coins are drawn for the whole batch, so that every
-    rank draws alike and the ranks together toss what one process would.
+    rank draws alike and the ranks together toss what one process would
+    (without dropout, which draws per rank and moves their streams apart).
     """
     if strategy == "recursive" or (strategy == "mixed" and ratio <= 0.0):
         return None, None
@@ -503,8 +511,8 @@ def teacher_inputs(strategy, ratio, target, n_batch=None, rows=None):
         n_batch, rows = len(target), slice(None)
     shape = (n_batch, target.shape[1])  # [batch, horizon]
     coins = torch.rand(shape, device=target.device)[rows]
-    if len(coins) != len(target):  # a rank trained at weight 0: any mask will do
-        coins = coins[:1].expand(len(target), -1) if len(coins) else target[..., 0]
+    if len(coins) == 0:  # a rank without a window trains one at weight 0
+        coins = torch.ones_like(target[..., 0])
     return target, coins < ratio
 
 
@@ -661,12 +669,18 @@ def train_network(
             epochs.set_postfix(train_loss=train_loss, monitored_loss=monitored)
             if scheduler is not None:
                 _step(scheduler, monitored)
-            out_of_budget = steps >= step_limit or time.perf_counter() >= deadline
+            # each rank's own clock: the ranks stop when the first runs out
+            out_of_time = math.isfinite(deadline) and any_rank(
+                time.perf_counter() >= deadline
+            )
+            out_of_budget = steps >= step_limit or out_of_time
             if out_of_budget or (
                 patience is not None and epoch - best.epoch >= patience
             ):
                 break
     except KeyboardInterrupt:
+        if joined():  # the other ranks may be inside a step: no clean stop
+            raise
         kept = "no epoch finished" if best.epoch < 0 else f"epoch {best.epoch}"
         warnings.warn(
             f"Training was interrupted after {len(history)} epoch(s); the "
@@ -750,23 +764,22 @@ def evaluate(network, windows, batch_size, device=None, precision="32"):
     device = torch.device("cpu") if device is None else device
     network.eval()
     summed = torch.zeros((), device=device)
-    # across ranks: each scores its share of every batch; the batch's mean is
+    # across ranks each scores its share of every batch: the batch's mean is
     # then the ranks' summed losses over their summed observed targets
     shares = torch.zeros(math.ceil(len(windows) / batch_size), 2, dtype=torch.float64)
     with torch.no_grad(), autocast(device, precision):
         for number, first in enumerate(range(0, len(windows), batch_size)):
-            batch = windows.starts[first : first + batch_size]
-            starts, rows = share(batch)
+            starts, rows = share(windows.starts[first : first + batch_size])
             if rows.stop == rows.start:
-                continue  # nothing of this batch here; no gradient to share
+                continue  # none of this batch is this rank's to score
             past, covariates, target, observed = windows.batch(starts, device)
             prediction = network(past, windows.horizon, covariates).float()
             loss = network.head.loss(prediction, target, observed)
-            if not joined():
+            if joined():
+                targets = _observed_count(target, observed)
+                shares[number] = torch.tensor([loss.item() * targets, targets])
+            else:
                 summed += loss * len(target)
-                continue
-            targets = target[..., 0].numel() if observed is None else observed.sum()
-            shares[number] = torch.stack([loss.double() * targets, targets.double()])
     if not joined():
         return summed.item() / len(windows)
     sums, counts = total_tensor(shares).unbind(1)
@@ -812,19 +825,26 @@ def _train_epoch(
         prediction = prediction.float()
         loss, weight = network.head.loss(prediction, target, observed), 1.0
         if model is not network:  # this rank's share of a batch
-            targets = target[..., 0].numel() if observed is None else observed.sum()
-            weight = loss_weight(float(targets) if rows.stop > rows.start else 0.0)
+            targets = _observed_count(target, observed) if rows.stop > rows.start else 0
+            weight = loss_weight(targets)
             loss = loss * weight
         stepper.step(loss)
-        # the batch's mean loss times its windows, once over all the ranks
-        windows_here = len(batch) / world_size()
-        summed += loss.detach() * windows_here
+        # each rank adds its weighted loss times a 1/ranks share of the
+        # batch's windows: summed over the ranks, the batch's mean loss times
+        # its windows, as in one process
+        batch_share = len(batch) / world_size()
+        summed += loss.detach() * batch_share
         point = network.head.point(prediction.detach())
-        squared += masked_mean((point - target) ** 2, observed) * weight * windows_here
-        seen, steps = seen + windows_here, steps + 1
+        squared += masked_mean((point - target) ** 2, observed) * weight * batch_share
+        seen, steps = seen + batch_share, steps + 1
     summed, squared, seen = total(summed.item(), squared.item(), seen)
     seen = max(seen, 1)
     return summed / seen, squared / seen, steps
+
+
+def _observed_count(target, observed):
+    """Count a batch's observed targets (its windows times steps, without gaps)."""
+    return float(target[..., 0].numel() if observed is None else observed.sum())
 
 
 class _Stepper:

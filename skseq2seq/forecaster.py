@@ -19,13 +19,8 @@ from skseq2seq._device import PicklesNetworksOnCPU, draw_seed
 from skseq2seq._export import export_forecaster
 from skseq2seq._frames import Collection, rows_after
 from skseq2seq._network import LOSSES, Seq2SeqNetwork
-from skseq2seq._persistence import load_safe, save_safe
-from skseq2seq._preparation import (
-    Pretrained,
-    check_fits_pretrained,
-    forecast_state,
-    prepare,
-)
+from skseq2seq._persistence import load_safe, save_safe, upgrade_state
+from skseq2seq._preparation import Pretrained, forecast_state, prepare
 from skseq2seq._scaling import check_positive, fit_scaler
 from skseq2seq._state import (
     advance,
@@ -336,6 +331,10 @@ default="cosine"
         super().__init__()
         forget_data(self)
 
+    def __setstate__(self, state):
+        """Unpickle, reading a forecaster pickled before ``ForecastState``."""
+        super().__setstate__(upgrade_state(state))
+
     def __post_init__(self):
         """Declare intervals possible when the head learns a distribution."""
         self.set_tags(**{"capability:pred_int": self.loss in ("gaussian", "quantile")})
@@ -416,7 +415,6 @@ default="cosine"
         if pretrained is None:
             network, history = self._train(prepared, seed)
         else:
-            check_fits_pretrained(pretrained, prepared.data)
             network = copy.deepcopy(pretrained).to(prepared.device)
             history = history_frame([])
         # only a network that finished training makes the forecaster fitted
@@ -450,7 +448,6 @@ default="cosine"
     def _pretrain_update(self, y, X=None, fh=None):
         """Continue pretraining on another panel, with the same window and horizon."""
         prepared = self._prepare(y, X, fh)
-        check_fits_pretrained(self.pretrained_network_, prepared.data)
         network, history = self._train(
             prepared, draw_seed(self.random_state), self.pretrained_network_
         )

@@ -65,8 +65,28 @@ def main(out, params, name):
     rank = int(os.environ.get("RANK", "0"))
     out.mkdir(parents=True, exist_ok=True)
     sys.stderr = open(out / f"stderr{rank}.txt", "w")  # noqa: SIM115 (until exit)
+    import time
+
     from skseq2seq import Seq2SeqLSTMForecaster
 
+    if rank == 1:  # the ranks start their clocks apart, as on a busy machine
+        time.sleep(params.pop("_delay_rank_1", 0.0))
+    params.pop("_delay_rank_1", None)
+    if name == "pretrained":  # pretrain together, then one rank fits alone
+        forecaster = Seq2SeqLSTMForecaster(**params)
+        forecaster.pretrain(PANELS["four"](), fh=[1, 2, 3])
+        if rank == 0:  # nothing to train: no rank to wait for
+            alone = forecaster.fit(PANELS["four"]().loc[["s0"]], fh=[1, 2, 3])
+            np.save(out / "alone.npy", alone.predict().to_numpy())
+        np.savez(
+            out / f"rank{rank}.npz",
+            weights=flat_weights(forecaster.pretrained_network_),
+        )
+        return
+    if name == "rank data":  # each rank a panel of its own: refused alike
+        panel_of_rank = panel([60, 48, 72, 40][: 3 + rank])
+        Seq2SeqLSTMForecaster(**params).fit(panel_of_rank, fh=[1, 2, 3])
+        return
     if name == "embedder":  # the embedder trains through the same loop
         from skseq2seq import Seq2SeqLSTMEmbedder
 

@@ -7,6 +7,7 @@ waits for ever fails the test instead of hanging it.
 
 import json
 import pathlib
+import pickle
 import subprocess
 import sys
 
@@ -120,8 +121,10 @@ def test_fewer_windows_than_ranks_trains_without_hanging(tmp_path):
 
 
 def test_a_time_budget_stops_every_rank_at_the_same_step(tmp_path):
+    # rank 1 starts its clock 0.3 s late: rank 0's runs out first, in or
+    # between epochs, and both stop there
     params = {**TINY, "max_steps": None, "max_time": 1.0, "batch_size": 4}
-    first, second = launch(tmp_path, params)
+    first, second = launch(tmp_path, {**params, "_delay_rank_1": 0.3})
     assert len(first["train_loss"]) == len(second["train_loss"])
     np.testing.assert_array_equal(first["weights"], second["weights"])
 
@@ -139,6 +142,58 @@ def test_the_embedder_trains_across_ranks_as_in_one_process(tmp_path):
     np.testing.assert_allclose(
         first["weights"], flat_weights(alone.network_), rtol=1e-5, atol=1e-6
     )
+
+
+def test_a_rank_may_fit_alone_after_pretraining_together(tmp_path):
+    first, second = launch(tmp_path, {**TINY, "max_steps": 4}, panel="pretrained")
+    np.testing.assert_array_equal(first["weights"], second["weights"])
+    assert np.load(tmp_path / "alone.npy").shape == (3, 1)
+
+
+def test_ranks_given_different_data_stop_with_one_clear_error(tmp_path):
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(HERE / "distributed_fit.py"),
+        str(tmp_path),
+        json.dumps(TINY),
+        "rank data",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    for rank in (0, 1):
+        assert (
+            "were given different data" in (tmp_path / f"stderr{rank}.txt").read_text()
+        )
+
+
+def test_loading_under_a_launcher_s_environment_joins_no_group(tmp_path, monkeypatch):
+    fitted = one_process({**TINY, "max_steps": 2})
+    path = fitted.save_safe(tmp_path / "model.zip")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", "29999")
+    loaded = Seq2SeqLSTMForecaster.load_safe(path)
+    unpickled = pickle.loads(pickle.dumps(fitted))
+    pd.testing.assert_frame_equal(loaded.predict(), unpickled.predict())
+    assert not torch.distributed.is_initialized()
+
+
+def test_each_launched_process_names_its_own_gpu(monkeypatch):
+    from skseq2seq._distributed import local_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert local_device("auto") == "auto"  # no launcher: unchanged
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert local_device("auto") == local_device("cuda") == "cuda:1"
+    assert local_device(torch.device("cuda")) == "cuda:1"
+    assert local_device("cuda:0") == "cuda:0" and local_device("cpu") == "cpu"
 
 
 def test_a_plain_process_starts_no_group():

@@ -205,6 +205,17 @@ class TestPretraining:
         with pytest.raises(ValueError, match="pretrained on 1 target column"):
             forecaster.fit(two_columns, fh=[1])
 
+    @pytest.mark.parametrize("scaling", ["global", "auto"])
+    def test_missing_covariates_are_named_before_the_scaling_reads_them(self, scaling):
+        y = sine_panel(n_series=2, length=40) + 200
+        X = pd.DataFrame({"x": np.arange(80.0)}, index=y.index)
+        forecaster = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=2, scaling=scaling)
+        forecaster.pretrain(y, X=X, fh=[1])
+        one = y.loc[[y.index[0][0]]]
+        for refit in (lambda: forecaster.fit(one), lambda: forecaster.pretrain(y)):
+            with pytest.raises(ValueError, match="1 covariate.s. known ahead"):
+                refit()
+
     def test_a_series_shorter_than_the_pretrained_window_is_padded(self, pretrained):
         # ten values, then the same ten after 14 missing ones: one window of
         # 24 whose first 14 values are missing, both ways

@@ -1,6 +1,7 @@
 import dataclasses
 import json
 import os
+import pathlib
 import pickle
 import subprocess
 import sys
@@ -376,3 +377,35 @@ def test_a_state_that_cannot_be_written_fails_before_writing(tmp_path):
     with pytest.raises(TypeError, match="cannot store an array of dtype"):
         forecaster.save_safe(tmp_path / "m.zip")
     assert list(tmp_path.iterdir()) == []
+
+
+class TestFilesFromBeforeTheForecastState:
+    """Forecasters saved before predict's state became one object still load."""
+
+    def test_a_format_4_safe_file_predicts_as_when_it_was_saved(self):
+        # written by the commit before the redesign: a two-series monthly
+        # panel, hidden 4, 5 steps, seasonal_period=12
+
+        data = pathlib.Path(__file__).parent / "data"
+        loaded = Seq2SeqLSTMForecaster.load_safe(data / "format4.zip")
+        expected = np.load(data / "format4_forecast.npy")
+        np.testing.assert_array_equal(loaded.predict().to_numpy(), expected)
+
+    def test_a_pickle_of_the_old_attributes_unpickles_into_one_state(self):
+        fitted = Seq2SeqLSTMForecaster(**TINY).fit(load_airline(), fh=[1, 2])
+        state = dict(vars(fitted))
+        forecast = state.pop("_forecast_state")
+        state.update(
+            _recent=forecast.recent,
+            _keys=forecast.keys,
+            _ends=forecast.ends,
+            _freq=forecast.freq,
+            _index_names=forecast.index_names,
+            _target_names=forecast.target_names,
+            _constant=forecast.constant,
+            _n_targets=forecast.n_targets,
+        )
+        old = Seq2SeqLSTMForecaster.__new__(Seq2SeqLSTMForecaster)
+        old.__setstate__(state)  # what pickle.load calls
+        assert not hasattr(old, "_recent")
+        pd.testing.assert_series_equal(old.predict(), fitted.predict())

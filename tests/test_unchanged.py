@@ -10,8 +10,9 @@ change meant to alter results, with::
     python tests/test_unchanged.py
 
 Training arithmetic follows the CPU's vector instructions, so the arrays
-match to 1e-6 on a machine of the recorded kind and are compared more
-loosely (1e-3) on another, where the order of float32 sums differs.
+match bit for bit on a machine of the recorded kind and are compared more
+loosely (1e-3) on another, where the order of float32 sums differs. A
+change that alters the arithmetic on purpose records them again.
 """
 
 import pathlib
@@ -30,7 +31,15 @@ TINY = {"hidden_size": 8, "max_steps": 30, "batch_size": 16, "random_state": 0}
 
 
 def _cpu_kind():
-    return torch.backends.cpu.get_cpu_capability()
+    """The vector instructions torch uses, and the processor's model."""
+    model = ""
+    cpuinfo = pathlib.Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [
+            line for line in cpuinfo.read_text().splitlines() if "model name" in line
+        ]
+        model = names[0].split(":", 1)[1].strip() if names else ""
+    return f"{torch.backends.cpu.get_cpu_capability()} {model}".strip()
 
 
 def _positive_panel():
@@ -177,13 +186,15 @@ def test_every_recorded_output_is_reproduced(recorded_and_now):
     names = set(recorded.files) - {"cpu_kind"}
     assert names == set(now)
     same_kind = str(recorded["cpu_kind"]) == _cpu_kind()
-    rtol = 1e-6 if same_kind else 1e-3
     for name in sorted(names):
         expected = recorded[name]
+        if same_kind:  # the same arithmetic on the same instructions: every bit
+            np.testing.assert_array_equal(now[name], expected, err_msg=name)
+            continue
         # values near 0 (embeddings, signed forecasts) are compared to their spread
-        atol = rtol * float(np.nanmax(np.abs(expected)))
+        atol = 1e-3 * float(np.nanmax(np.abs(expected)))
         np.testing.assert_allclose(
-            now[name], expected, rtol=rtol, atol=atol, err_msg=name
+            now[name], expected, rtol=1e-3, atol=atol, err_msg=name
         )
 
 
