@@ -29,7 +29,7 @@ def joined():
 
 def launched():
     """Whether a launcher started this process as one of several (torchrun's env)."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "MASTER_ADDR" in os.environ
+    return _environment_int("WORLD_SIZE", 1) > 1 and "MASTER_ADDR" in os.environ
 
 
 def local_device(device):
@@ -45,7 +45,7 @@ def local_device(device):
         and device.index is None
     )
     if launched() and unindexed and torch.cuda.is_available():
-        return f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+        return f"cuda:{_environment_int('LOCAL_RANK', 0)}"
     return device
 
 
@@ -119,15 +119,11 @@ def agree(value):
     A seed drawn without a ``random_state`` differs between processes; the
     one they train with must not.
     """
-    if not joined():
-        return value
-    shared = torch.tensor([value], dtype=torch.int64, device=_device())
-    dist.broadcast(shared, 0)
-    return int(shared.item())
+    return int(agree_order(torch.tensor([value], dtype=torch.int64))[0])
 
 
 def agree_order(order):
-    """Rank 0's order of the windows, on every rank.
+    """Rank 0's tensor ``order`` (of the windows, say), on every rank.
 
     Every rank draws one from the same seed, but dropout draws as many
     numbers as each rank's share of a batch has windows, and so moves the
@@ -190,9 +186,7 @@ def total(*values):
     """Sum each of ``values`` (numbers) over the ranks: in one process, itself."""
     if not joined():
         return values
-    summed = torch.tensor(values, dtype=torch.float64, device=_device())
-    dist.all_reduce(summed)
-    return tuple(summed.tolist())
+    return tuple(total_tensor(torch.tensor(values, dtype=torch.float64)).tolist())
 
 
 def total_tensor(values):
@@ -221,6 +215,18 @@ def parallel(network, device):
         # the only buffers are the quantile levels: constants
         broadcast_buffers=False,
     )
+
+
+def _environment_int(name, default):
+    """Read a launcher's integer environment variable, naming it if it is not one."""
+    value = os.environ.get(name, str(default))
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(
+            f"The environment variable {name}={value!r} is not an integer. "
+            "Launchers such as torchrun set it; unset it, or launch again."
+        ) from None
 
 
 def _part(n):

@@ -766,7 +766,8 @@ def evaluate(network, windows, batch_size, device=None, precision="32"):
     summed = torch.zeros((), device=device)
     # across ranks each scores its share of every batch: the batch's mean is
     # then the ranks' summed losses over their summed observed targets
-    shares = torch.zeros(math.ceil(len(windows) / batch_size), 2, dtype=torch.float64)
+    if joined():
+        shares = torch.zeros(math.ceil(len(windows) / batch_size), 2).double()
     with torch.no_grad(), autocast(device, precision):
         for number, first in enumerate(range(0, len(windows), batch_size)):
             starts, rows = share(windows.starts[first : first + batch_size])

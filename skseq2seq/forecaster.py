@@ -585,7 +585,8 @@ default="cosine"
             Where to write, conventionally ``*.onnx``; returned.
         """
         self.check_is_fitted()
-        quantiles = quantile_levels(self.quantiles) if self.loss == "quantile" else None
+        # the quantile head's own levels; None for the other heads
+        quantiles = getattr(self.network_.head, "level_values", None)
         return export_forecaster(self.network_, self._forecast_state, quantiles, path)
 
     def save_safe(self, path):

@@ -200,3 +200,11 @@ def test_a_plain_process_starts_no_group():
     forecaster = one_process({**TINY, "max_steps": 2})
     assert not torch.distributed.is_initialized()
     assert isinstance(forecaster.predict(), pd.DataFrame)
+
+
+def test_a_launcher_variable_that_is_not_a_number_is_named(monkeypatch):
+    from skseq2seq._distributed import launched
+
+    monkeypatch.setenv("WORLD_SIZE", "two")
+    with pytest.raises(ValueError, match="WORLD_SIZE='two' is not an integer"):
+        launched()
