@@ -163,7 +163,14 @@ def load_safe(path, cls):
         if name in params or name.startswith("__"):
             raise ValueError(f"{path} has an unexpected attribute {name!r}.")
         attributes[name] = _decode(value)
-    for name, value in upgrade_state(attributes).items():
+    try:
+        attributes = upgrade_state(attributes)
+    except KeyError as error:  # a version-4 file missing a fitted attribute
+        raise ValueError(
+            f"{path} lacks the attribute {error.args[0]!r} that a forecaster "
+            "saved with save_safe holds. Do not trust this file."
+        ) from error
+    for name, value in attributes.items():
         setattr(forecaster, name, value)
     for name, hyperparameters in document["networks"].items():
         network = Seq2SeqNetwork(**_decode(hyperparameters))

@@ -409,3 +409,18 @@ class TestFilesFromBeforeTheForecastState:
         old.__setstate__(state)  # what pickle.load calls
         assert not hasattr(old, "_recent")
         pd.testing.assert_series_equal(old.predict(), fitted.predict())
+
+
+def test_a_tampered_format_4_file_is_refused_by_name(tmp_path):
+    source = pathlib.Path(__file__).parent / "data" / "format4.zip"
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    document = json.loads(members["forecaster.json"])
+    del document["state"]["scale_loc_"]
+    members["forecaster.json"] = json.dumps(document)
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="lacks the attribute 'scale_loc_'"):
+        Seq2SeqLSTMForecaster.load_safe(tampered)
