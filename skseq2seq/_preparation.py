@@ -155,7 +155,12 @@ def forecast_state(prepared, index_names, target_names):
     data, raw = prepared.data, prepared.raw
     context = max(prepared.window_length, prepared.season)
     return ForecastState(
-        recent=last_rows(raw.values, data.lengths, context + prepared.horizon - 1),
+        recent=last_rows(
+            raw.values,
+            data.lengths,
+            context + prepared.horizon - 1,
+            data.sizes[0],
+        ),
         ends=data.ends,
         keys=data.keys,
         freq=data.freq,

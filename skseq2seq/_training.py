@@ -278,6 +278,7 @@ def train_on_series(
             n_targets,
         ),
         window_length + horizon,
+        n_targets,
     )
     observed = fill_gaps(scaled, lengths, n_targets)
     split = split_windows(lengths, window_length, horizon, validation_size)

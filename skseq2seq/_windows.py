@@ -264,14 +264,19 @@ def gather_windows(values, starts, length, shift=0):
     return values[starts[:, None] + offsets]  # [batch, length, n_columns]
 
 
-def last_rows(values, lengths, n_rows):
-    """Stack the last ``n_rows`` rows of every series, NaN before a short one starts.
+def last_rows(values, lengths, n_rows, n_targets):
+    """Stack the last ``n_rows`` rows of every series, padding a short one.
+
+    Before a short series starts, its targets are missing and its
+    covariates hold their first value, as :func:`pad_short_series` pads.
 
     Parameters
     ----------
     values : ndarray, shape (n_timepoints_total, n_columns)
     lengths : array-like of int, shape (n_series,)
     n_rows : int
+    n_targets : int
+        The first columns; the others are covariates.
 
     Returns
     -------
@@ -279,28 +284,35 @@ def last_rows(values, lengths, n_rows):
 
     Examples
     --------
-    >>> last_rows(np.arange(7.0)[:, None], [3, 4], 2)[..., 0]
+    >>> last_rows(np.arange(7.0)[:, None], [3, 4], 2, n_targets=1)[..., 0]
     array([[1., 2.],
            [5., 6.]])
-    >>> last_rows(np.arange(4.0)[:, None], [1, 3], 2)[..., 0]
-    array([[nan,  0.],
-           [ 2.,  3.]])
+    >>> values = np.array([[0.0, 7.0], [1.0, 8.0], [2.0, 9.0]])
+    >>> last_rows(values, [1, 2], 2, n_targets=1)
+    array([[[nan,  7.],
+            [ 0.,  7.]],
+    <BLANKLINE>
+           [[ 1.,  8.],
+            [ 2.,  9.]]])
     """
     lengths = np.asarray(lengths, dtype=np.int64)
     ends = np.cumsum(lengths)
+    starts = (ends - lengths)[:, None]
     rows = ends[:, None] - n_rows + np.arange(n_rows)  # [n_series, n_rows]
-    before = rows < (ends - lengths)[:, None]
-    stacked = values[np.where(before, 0, rows)].astype(np.float64)
-    stacked[before] = np.nan
+    before = rows < starts
+    stacked = values[np.where(before, starts, rows)].astype(np.float64)
+    stacked[before, :n_targets] = np.nan
     return stacked
 
 
-def pad_short_series(values, lengths, min_length):
-    """Put NaN rows before every series shorter than ``min_length``.
+def pad_short_series(values, lengths, min_length, n_targets):
+    """Put rows before every series shorter than ``min_length``.
 
     A short series then yields a window like any other, whose first rows
-    are missing values: :func:`fill_gaps` marks them unobserved. Without a
-    short series, ``values`` comes back as it is, not copied.
+    have missing targets: :func:`fill_gaps` marks them unobserved. The
+    covariates hold their first value there, as :func:`pad_series_ends`
+    holds their last: covariates are never missing. Without a short
+    series, ``values`` comes back as it is, not copied.
 
     Returns
     -------
@@ -309,20 +321,25 @@ def pad_short_series(values, lengths, min_length):
 
     Examples
     --------
-    >>> values, lengths = pad_short_series(np.arange(5.0)[:, None], [2, 3], 3)
-    >>> values.ravel().tolist(), lengths.tolist()
-    ([nan, 0.0, 1.0, 2.0, 3.0, 4.0], [3, 3])
+    >>> values = np.array([[0.0, 7.0], [1.0, 8.0], [2.0, 9.0]])
+    >>> padded, lengths = pad_short_series(values, [1, 2], 2, n_targets=1)
+    >>> padded.tolist(), lengths.tolist()
+    ([[nan, 7.0], [0.0, 7.0], [1.0, 8.0], [2.0, 9.0]], [2, 2])
     """
     lengths = np.asarray(lengths, dtype=np.int64)
     padding = np.clip(min_length - lengths, 0, None)
     if not padding.any():
         return values, lengths
     padded_lengths = lengths + padding
-    padded = np.full(
-        (int(padded_lengths.sum()), values.shape[1]), np.nan, dtype=values.dtype
+    # every row of the padded array, from the row of the original it repeats
+    within = np.arange(padded_lengths.sum()) - np.repeat(
+        np.cumsum(padded_lengths) - padded_lengths, padded_lengths
     )
-    # each row moves down by the padding of its own series and all before it
-    padded[np.arange(len(values)) + np.repeat(np.cumsum(padding), lengths)] = values
+    source = np.repeat(np.cumsum(lengths) - lengths, padded_lengths) + np.maximum(
+        within - np.repeat(padding, padded_lengths), 0
+    )
+    padded = values[source]
+    padded[within < np.repeat(padding, padded_lengths), :n_targets] = np.nan
     return padded, padded_lengths
 
 

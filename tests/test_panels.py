@@ -227,6 +227,14 @@ class TestPretraining:
             short.predict().to_numpy(), padded.predict().to_numpy(), rtol=1e-6
         )
 
+    def test_pretrain_after_a_plain_fit_is_refused_as_it_was(self):
+        y = sine_panel(n_series=2, length=40)
+        forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
+        before = forecaster.predict()
+        with pytest.raises(ValueError, match="fitted without being pretrained"):
+            forecaster.pretrain(y, fh=[1])
+        pd.testing.assert_frame_equal(forecaster.predict(), before)
+
     def test_predict_needs_fit_after_pretrain(self, pretrained):
         from sktime.exceptions import NotFittedError
 
@@ -414,6 +422,54 @@ class TestUnequalLengths:
         spread = np.abs(without - other_seed).max()
         assert np.abs(with_short - without).max() <= 2 * spread + 0.02
         assert with_short.max() < 0.15
+
+    def test_a_short_series_with_covariates_is_padded_as_by_hand(self):
+        # the forecaster pads a short series with missing targets and its
+        # covariates' first values; padded so by hand, it trains the same
+        window, horizon, length = 16, 4, 10
+        lengths = {"short": length, "a": 60, "b": 60}
+
+        def frames(padding):
+            rng = np.random.default_rng(0)
+            y, X = [], []
+            for key, n in lengths.items():
+                pad = padding if key == "short" else 0
+                times = pd.RangeIndex(100 - pad, 100 + n)
+                index = pd.MultiIndex.from_arrays([[key] * len(times), times])
+                values = np.r_[np.full(pad, np.nan), noisy_sine(n, seed=len(y))]
+                known, past = rng.normal(size=(2, n + horizon))
+                known, past = np.r_[np.full(pad, known[0]), known], past[:n]
+                past = np.r_[np.full(pad, past[0]), past]
+                y.append(pd.DataFrame({"y": values}, index=index))
+                future = pd.RangeIndex(100 - pad, 100 + n + horizon)
+                X.append(
+                    pd.DataFrame(
+                        {"known": known, "past": np.r_[past, np.zeros(horizon)]},
+                        index=pd.MultiIndex.from_arrays([[key] * len(future), future]),
+                    )
+                )
+            return pd.concat(y), pd.concat(X)
+
+        def forecast(padding):
+            y, X = frames(padding)
+            forecaster = Seq2SeqLSTMForecaster(
+                window_length=window,
+                seasonal_period=None,
+                scaling=None,
+                past_covariates=["past"],
+                hidden_size=8,
+                max_steps=20,
+                random_state=0,
+            )
+            forecaster.fit(y, X=X.loc[y.index], fh=np.arange(1, horizon + 1))
+            return forecaster.predict(X=X)
+
+        # windows end at every point: the short series, its horizon past its
+        # end, is padded to window + 1 points, so by hand to that length
+        by_hand = forecast(padding=window + 1 - length)
+        padded = forecast(padding=0)
+        assert np.isfinite(padded.to_numpy()).all()
+        np.testing.assert_array_equal(padded.to_numpy(), by_hand.to_numpy())
 
     def test_too_few_observed_values_for_the_horizon_is_refused(self):
         # windows end at every point: one value to read and one to learn do

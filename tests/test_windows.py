@@ -56,7 +56,7 @@ def test_gather_windows_keeps_columns_together():
 def test_last_rows_of_each_series():
     values = np.arange(9).reshape(9, 1)
     np.testing.assert_array_equal(
-        last_rows(values, [4, 5], 3)[..., 0], [[1, 2, 3], [6, 7, 8]]
+        last_rows(values, [4, 5], 3, n_targets=1)[..., 0], [[1, 2, 3], [6, 7, 8]]
     )
 
 
@@ -151,13 +151,28 @@ def test_resolve_lengths_names_the_minimum_length():
 class TestGapsAndShortSeries:
     def test_short_series_are_padded_before_they_start(self):
         values = np.arange(7.0)[:, None]
-        padded, lengths = pad_short_series(values, [2, 5], min_length=4)
+        padded, lengths = pad_short_series(values, [2, 5], 4, n_targets=1)
         assert lengths.tolist() == [4, 5]
         np.testing.assert_array_equal(
             padded[:, 0], [np.nan, np.nan, 0, 1, 2, 3, 4, 5, 6]
         )
-        same, _ = pad_short_series(values, [2, 5], min_length=2)
+        same, _ = pad_short_series(values, [2, 5], 2, n_targets=1)
         assert same is values  # nothing short: no copy
+
+    def test_padding_holds_the_covariates_first_value_never_another_series(self):
+        # a target, then a covariate; the second series is short by two rows
+        values = np.array([[0.0, 10], [1, 11], [2, 12], [3, 20], [4, 21]])
+        padded, lengths = pad_short_series(values, [3, 2], 4, n_targets=1)
+        assert lengths.tolist() == [4, 4]
+        np.testing.assert_array_equal(
+            padded,
+            [
+                [np.nan, 10], [0, 10], [1, 11], [2, 12],
+                [np.nan, 20], [np.nan, 20], [3, 20], [4, 21],
+            ],
+        )  # fmt: skip
+        stacked = last_rows(values, [3, 2], 4, n_targets=1)
+        np.testing.assert_array_equal(stacked.reshape(-1, 2), padded)
 
     def test_gaps_take_the_last_observation_never_another_series(self):
         nan = np.nan
@@ -195,7 +210,7 @@ class TestGapsAndShortSeries:
         np.testing.assert_array_equal(mask[..., 0], [[True, False], [False, True]])
 
     def test_last_rows_of_a_short_series_are_nan_before_it(self):
-        stacked = last_rows(np.arange(5.0)[:, None], [2, 3], 3)
+        stacked = last_rows(np.arange(5.0)[:, None], [2, 3], 3, n_targets=1)
         np.testing.assert_array_equal(stacked[..., 0], [[np.nan, 0, 1], [2, 3, 4]])
 
 
