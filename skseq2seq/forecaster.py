@@ -447,6 +447,13 @@ default="cosine"
 
     def _pretrain_update(self, y, X=None, fh=None):
         """Continue pretraining on another panel, with the same window and horizon."""
+        if not hasattr(self, "pretrained_network_"):
+            # sktime routes pretrain on a fitted forecaster here
+            raise ValueError(
+                "pretrain on a fitted forecaster continues its pretraining, but "
+                "this one was fitted without being pretrained. Pretrain a new "
+                "one, sklearn.clone(forecaster).pretrain(y), then fit it."
+            )
         prepared = self._prepare(y, X, fh)
         network, history = self._train(
             prepared, draw_seed(self.random_state), self.pretrained_network_
