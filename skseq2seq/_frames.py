@@ -208,6 +208,48 @@ def time_frequency(times):
     return inferred
 
 
+def check_consecutive(instances, freq):
+    """Refuse a series whose time points skip one of its frequency.
+
+    A skipped time point is not a gap the forecaster sees: the encoder
+    would read the rows either side of it as neighbours, and the seasonal
+    anchor would slip. A float index has no next time point to check.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"y": [1.0, 2.0, 3.0]}, index=[0, 1, 3])
+    >>> check_consecutive(Instances(frame), None)
+    Traceback (most recent call last):
+    ...
+    ValueError: y skips time points: after 1 comes 3, where 2 was due. ...
+    """
+    for position, times in enumerate(instances.times):
+        if len(times) < 2:
+            continue
+        if isinstance(times, pd.PeriodIndex):
+            due = pd.period_range(times[0], periods=len(times), freq=times.freq)
+        elif isinstance(times, pd.DatetimeIndex):
+            due = pd.date_range(times[0], periods=len(times), freq=freq)
+        elif pd.api.types.is_integer_dtype(times):
+            due = pd.RangeIndex(times[0], times[0] + len(times))
+        else:
+            continue
+        if times.equals(due):
+            continue
+        skip = int(np.argmax(np.asarray(times != due)))
+        series = (
+            "y" if instances.keys is None else f"Series {instances.keys[position]!r}"
+        )
+        raise ValueError(
+            f"{series} skips time points: after {times[skip - 1]} comes "
+            f"{times[skip]}, where {due[skip]} was due. The encoder reads "
+            "consecutive time points: give the absent ones rows with missing "
+            "values (NaN) in y, which the forecaster fills and leaves out of "
+            "the loss, e.g. y.asfreq(freq) for a single series, or a reindex "
+            "of a panel's time level."
+        )
+
+
 def rows_after(frame, keys, ends):
     """Flag the rows of ``frame`` after the last known time point of their series.
 
@@ -258,9 +300,15 @@ class Collection:
     columns: tuple = ((), ())
 
     @classmethod
-    def from_frames(cls, y, X, covariates, past_covariates):
-        """Collect ``y`` and the named columns of ``X`` (aligned with ``y``)."""
+    def from_frames(cls, y, X, covariates, past_covariates, freq=None):
+        """Collect ``y`` and the named columns of ``X`` (aligned with ``y``).
+
+        ``freq`` is the frequency known from fit, for new rows too few to
+        infer it from; None infers it (see :func:`time_frequency`).
+        """
         instances = Instances(y)
+        freq = time_frequency(instances.times) if freq is None else freq
+        check_consecutive(instances, freq)
         parts = [instances.flat(y)]
         if covariates or past_covariates:
             parts.append(
@@ -281,7 +329,7 @@ class Collection:
             keys=instances.keys,
             ends=pd.Index([times[-1] for times in instances.times]),
             times=instances.times,
-            freq=time_frequency(instances.times),
+            freq=freq,
             columns=(list(covariates), list(past_covariates)),
         )
 

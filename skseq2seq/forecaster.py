@@ -375,7 +375,19 @@ default="cosine"
         check_numeric_finite(X, "X")
         if self.is_fitted:  # before sktime moves the cutoff
             check_new_positive(self._forecast_state, y)
-        return super().update(y, X=X, update_params=update_params)
+        # sktime moves the cutoff and stores the data before _update checks
+        # the new rows or trains on them: a refused update leaves all as it
+        # was (sktime changes its converter stores, dicts, in place)
+        kept = {
+            name: copy.copy(value) if isinstance(value, dict | list) else value
+            for name, value in self.__dict__.items()
+        }
+        try:
+            return super().update(y, X=X, update_params=update_params)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(kept)
+            raise
 
     def pretrain(self, y, X=None, fh=None):
         """Train on a panel of many series: sktime's ``pretrain``, after checks.
@@ -550,10 +562,10 @@ default="cosine"
         y = y[rows_after(y, state.keys, state.ends)]
         if len(y) == 0:
             return self
-        new = Collection.from_frames(y, X, self.covariates_, self.past_covariates_)
+        new = Collection.from_frames(
+            y, X, self.covariates_, self.past_covariates_, freq=state.freq
+        )
         check_positive(new.values, self.log_targets_)
-        # sktime has moved the cutoff already: the state follows it even if
-        # training below fails
         self._forecast_state, combined, positions = advance(state, new)
         if not update_params:
             return self

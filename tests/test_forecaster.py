@@ -604,6 +604,71 @@ def test_a_diverging_update_keeps_the_fitted_weights(airline):
         assert torch.equal(tensor, weights[name])
 
 
+class TestRefusedUpdate:
+    """An update refused for its data leaves the forecaster as it was."""
+
+    @pytest.fixture
+    def fitted(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline.iloc[:-12], fh=[1, 2])
+        return forecaster, forecaster.cutoff, forecaster.predict()
+
+    @pytest.mark.parametrize(
+        "rows, match",
+        [
+            (slice(-11, -9), "next time point"),  # a gap after the cutoff
+            (slice(-12, -9, 2), "skips time points"),  # a gap among the new rows
+        ],
+    )
+    def test_cutoff_and_forecast_stay(self, fitted, airline, rows, match):
+        forecaster, cutoff, before = fitted
+        with pytest.raises(ValueError, match=match):
+            forecaster.update(airline.iloc[rows], update_params=False)
+        assert forecaster.cutoff.equals(cutoff)
+        pd.testing.assert_series_equal(forecaster.predict(), before)
+
+    def test_extra_columns_too(self, fitted, airline):
+        forecaster, cutoff, before = fitted
+        new = pd.DataFrame({"a": airline.iloc[-12:], "b": airline.iloc[-12:]})
+        with pytest.raises(ValueError, match="columns"):
+            forecaster.update(new, update_params=False)
+        assert forecaster.cutoff.equals(cutoff)
+        pd.testing.assert_series_equal(forecaster.predict(), before)
+
+    def test_a_diverging_update_leaves_the_cutoff_too(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, **PLAIN_SCALE, loss="mse")
+        forecaster.fit(airline.iloc[:-12], fh=[1])
+        cutoff, before = forecaster.cutoff, forecaster.predict()
+        with pytest.raises(FloatingPointError):
+            forecaster.update(airline.iloc[-12:-6] * 1e35, update_params=True)
+        assert forecaster.cutoff.equals(cutoff)
+        pd.testing.assert_series_equal(forecaster.predict(), before)
+
+
+def test_absent_time_points_are_refused_not_closed_up(airline):
+    absent = airline.drop(airline.index[60:66])
+    with pytest.raises(ValueError, match="after 1953-12 comes 1954-07, where 1954-01"):
+        Seq2SeqLSTMForecaster(**TINY).fit(absent, fh=[1])
+    # the same months as missing values train
+    missing = airline.copy()
+    missing.iloc[60:66] = np.nan
+    Seq2SeqLSTMForecaster(**TINY).fit(missing, fh=[1])
+
+
+def test_update_of_a_datetime_panel_a_row_at_a_time(airline):
+    # a panel's time level carries no frequency, and one new row cannot show
+    # it: update uses the frequency fit found
+    times = pd.date_range("2000-01-01", periods=len(airline), freq="D")
+    index = pd.MultiIndex.from_product([["a", "b"], times])
+    y = pd.DataFrame({"y": np.tile(airline.to_numpy(), 2)}, index=index)
+    fitted = Seq2SeqLSTMForecaster(**TINY).fit(y.groupby(level=0).head(-2), fh=[1])
+    stepwise = copy.deepcopy(fitted)
+    stepwise.update(y.groupby(level=0).head(-1), update_params=False)
+    stepwise.update(y, update_params=False)  # the whole history, as evaluate
+    fitted.update(y, update_params=False)
+    pd.testing.assert_frame_equal(stepwise.predict(), fitted.predict())
+    assert stepwise.cutoff[0] == times[-1]
+
+
 def test_float64_data_trains_a_float32_network(airline):
     # float32 throughout: what MPS needs, and what torch's kernels expect
     forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline.astype("float64"), fh=[1])
