@@ -257,6 +257,13 @@ class QuantileHead(nn.Module):
 
     def variance(self, output, log=None):
         """Return the variance of the normal with the same interquartile range."""
+        levels = self.level_values
+        if levels[0] > 0.25 + 1e-6 or levels[-1] < 0.75 - 1e-6:
+            raise ValueError(
+                f"The variance is read from the quartiles, 0.25 and 0.75, but the "
+                f"learned quantiles are {list(levels)}. Refit with quantiles that "
+                "cover them, e.g. quantiles=(0.1, 0.25, 0.5, 0.75, 0.9)."
+            )
         lower, upper = np.moveaxis(self.quantiles(output, [0.25, 0.75]), -1, 0)
         return ((upper - lower) / (2 * scipy.stats.norm.ppf(0.75))) ** 2
 

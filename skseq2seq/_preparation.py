@@ -209,10 +209,10 @@ def choose_lengths(data, period, window_length, horizon):
         if period == "auto":  # too short to read a season: do without
             return window_length, horizon, 1, np.zeros_like(seasonal)
         raise ValueError(
-            f"seasonal_period={period} needs series of at least {period} time "
-            f"points before the horizon of {horizon}, but the typical series "
-            f"has {data.typical_length}. Pass longer series, a shorter fh, "
-            "or seasonal_period='auto'."
+            f"seasonal_period={period} needs series of at least "
+            f"{period + horizon} time points (a season before the horizon of "
+            f"{horizon}), but the typical series has {data.typical_length}. "
+            "Pass longer series, a shorter fh, or seasonal_period='auto'."
         )
     return window_length, horizon, season, seasonal
 

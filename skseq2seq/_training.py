@@ -363,8 +363,11 @@ def fit_network(network, windows, config, device, valid_windows=None):
             planned_steps(len(windows), config.batch_size, num_epochs, max_steps),
         )
     elif config.lr_scheduler is not None:
-        scheduler = named_class(config.lr_scheduler, SCHEDULERS)(
-            optimizer, **(config.lr_scheduler_kwargs or {})
+        scheduler = built(
+            named_class(config.lr_scheduler, SCHEDULERS),
+            "lr_scheduler_kwargs",
+            optimizer,
+            **(config.lr_scheduler_kwargs or {}),
         )
     return train_network(
         network,
@@ -440,7 +443,28 @@ def make_optimizer(network, optimizer, lr, weight_decay, optimizer_kwargs):
                 "leave weight_decay at 0."
             )
         kwargs["weight_decay"] = weight_decay
-    return found(network.parameters(), **{**kwargs, **(optimizer_kwargs or {})})
+    kwargs = {**kwargs, **(optimizer_kwargs or {})}
+    return built(found, "optimizer_kwargs", network.parameters(), **kwargs)
+
+
+def built(cls, name, *args, **kwargs):
+    """Call ``cls``; if the keyword arguments do not suit it, name ``name``.
+
+    Examples
+    --------
+    >>> built(torch.optim.SGD, "optimizer_kwargs", nn.Linear(2, 1).parameters(),
+    ...       lr=0.1, nesterov_typo=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: optimizer_kwargs do not suit SGD: ...
+    """
+    try:
+        return cls(*args, **kwargs)
+    except TypeError as error:
+        raise ValueError(
+            f"{name} do not suit {cls.__name__}: {error}. Pass the keyword "
+            f"arguments {cls.__module__}.{cls.__name__} takes, and those it needs."
+        ) from error
 
 
 def named_class(value, base):

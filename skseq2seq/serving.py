@@ -119,8 +119,10 @@ class OnnxForecaster(OnnxModel):
         if not np.isfinite(past).all():
             raise ValueError(
                 "past has missing or infinite values; the exported graph reads "
-                "complete windows. Fill the gaps first (with the last observed "
-                "value, as predict does)."
+                "complete windows. Fill the gaps first, e.g. with the last "
+                "observed value (predict fills so too, but also tells the "
+                "network which values were missing, so its forecast can "
+                "differ)."
             )
         logged = np.flatnonzero(self.log_targets)
         if (past[..., logged] <= 0).any():

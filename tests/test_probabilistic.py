@@ -191,3 +191,12 @@ def test_interval_levels_compare_with_a_tolerance(dtype):
     interval = forecaster.predict_interval(coverage=0.8).to_numpy()
     learned = forecaster.predict_quantiles(alpha=[0.1, 0.9]).to_numpy()
     np.testing.assert_allclose(interval, learned)
+
+
+def test_variance_needs_the_quartiles_and_says_so():
+    y = pd.Series(np.sin(np.arange(40) / 3) + 2)
+    forecaster = Seq2SeqLSTMForecaster(
+        hidden_size=4, max_steps=2, loss="quantile", quantiles=(0.5,)
+    ).fit(y, fh=[1])
+    with pytest.raises(ValueError, match="quartiles, 0.25 and 0.75.*\\[0.5\\]"):
+        forecaster.predict_var()

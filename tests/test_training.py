@@ -2,10 +2,11 @@ import dataclasses
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
-from skseq2seq import _training
+from skseq2seq import Seq2SeqLSTMForecaster, _training
 from skseq2seq._network import Seq2SeqNetwork
 from skseq2seq._training import (
     TrainingConfig,
@@ -330,3 +331,19 @@ def test_the_forecaster_s_signature_is_the_one_source_of_defaults(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         Seq2SeqLSTMForecaster().fit(np.sin(np.arange(60.0)), fh=[1])
     assert seen["config"].lr == 3e-3 and seen["config"].lr_scheduler == "cosine"
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"optimizer_kwargs": {"nesterov_typo": True}}, "optimizer_kwargs do not suit"),
+        (
+            {"lr_scheduler": "StepLR", "lr_scheduler_kwargs": {"gamma": 0.5}},
+            "lr_scheduler_kwargs do not suit StepLR.*step_size",
+        ),
+    ],
+)
+def test_keyword_arguments_that_do_not_suit_are_named(params, match):
+    y = pd.Series(np.sin(np.arange(40) / 3) + 2)
+    with pytest.raises(ValueError, match=match):
+        Seq2SeqLSTMForecaster(hidden_size=4, max_steps=2, **params).fit(y, fh=[1])
