@@ -7,6 +7,7 @@ as the window arithmetic in ``_windows`` expects.
 """
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,8 @@ class Instances:
     lengths : ndarray of int64, shape (n_series,)
     times : list of pd.Index
         The time index of each series.
+    flat_times : pd.Index
+        The same, end to end.
 
     Examples
     --------
@@ -51,13 +54,14 @@ class Instances:
             self.lengths = np.array([len(frame)], dtype=np.int64)
             self._order = None
             self.times = [index]
+            self.flat_times = index
             return
         codes, uniques = pd.factorize(index.droplevel(-1))
         # group rows by instance, first-seen order, keeping time order within
         self._order = np.argsort(codes, kind="stable")
         self.keys = list(uniques)
         self.lengths = np.bincount(codes, minlength=len(uniques)).astype(np.int64)
-        times = index.get_level_values(-1)[self._order]
+        times = self.flat_times = index.get_level_values(-1)[self._order]
         bounds = np.concatenate([[0], np.cumsum(self.lengths)])
         self.times = [times[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
@@ -201,7 +205,8 @@ def time_frequency(times):
     if inferred is None:
         raise ValueError(
             "The time index is a DatetimeIndex without a frequency, and none can "
-            "be inferred from its time points. Make them regular and set one, "
+            "be inferred from its time points: they are irregular, or some are "
+            "absent. Make them regular (absent ones as rows of NaN) and set one, "
             "e.g. y = y.asfreq('D') for a single series, or convert the time "
             "level to a PeriodIndex."
         )
@@ -213,7 +218,9 @@ def check_consecutive(instances, freq):
 
     A skipped time point is not a gap the forecaster sees: the encoder
     would read the rows either side of it as neighbours, and the seasonal
-    anchor would slip. A float index has no next time point to check.
+    anchor would slip. An integer index counts steps of 1, as sktime's
+    ``fh`` does; a float index has no next time point to check. One pass
+    over the whole time level, whatever the number of series.
 
     Examples
     --------
@@ -221,33 +228,40 @@ def check_consecutive(instances, freq):
     >>> check_consecutive(Instances(frame), None)
     Traceback (most recent call last):
     ...
-    ValueError: y skips time points: after 1 comes 3, where 2 was due. ...
+    ValueError: y does not follow its time steps: after 1 comes 3, where 2 was due. ...
     """
-    for position, times in enumerate(instances.times):
-        if len(times) < 2:
-            continue
-        if isinstance(times, pd.PeriodIndex):
-            due = pd.period_range(times[0], periods=len(times), freq=times.freq)
-        elif isinstance(times, pd.DatetimeIndex):
-            due = pd.date_range(times[0], periods=len(times), freq=freq)
-        elif pd.api.types.is_integer_dtype(times):
-            due = pd.RangeIndex(times[0], times[0] + len(times))
-        else:
-            continue
-        if times.equals(due):
-            continue
-        skip = int(np.argmax(np.asarray(times != due)))
-        series = (
-            "y" if instances.keys is None else f"Series {instances.keys[position]!r}"
-        )
-        raise ValueError(
-            f"{series} skips time points: after {times[skip - 1]} comes "
-            f"{times[skip]}, where {due[skip]} was due. The encoder reads "
-            "consecutive time points: give the absent ones rows with missing "
-            "values (NaN) in y, which the forecaster fills and leaves out of "
-            "the loss, e.g. y.asfreq(freq) for a single series, or a reindex "
-            "of a panel's time level."
-        )
+    times = instances.flat_times
+    if len(times) < 2:
+        return
+    if isinstance(times, pd.PeriodIndex):
+        due, fix = times[:-1] + 1, "y.asfreq(freq) for a single series"
+    elif isinstance(times, pd.DatetimeIndex):
+        # the index's own offset where it has one: it knows its holidays
+        offset = times.freq or pd.tseries.frequencies.to_offset(freq)
+        with warnings.catch_warnings():  # calendar offsets are applied one by one
+            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+            due = times[:-1] + offset
+        fix = "y.asfreq(freq) for a single series"
+    elif pd.api.types.is_integer_dtype(times):
+        due = times[:-1] + 1
+        fix = "y.reset_index(drop=True) if the steps are regular"
+    else:
+        return
+    skipped = np.asarray(times[1:] != due)
+    last_rows = np.cumsum(instances.lengths)
+    skipped[last_rows[:-1] - 1] = False  # from one series to the next
+    if not skipped.any():
+        return
+    row = int(np.argmax(skipped))
+    position = int(np.searchsorted(last_rows, row, side="right"))
+    series = "y" if instances.keys is None else f"Series {instances.keys[position]!r}"
+    raise ValueError(
+        f"{series} does not follow its time steps: after {times[row]} comes "
+        f"{times[row + 1]}, where {due[row]} was due. The encoder reads "
+        "consecutive time points: give the absent ones rows with missing "
+        "values (NaN) in y, which the forecaster fills and leaves out of the "
+        f"loss (e.g. {fix}, or a reindex of a panel's time level)."
+    )
 
 
 def rows_after(frame, keys, ends):

@@ -331,15 +331,16 @@ def pad_short_series(values, lengths, min_length, n_targets):
     if not padding.any():
         return values, lengths
     padded_lengths = lengths + padding
-    # every row of the padded array, from the row of the original it repeats
-    within = np.arange(padded_lengths.sum()) - np.repeat(
-        np.cumsum(padded_lengths) - padded_lengths, padded_lengths
-    )
-    source = np.repeat(np.cumsum(lengths) - lengths, padded_lengths) + np.maximum(
-        within - np.repeat(padding, padded_lengths), 0
-    )
-    padded = values[source]
-    padded[within < np.repeat(padding, padded_lengths), :n_targets] = np.nan
+    padded = np.empty((int(padded_lengths.sum()), values.shape[1]), values.dtype)
+    # each row moves down by the padding of its own series and all before it
+    padded[np.arange(len(values)) + np.repeat(np.cumsum(padding), lengths)] = values
+    # the padding rows, few: those of the short series only
+    short = np.flatnonzero(padding)
+    counts = padding[short]
+    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = np.repeat(series_offsets(padded_lengths)[short], counts) + within
+    padded[rows] = values[np.repeat(series_offsets(lengths)[short], counts)]
+    padded[rows, :n_targets] = np.nan
     return padded, padded_lengths
 
 

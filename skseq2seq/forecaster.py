@@ -379,7 +379,9 @@ default="cosine"
         # the new rows or trains on them: a refused update leaves all as it
         # was (sktime changes its converter stores, dicts, in place)
         kept = {
-            name: copy.copy(value) if isinstance(value, dict | list) else value
+            name: copy.copy(value)
+            if name.startswith("_") and isinstance(value, dict | list)
+            else value
             for name, value in self.__dict__.items()
         }
         try:
@@ -397,6 +399,14 @@ default="cosine"
         """
         check_numeric_finite(y, "y", allow_missing=True)
         check_numeric_finite(X, "X")
+        # sktime continues pretraining a fitted forecaster: refuse here, before
+        # it stores the new data's types over those fit stored
+        if self.is_fitted and not hasattr(self, "pretrained_network_"):
+            raise ValueError(
+                "pretrain on a fitted forecaster continues its pretraining, but "
+                "this one was fitted without being pretrained. Pretrain a new "
+                "one, sklearn.clone(forecaster).pretrain(y), then fit it."
+            )
         return super().pretrain(y, X=X, fh=fh)
 
     def predict_interval(self, fh=None, X=None, coverage=0.90):
@@ -459,13 +469,6 @@ default="cosine"
 
     def _pretrain_update(self, y, X=None, fh=None):
         """Continue pretraining on another panel, with the same window and horizon."""
-        if not hasattr(self, "pretrained_network_"):
-            # sktime routes pretrain on a fitted forecaster here
-            raise ValueError(
-                "pretrain on a fitted forecaster continues its pretraining, but "
-                "this one was fitted without being pretrained. Pretrain a new "
-                "one, sklearn.clone(forecaster).pretrain(y), then fit it."
-            )
         prepared = self._prepare(y, X, fh)
         network, history = self._train(
             prepared, draw_seed(self.random_state), self.pretrained_network_

@@ -616,7 +616,7 @@ class TestRefusedUpdate:
         "rows, match",
         [
             (slice(-11, -9), "next time point"),  # a gap after the cutoff
-            (slice(-12, -9, 2), "skips time points"),  # a gap among the new rows
+            (slice(-12, -9, 2), "does not follow"),  # a gap among the new rows
         ],
     )
     def test_cutoff_and_forecast_stay(self, fitted, airline, rows, match):

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skseq2seq._frames import Instances, panel_index, rows_at
+from skseq2seq._frames import Instances, check_consecutive, panel_index, rows_at
 
 
 def test_single_series_is_a_collection_of_one():
@@ -71,3 +71,52 @@ def test_rows_at_names_missing_rows_and_columns():
         rows_at(X, pd.Index([1]), ["a", "c"], "X", "")
     with pytest.raises(ValueError, match="pass X here too"):
         rows_at(None, pd.Index([1]), ["a"], "X", "")
+
+
+HOLIDAY = ["2024-01-15"]
+
+
+class TestConsecutiveTimePoints:
+    """Absent time points are refused; every regular index passes."""
+
+    @staticmethod
+    def panel(times_of):
+        index = pd.MultiIndex.from_tuples(
+            [(key, t) for key, times in times_of.items() for t in times]
+        )
+        return Instances(pd.DataFrame({"y": np.ones(len(index))}, index=index))
+
+    @pytest.mark.parametrize(
+        "times, freq",
+        [
+            (pd.period_range("2000Q1", periods=6, freq="2Q"), None),
+            (pd.date_range("2024-03-08", periods=6, freq="D", tz="US/Eastern"), "D"),
+            (pd.date_range("2000-01-31", periods=6, freq="ME"), "ME"),
+            # a custom business day knows its holidays: the 15th is not absent
+            (pd.bdate_range("2024-01-10", periods=6, freq="C", holidays=HOLIDAY), "C"),
+            (pd.RangeIndex(5, 11), None),
+            (pd.Index([0.5, 1.5, 2.5]), None),  # floats: nothing to check
+        ],
+    )  # fmt: skip
+    def test_regular_indexes_pass(self, times, freq):
+        frame = pd.DataFrame({"y": np.ones(len(times))}, index=times)
+        check_consecutive(Instances(frame), freq)
+
+    def test_each_series_of_a_panel_on_its_own(self):
+        # series end to end: the step from one series to the next is no skip
+        days = pd.date_range("2000-01-01", periods=8, freq="D")
+        check_consecutive(self.panel({"a": days[4:], "b": days[:5]}), "D")
+        with pytest.raises(ValueError, match="Series 'b' .* after 2000-01-02 00:00"):
+            check_consecutive(self.panel({"a": days, "b": days.delete(2)}), "D")
+
+    def test_a_series_off_the_panels_weekday(self):
+        sundays = pd.date_range("2000-01-02", periods=5, freq="W-SUN")
+        wednesdays = pd.date_range("2000-01-05", periods=5, freq="W-WED")
+        match = "Series 'b' .* after 2000-01-05 .* where 2000-01-09"
+        with pytest.raises(ValueError, match=match):
+            check_consecutive(self.panel({"a": sundays, "b": wednesdays}), "W-SUN")
+
+    def test_integers_count_steps_of_one(self):
+        frame = pd.DataFrame({"y": np.ones(4)}, index=[0, 2, 4, 6])
+        with pytest.raises(ValueError, match="after 0 comes 2.*reset_index"):
+            check_consecutive(Instances(frame), None)
