@@ -56,15 +56,17 @@ class ForecastGraph(nn.Module):
         super().__init__()
         self.network = network
         self.horizon = horizon
-        self.register_buffer("loc", loc.float())
-        self.register_buffer("scale", scale.float())
+        # the scaling in float64, as predict's: float32 holds 7 digits, too
+        # few for a series whose level is large against its spread
+        self.register_buffer("loc", loc.double())
+        self.register_buffer("scale", scale.double())
         self.register_buffer("constant", constant)
         if log is None:
             log = torch.zeros(network.n_targets, dtype=torch.bool)
         self.register_buffer("log", log)
         self.seasonal = seasonal is not None
         if self.seasonal:
-            self.register_buffer("season_flags", seasonal.float())
+            self.register_buffer("season_flags", seasonal.double())
 
     def forward(self, past, series, future=None):
         network, n_targets = self.network, self.network.n_targets
@@ -82,11 +84,12 @@ class ForecastGraph(nn.Module):
             available = torch.cat([available, flags.expand(-1, scaled.shape[1], 1)], -1)
         if future is not None:
             known = slice(n_targets, n_targets + network.n_covariates)
-            future = scale(future, loc[..., known], spread[..., known])
-        output = network(torch.cat([scaled, available], -1), self.horizon, future)
+            future = scale(future, loc[..., known], spread[..., known]).float()
+        inputs = torch.cat([scaled, available], -1).float()
+        output = network(inputs, self.horizon, future)
         output = on_data_scale(
             network.head,
-            output,
+            output.double(),
             loc[..., :n_targets],
             spread[..., :n_targets],
             last,
@@ -111,9 +114,10 @@ class EmbeddingGraph(nn.Module):
     -----
     ``forward(sequences)`` takes ``sequences`` of shape ``(batch, n_channels,
     n_timepoints)``, sktime's numpy3D layout, and returns the embeddings,
-    shape ``(batch, hidden_size)``. With ``scaling="series"`` each series'
-    mean and standard deviation are computed in float64, so that a constant
-    series is recognised as exactly as ``transform`` does.
+    shape ``(batch, hidden_size)``. ``sequences`` are float64 and scaled in
+    float64, as ``transform`` scales them, so that a level large against the
+    spread keeps its digits and a constant series is recognised as exactly;
+    the network runs in float32.
     """
 
     def __init__(self, network, scaling, loc=None, scale=None):
@@ -121,20 +125,19 @@ class EmbeddingGraph(nn.Module):
         self.network = network
         self.scaling = scaling
         if scaling == "global":
-            self.register_buffer("loc", loc.float())
-            self.register_buffer("scale", scale.float())
+            self.register_buffer("loc", loc.double())
+            self.register_buffer("scale", scale.double())
 
     def forward(self, sequences):
         sequences = sequences.transpose(1, 2)  # [batch, time, channels]
         if self.scaling == "global":
             sequences = scale(sequences, self.loc, self.scale)
         elif self.scaling == "series":
-            values = sequences.double()
-            loc = values.mean(1, keepdim=True)
-            std = (values - loc).square().mean(1, keepdim=True).sqrt()
+            loc = sequences.mean(1, keepdim=True)
+            std = (sequences - loc).square().mean(1, keepdim=True).sqrt()
             spread = torch.where(is_constant(loc, std), torch.ones_like(std), std)
-            sequences = scale(values, loc, spread).float()
-        return self.network.embed(sequences)
+            sequences = scale(sequences, loc, spread)
+        return self.network.embed(sequences.float())
 
 
 def export_graph(graph, path, inputs, outputs, dynamic_axes, metadata):
@@ -211,12 +214,12 @@ def export_forecaster(network, state, quantiles, path):
 
     Notes
     -----
-    Inputs: ``past`` (float32, ``(batch, window_length, n_columns)``:
+    Inputs: ``past`` (float64, ``(batch, window_length, n_columns)``:
     targets in the order of ``y``, then the covariates known ahead, then
     ``past_covariates``), ``series`` (int64, ``(batch,)``: each row's
     position among the fitted series, whose keys the metadata lists) and,
-    with covariates known ahead, ``future`` (float32, ``(batch, horizon,
-    n_covariates)``). Outputs: ``point``, ``(batch, horizon, n_targets)``,
+    with covariates known ahead, ``future`` (float64, ``(batch, horizon,
+    n_covariates)``). Outputs, float64: ``point``, ``(batch, horizon, n_targets)``,
     and ``distribution``: the same for a point loss, mean and standard
     deviation along a last axis for ``"gaussian"``, the quantiles of
     ``quantiles`` for ``"quantile"``. The model's metadata holds
@@ -232,11 +235,12 @@ def export_forecaster(network, state, quantiles, path):
     # tracing needs shapes only, so the example's values are zeros
     rows = np.arange(max(2, n_series)) % n_series
     inputs = {
-        "past": torch.zeros(len(rows), state.context_length, n_columns),
+        "past": torch.zeros(len(rows), state.context_length, n_columns).double(),
         "series": torch.from_numpy(rows),
     }
     if state.covariates:
         inputs["future"] = torch.zeros(len(rows), horizon, len(state.covariates))
+        inputs["future"] = inputs["future"].double()
     graph = ForecastGraph(
         copy.deepcopy(network).cpu().float(),
         torch.from_numpy(state.loc),

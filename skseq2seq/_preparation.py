@@ -106,7 +106,9 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
     if pretrained is not None:  # before anything reads the columns
         check_fits_pretrained(pretrained.sizes, data)
     if pretrained is None:
-        log = choose_log_targets(data.values, data.sizes[0], params["target_transform"])
+        log = choose_log_targets(
+            data.values, data.sizes[0], params["target_transform"], list(y.columns)
+        )
     else:
         log = pretrained.log
     check_positive(data.values, log)

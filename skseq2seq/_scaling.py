@@ -26,11 +26,18 @@ SCALE_ROWS = 1000
 CONSTANT_RELATIVE_SPREAD = 1e-10
 
 
+#: Magnitudes whose squares, summed, float64 holds with room to spare.
+SAFE_MAGNITUDE = 1e100
+
+
 def series_moments(values, lengths, last=None):
     """Mean and standard deviation of every column of every series, NaN ignored.
 
-    Summed a block of rows at a time (two passes), so a long series needs
-    no temporary as large as itself.
+    Summed a block of rows at a time, so a long series needs no temporary
+    as large as itself. A series beyond :data:`SAFE_MAGNITUDE` (or below
+    its inverse) is divided by its largest magnitude before it is summed or
+    squared, so neither overflows nor underflows (1e160 squared is inf,
+    1e-200 squared 0).
 
     Parameters
     ----------
@@ -48,6 +55,9 @@ def series_moments(values, lengths, last=None):
     [[2.0]]
     >>> series_moments(np.array([[9.0], [1.0], [3.0]]), [3], last=2)[0].tolist()
     [[2.0]]
+    >>> loc, std = series_moments(np.array([[1e200], [3e200]]), [2])
+    >>> round(float(std[0, 0] / 1e200), 12)  # not inf: 1e200 squared overflows
+    1.0
     """
     lengths = np.asarray(lengths, dtype=np.int64)
     ends = np.cumsum(lengths)
@@ -67,17 +77,25 @@ def series_moments(values, lengths, last=None):
             seen &= (np.arange(rows.start, rows.stop) >= ends[ids] - last)[:, None]
         return seen
 
+    sizes = np.zeros(shape)  # each series' largest magnitude, per column
     for rows, ids in row_blocks(len(values), lengths):
         seen = counted(rows, ids)
         add(counts, ids, seen)
-        add(sums, ids, np.where(seen, values[rows], 0.0))
-    with np.errstate(invalid="ignore", divide="ignore"):  # a column never seen
-        loc = sums / counts
+        for column in range(shape[1]):
+            magnitude = np.where(seen[:, column], np.abs(values[rows, column]), 0)
+            np.maximum.at(sizes[:, column], ids, magnitude)
+    # only extreme series are divided: 1.0 keeps the others' arithmetic exact
+    sizes[~((sizes > SAFE_MAGNITUDE) | (sizes < 1 / SAFE_MAGNITUDE))] = 1.0
+    sizes[(sizes == 0) | ~np.isfinite(sizes)] = 1.0
     for rows, ids in row_blocks(len(values), lengths):
-        centred = np.where(counted(rows, ids), values[rows] - loc[ids], 0.0)
-        add(squares, ids, centred**2)
+        add(sums, ids, np.where(counted(rows, ids), values[rows] / sizes[ids], 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a column never seen
+        mean = sums / counts  # in units of the series' size
+    for rows, ids in row_blocks(len(values), lengths):
+        centred = values[rows] / sizes[ids] - mean[ids]
+        add(squares, ids, np.where(counted(rows, ids), centred, 0.0) ** 2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return loc, np.sqrt(squares / counts)
+        return mean * sizes, np.sqrt(squares / counts) * sizes
 
 
 def is_constant(loc, std):
@@ -187,7 +205,7 @@ def pooled_change(values, lengths):
     return np.where(np.isfinite(pooled) & (pooled > 0), pooled, 1.0)
 
 
-def choose_log_targets(values, n_targets, target_transform):
+def choose_log_targets(values, n_targets, target_transform, names=None):
     """Decide which target columns are modelled on the log scale.
 
     Parameters
@@ -199,6 +217,8 @@ def choose_log_targets(values, n_targets, target_transform):
         ``"auto"``: the columns whose every observed value, in every
         series, is positive. ``"log"``: every target column, which must be
         positive. ``None``: none.
+    names : sequence, optional
+        The target columns' names, for the error; their positions without.
 
     Returns
     -------
@@ -215,9 +235,12 @@ def choose_log_targets(values, n_targets, target_transform):
     targets = values[:, :n_targets]
     positive = ~(targets <= 0).any(axis=0)  # NaN compares False: ignored
     if target_transform == "log" and not positive.all():
+        which = np.flatnonzero(~positive).tolist()
+        if names is not None:
+            which = [names[column] for column in which]
         raise ValueError(
             f"target_transform='log' needs positive targets, but target column(s) "
-            f"{np.flatnonzero(~positive).tolist()} hold zero or negative values. "
+            f"{which} hold zero or negative values. "
             "Pass target_transform='auto' (log only where positive) or None."
         )
     return positive

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from skseq2seq._scaling import SAFE_MAGNITUDE
+
 #: A season is tested only on series that span at least this many of them.
 MIN_SEASONS = 3
 #: One-sided 90% quantile of the normal: the test's critical value.
@@ -72,6 +74,9 @@ def autocorrelation(values, max_lag):
     [1.0, -0.75, 0.5]
     """
     centred = values - values.mean()
+    largest = np.abs(centred).max(initial=0.0)
+    if largest > SAFE_MAGNITUDE or 0 < largest < 1 / SAFE_MAGNITUDE:
+        centred = centred / largest  # squared below, it would overflow
     size = 1 << int(np.ceil(np.log2(2 * len(values))))
     spectrum = np.fft.rfft(centred, size)
     covariance = np.fft.irfft(spectrum * np.conj(spectrum), size)[: max_lag + 1]

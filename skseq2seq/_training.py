@@ -357,6 +357,12 @@ def fit_network(network, windows, config, device, valid_windows=None):
         len(windows), config.batch_size, config.num_epochs, config.max_steps
     )
     scheduler = step_scheduler = None
+    if config.lr_scheduler_kwargs and config.lr_scheduler in (COSINE, None):
+        raise ValueError(
+            f"lr_scheduler_kwargs={config.lr_scheduler_kwargs!r} were given, but "
+            f"lr_scheduler={config.lr_scheduler!r} takes none. Name a torch "
+            "scheduler for them, e.g. lr_scheduler='StepLR', or drop them."
+        )
     if config.lr_scheduler == COSINE:
         step_scheduler = cosine_decay(
             optimizer,
@@ -669,6 +675,8 @@ def train_network(
                 step_limit - steps,
                 deadline,
             )
+            if taken == 0:  # out of time before the epoch's first step
+                break
             steps += taken
             _check_converging(train_loss, point_mse, reference, epoch, lr)
             valid_loss = math.nan
@@ -717,6 +725,13 @@ def train_network(
         return history
     finally:
         epochs.close()
+    if steps == 0:
+        warnings.warn(
+            f"max_time={max_time} ran out before the first optimiser step: the "
+            "network is untrained. Give max_time more seconds.",
+            UserWarning,
+            stacklevel=2,
+        )
     if patience is not None:
         best.restore()
     return history

@@ -19,7 +19,7 @@ from skseq2seq._validation import (
     check_numeric_finite,
     check_params,
 )
-from skseq2seq._windows import SequenceSet
+from skseq2seq._windows import SequenceSet, to_network_tensor
 
 #: Training settings the forecaster offers and the embedder does not.
 NOT_OFFERED = dict.fromkeys(
@@ -231,7 +231,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             ).to(device)
             history = fit_network(
                 network,
-                SequenceSet(torch.tensor(self._scale(sequences), dtype=torch.float32)),
+                SequenceSet(to_network_tensor(self._scale(sequences), "X")),
                 TrainingConfig.from_params(
                     {**self.get_params(deep=False), **NOT_OFFERED}
                 ),
@@ -251,7 +251,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
                 f"X has {sequences.shape[-1]} channel(s); the embedder was fitted "
                 f"on {expected}. Pass series with the same channels."
             )
-        scaled = torch.tensor(self._scale(sequences), dtype=torch.float32)
+        scaled = to_network_tensor(self._scale(sequences), "X")
         with torch.no_grad():
             embeddings = torch.cat(
                 [
@@ -286,7 +286,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
 
         Notes
         -----
-        Input: ``sequences`` (float32, ``(batch, n_channels, n_timepoints)``,
+        Input: ``sequences`` (float64, ``(batch, n_channels, n_timepoints)``,
         sktime's numpy3D layout, no missing values). Output: ``embedding``,
         ``(batch, hidden_size)``. The model's metadata holds ``n_channels``
         and ``hidden_size``, each as JSON.
@@ -298,7 +298,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             loc, spread = torch.tensor(self.scale_loc_), torch.tensor(self.scale_scale_)
         graph = EmbeddingGraph(network, self.scaling, loc, spread)
         # two series of three steps: no size of 1 is taken for a fixed one
-        inputs = {"sequences": torch.zeros(2, network.n_targets, 3)}
+        inputs = {"sequences": torch.zeros(2, network.n_targets, 3).double()}
         free = {
             "sequences": {0: "batch", 2: "time"},
             "embedding": {0: "batch"},

@@ -48,6 +48,11 @@ class OnnxModel:
         metadata = self.session.get_modelmeta().custom_metadata_map
         for name, value in metadata.items():
             setattr(self, name, json.loads(value))
+        # float64 since the graphs scale as predict does; float32 before
+        self._dtype = {
+            item.name: np.float64 if item.type == "tensor(double)" else np.float32
+            for item in self.session.get_inputs()
+        }
 
 
 class OnnxForecaster(OnnxModel):
@@ -93,7 +98,7 @@ class OnnxForecaster(OnnxModel):
 
         Returns
         -------
-        ndarray of float32, shape (batch, horizon, n_targets)
+        ndarray of float64, shape (batch, horizon, n_targets)
             The point forecasts; with ``distribution``, a pair. No windows
             give arrays with no rows.
 
@@ -104,7 +109,7 @@ class OnnxForecaster(OnnxModel):
             below in a log-scale target, a ``series`` position is out of
             range, or the covariates over the horizon are missing.
         """
-        past = np.asarray(past, dtype=np.float32)
+        past = np.asarray(past, dtype=self._dtype["past"])
         if past.ndim == 1:  # one univariate window
             past = past[None, :, None]
         elif past.ndim == 2:  # one window of several columns
@@ -143,9 +148,11 @@ class OnnxForecaster(OnnxModel):
                 f"OnnxForecaster.series; got {series.tolist()}."
             )
         if len(past) == 0:  # onnxruntime aborts the process on an empty batch
-            point = np.zeros((0, self.horizon, len(self.targets)), np.float32)
+            # float64; float32 from a file an earlier skseq2seq exported
+            point = np.zeros((0, self.horizon, len(self.targets)), self._dtype["past"])
             shape = self.session.get_outputs()[1].shape[1:]
-            return (point, np.zeros((0, *shape), np.float32)) if distribution else point
+            parameters = np.zeros((0, *shape), point.dtype)
+            return (point, parameters) if distribution else point
         inputs = {"past": past, "series": series.astype(np.int64)}
         if self.covariates:
             expected = (len(past), self.horizon, len(self.covariates))
@@ -154,7 +161,7 @@ class OnnxForecaster(OnnxModel):
                     f"This model reads the covariates {self.covariates} over the "
                     f"horizon: pass them as future, of shape {expected}."
                 )
-            inputs["future"] = np.asarray(future, dtype=np.float32)
+            inputs["future"] = np.asarray(future, dtype=self._dtype["future"])
         point, parameters = self.session.run(None, inputs)
         return (point, parameters) if distribution else point
 
@@ -205,7 +212,7 @@ n_timepoints)
             If the series have the wrong number of channels, no time points,
             or gaps.
         """
-        sequences = np.asarray(sequences, dtype=np.float32)
+        sequences = np.asarray(sequences, dtype=self._dtype["sequences"])
         if sequences.ndim == 1:
             sequences = sequences[None, None]
         if sequences.ndim != 3 or sequences.shape[1] != self.n_channels:

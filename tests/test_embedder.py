@@ -167,3 +167,20 @@ def test_missing_values_are_refused_before_training():
     fitted = embedder.fit(np.nan_to_num(X))
     with pytest.raises(ValueError, match="1 missing"):
         fitted.transform(X)
+
+
+def test_extreme_magnitudes_embed_as_unit_ones_or_are_refused():
+    X = np.random.default_rng(0).normal(size=(10, 1, 50)).cumsum(-1)
+    # each series standardised: 1e200 squared overflows float64, so its
+    # spread once came out infinite and the series embedded as flat
+    embedder = Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=2, random_state=0)
+    embedder.fit(X)
+    np.testing.assert_allclose(
+        embedder.transform(X * 1e200).to_numpy(), embedder.transform(X).to_numpy()
+    )
+    # on the training data's scale, 1e200 does not fit float32: refused, not NaN
+    pooled = Seq2SeqLSTMEmbedder(
+        hidden_size=4, num_epochs=2, random_state=0, scaling="global"
+    ).fit(X)
+    with pytest.raises(ValueError, match="extreme values"):
+        pooled.transform(X * 1e200)

@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sktime.exceptions import NotFittedError
 
 from skseq2seq import Seq2SeqLSTMEmbedder, Seq2SeqLSTMForecaster
@@ -312,3 +313,43 @@ def test_a_file_that_is_not_onnx_is_named(tmp_path):
         OnnxForecaster(bad)
     with pytest.raises(FileNotFoundError, match="missing.onnx does not exist"):
         OnnxEmbedder(tmp_path / "missing.onnx")
+
+
+def test_a_level_large_against_its_spread_keeps_its_digits(tmp_path):
+    # float32 holds 7 digits: air pressure in Pa varying by about 1 lost
+    # 1e-3 of the embedding when the graphs read and scaled float32
+    X = wave_panel(10, 1, 50) + 101325.0
+    embedder = Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=2, random_state=0)
+    model = OnnxEmbedder(embedder.fit(X).export_onnx(tmp_path / "embedder.onnx"))
+    expected = embedder.transform(X).to_numpy()
+    np.testing.assert_allclose(model.embed(X), expected, rtol=1e-5, atol=1e-6)
+    times = pd.period_range("2000-01", periods=120, freq="M")
+    walk = np.random.default_rng(1).normal(size=120).cumsum()
+    y = pd.Series(101325.0 + 0.1 * walk, index=times)
+    forecaster = Seq2SeqLSTMForecaster(**SETTINGS).fit(y, fh=[1, 2, 3])
+    forecast = exported(forecaster, tmp_path).forecast(last_windows(y, 24))
+    assert forecast.dtype == np.float64
+    # within 1e-6 of steps that are about 0.1
+    np.testing.assert_allclose(forecast[0, :, 0], forecaster.predict(), atol=1e-6)
+
+
+def test_a_graph_that_reads_float32_is_fed_float32(tmp_path):
+    # files exported before the graphs read float64 keep working
+    from skseq2seq._export import EmbeddingGraph, export_graph
+
+    X = wave_panel(4, 1, 12)
+    embedder = Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=1, random_state=0)
+    embedder.fit(X)
+    graph = EmbeddingGraph(embedder.network_.float(), "series")
+    path = export_graph(
+        graph,
+        tmp_path / "float32.onnx",
+        {"sequences": torch.zeros(2, 1, 3)},
+        ["embedding"],
+        {"sequences": {0: "batch", 2: "time"}, "embedding": {0: "batch"}},
+        {"n_channels": 1, "hidden_size": 4},
+    )
+    model = OnnxEmbedder(path)
+    assert model.session.get_inputs()[0].type == "tensor(float)"
+    expected = embedder.transform(X).to_numpy()
+    np.testing.assert_allclose(model.embed(X), expected, rtol=1e-4, atol=1e-6)

@@ -951,8 +951,11 @@ class TestTrainingBudget:
         forecaster.fit(self.monthly(300), fh=[1, 2])
         assert forecaster.history_["steps"].iloc[-1] == 20
         forecaster.set_params(max_steps=None, max_time=1e-3)
-        forecaster.fit(self.monthly(300), fh=[1, 2])
-        assert forecaster.history_["steps"].iloc[-1] < 20
+        with warnings.catch_warnings():  # out of time before a step, maybe
+            warnings.simplefilter("ignore", UserWarning)
+            forecaster.fit(self.monthly(300), fh=[1, 2])
+        history = forecaster.history_
+        assert (history["steps"].iloc[-1] if len(history) else 0) < 20
 
     @pytest.mark.parametrize("name, value", [("max_steps", 0), ("max_time", 0.0)])
     def test_invalid_budgets(self, name, value):
@@ -1040,6 +1043,9 @@ class TestLogTargets:
         forecaster = Seq2SeqLSTMForecaster(**TINY, target_transform="log")
         with pytest.raises(ValueError, match="target_transform='log' needs positive"):
             forecaster.fit(airline - 200, fh=[1])
+        mixed = pd.DataFrame({"sales": airline, "change": airline.diff().fillna(0)})
+        with pytest.raises(ValueError, match=r"column\(s\) \['change'\] hold zero"):
+            forecaster.fit(mixed, fh=[1])
         forecaster.fit(airline.iloc[:-12], fh=[1])
         new = airline.iloc[-12:].copy()
         new.iloc[3] = 0.0

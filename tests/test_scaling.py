@@ -1,6 +1,8 @@
 import numpy as np
+import pandas as pd
 import pytest
 
+from skseq2seq import Seq2SeqLSTMForecaster
 from skseq2seq._scaling import (
     choose_log_targets,
     exp_targets,
@@ -120,3 +122,23 @@ def test_the_graph_s_log_and_scale_are_predict_s():
         torch.tensor(spread),
     )
     np.testing.assert_array_equal(torch_path.numpy(), numpy_path)
+
+
+@pytest.mark.parametrize("magnitude", [1e160, 1e-200])
+def test_forecasts_scale_with_data_too_large_or_small_to_square(magnitude):
+    # not all positive, so standardised rather than logged: squaring 1e160
+    # overflows float64 and squaring 1e-200 underflows it
+    t = np.arange(48)
+    noise = 0.1 * np.random.default_rng(0).normal(size=48)
+    values = np.sin(2 * np.pi * t / 12) + noise
+    index = pd.period_range("2000-01", periods=48, freq="M")
+
+    def forecast(scale):
+        y = pd.Series(values * scale, index=index)
+        forecaster = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=5, random_state=0)
+        return forecaster.fit(y, fh=[1, 2]).predict().to_numpy(), forecaster
+
+    unit, _ = forecast(1.0)
+    scaled, forecaster = forecast(magnitude)
+    assert forecaster.seasonal_period_ == 12
+    np.testing.assert_allclose(scaled / magnitude, unit, rtol=1e-6)
