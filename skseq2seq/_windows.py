@@ -73,7 +73,8 @@ def resolve_lengths(series_length, window_length, horizon):
             raise ValueError(
                 f"The training series have {series_length} time points, too "
                 f"few to train on: they need at least {needed} (one past value "
-                "and the horizon). Pass longer series or a shorter fh."
+                "and the horizon). Pass longer series, a shorter fh, or a "
+                "window_length (a series shorter than it is padded)."
             )
     if horizon is None:
         horizon = max(1, window_length // 2)
