@@ -81,19 +81,30 @@ def series_moments(values, lengths, last=None):
     for rows, ids in row_blocks(len(values), lengths):
         seen = counted(rows, ids)
         add(counts, ids, seen)
-        for column in range(shape[1]):
-            magnitude = np.where(seen[:, column], np.abs(values[rows, column]), 0)
-            np.maximum.at(sizes[:, column], ids, magnitude)
-    # only extreme series are divided: 1.0 keeps the others' arithmetic exact
-    sizes[~((sizes > SAFE_MAGNITUDE) | (sizes < 1 / SAFE_MAGNITUDE))] = 1.0
-    sizes[(sizes == 0) | ~np.isfinite(sizes)] = 1.0
-    for rows, ids in row_blocks(len(values), lengths):
-        add(sums, ids, np.where(counted(rows, ids), values[rows] / sizes[ids], 0.0))
+        with np.errstate(over="ignore", invalid="ignore"):  # extreme: summed again
+            add(sums, ids, np.where(seen, values[rows], 0.0))
+        # a block's rows come series by series: one maximum per stretch
+        first = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        magnitude = np.where(seen, np.abs(values[rows]), 0.0)
+        stretch = np.maximum.reduceat(magnitude, first, axis=0)
+        sizes[ids[first]] = np.maximum(sizes[ids[first]], stretch)
+    # only an extreme series is taken in units of its size; the others keep
+    # their arithmetic exactly
+    extreme = np.isfinite(sizes) & (
+        (sizes > SAFE_MAGNITUDE) | (sizes > 0) & (sizes < 1 / SAFE_MAGNITUDE)
+    )
+    sizes = np.where(extreme, sizes, 1.0)
+    if extreme.any():
+        sums[:] = 0.0
+        for rows, ids in row_blocks(len(values), lengths):
+            units = values[rows] / sizes[ids]
+            add(sums, ids, np.where(counted(rows, ids), units, 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):  # a column never seen
         mean = sums / counts  # in units of the series' size
     for rows, ids in row_blocks(len(values), lengths):
-        centred = values[rows] / sizes[ids] - mean[ids]
-        add(squares, ids, np.where(counted(rows, ids), centred, 0.0) ** 2)
+        units = values[rows] / sizes[ids] if extreme.any() else values[rows]
+        centred = np.where(counted(rows, ids), units - mean[ids], 0.0)
+        add(squares, ids, centred**2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return mean * sizes, np.sqrt(squares / counts) * sizes
 

@@ -52,6 +52,7 @@ class OnnxModel:
         self._dtype = {
             item.name: np.float64 if item.type == "tensor(double)" else np.float32
             for item in self.session.get_inputs()
+            if item.type in ("tensor(double)", "tensor(float)")
         }
 
 
@@ -162,7 +163,18 @@ class OnnxForecaster(OnnxModel):
                     f"horizon: pass them as future, of shape {expected}."
                 )
             inputs["future"] = np.asarray(future, dtype=self._dtype["future"])
+            if not np.isfinite(inputs["future"]).all():
+                raise ValueError(
+                    "future has missing or infinite values; the decoder reads the "
+                    "covariates at every step. Fill them first."
+                )
         point, parameters = self.session.run(None, inputs)
+        if not np.isfinite(point).all():
+            raise ValueError(
+                "past has extreme values (such as 1e300): scaled to the training "
+                "data, they are not finite in float32, where the network reads "
+                "them. Pass values of a plausible size, or refit on such data."
+            )
         return (point, parameters) if distribution else point
 
 

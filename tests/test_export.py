@@ -353,3 +353,19 @@ def test_a_graph_that_reads_float32_is_fed_float32(tmp_path):
     assert model.session.get_inputs()[0].type == "tensor(float)"
     expected = embedder.transform(X).to_numpy()
     np.testing.assert_allclose(model.embed(X), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_extreme_magnitudes_embed_or_are_refused_as_in_torch(tmp_path):
+    X = wave_panel(6, 1, 30)
+    embedder = Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=2, random_state=0)
+    model = OnnxEmbedder(embedder.fit(X).export_onnx(tmp_path / "embedder.onnx"))
+    expected = embedder.transform(X).to_numpy()
+    for magnitude in (1e200, 1e-200):  # squared, they overflow or underflow
+        np.testing.assert_allclose(model.embed(X * magnitude), expected, atol=1e-6)
+    # standardised, not logged: 1e200 on the training data's scale is no
+    # float32, as predict says
+    y = sine_frame(60)["y0"] - 10
+    forecaster = Seq2SeqLSTMForecaster(**SETTINGS).fit(y, fh=[1, 2])
+    served = exported(forecaster, tmp_path)
+    with pytest.raises(ValueError, match="extreme values"):
+        served.forecast(np.full(served.window_length, 1e200))

@@ -950,12 +950,7 @@ class TestTrainingBudget:
         )
         forecaster.fit(self.monthly(300), fh=[1, 2])
         assert forecaster.history_["steps"].iloc[-1] == 20
-        forecaster.set_params(max_steps=None, max_time=1e-3)
-        with warnings.catch_warnings():  # out of time before a step, maybe
-            warnings.simplefilter("ignore", UserWarning)
-            forecaster.fit(self.monthly(300), fh=[1, 2])
-        history = forecaster.history_
-        assert (history["steps"].iloc[-1] if len(history) else 0) < 20
+        # max_time: tests/test_training.py, where the clock is not the fit's
 
     @pytest.mark.parametrize("name, value", [("max_steps", 0), ("max_time", 0.0)])
     def test_invalid_budgets(self, name, value):
