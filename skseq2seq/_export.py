@@ -9,6 +9,7 @@ server needs ``onnxruntime`` and numpy only (see ``skseq2seq.serving``).
 
 import copy
 import json
+import math
 import warnings
 from pathlib import Path
 
@@ -142,7 +143,12 @@ class EmbeddingGraph(nn.Module):
             std = (units - loc).square().mean(1, keepdim=True).sqrt()
             spread = torch.where(is_constant(loc, std), torch.ones_like(std), std)
             sequences = scale(units, loc, spread)
-        return self.network.embed(sequences.float())
+        sequences = sequences.float()
+        embedding = self.network.embed(sequences)
+        # values past float32 once scaled: NaN, which serving refuses, where
+        # the network would saturate and embed them as if they were sane
+        finite = torch.isfinite(sequences).flatten(1).all(1, keepdim=True)
+        return torch.where(finite, embedding, torch.full_like(embedding, math.nan))
 
 
 def export_graph(graph, path, inputs, outputs, dynamic_axes, metadata):

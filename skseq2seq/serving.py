@@ -245,4 +245,10 @@ n_timepoints)
         if len(sequences) == 0:  # onnxruntime aborts the process on an empty batch
             return np.zeros((0, self.hidden_size), np.float32)
         (embedding,) = self.session.run(None, {"sequences": sequences})
+        if not np.isfinite(embedding).all():
+            raise ValueError(
+                "sequences has extreme values (such as 1e300): scaled to the "
+                "training data, they are not finite in float32, where the "
+                "network reads them. Pass values of a plausible size."
+            )
         return embedding

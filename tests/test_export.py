@@ -362,6 +362,16 @@ def test_extreme_magnitudes_embed_or_are_refused_as_in_torch(tmp_path):
     expected = embedder.transform(X).to_numpy()
     for magnitude in (1e200, 1e-200):  # squared, they overflow or underflow
         np.testing.assert_allclose(model.embed(X * magnitude), expected, atol=1e-6)
+    # on the training data's scale, 1e200 is no float32: refused, as transform does
+    pooled = Seq2SeqLSTMEmbedder(
+        hidden_size=4, num_epochs=2, random_state=0, scaling="global"
+    ).fit(X)
+    model = OnnxEmbedder(pooled.export_onnx(tmp_path / "pooled.onnx"))
+    np.testing.assert_allclose(
+        model.embed(X), pooled.transform(X).to_numpy(), rtol=1e-4, atol=1e-6
+    )
+    with pytest.raises(ValueError, match="extreme values"):
+        model.embed(X * 1e200)
     # standardised, not logged: 1e200 on the training data's scale is no
     # float32, as predict says
     y = sine_frame(60)["y0"] - 10
