@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from skseq2seq._network import on_data_scale
-from skseq2seq._scaling import SAFE_MAGNITUDE, is_constant, log_targets, scale
+from skseq2seq._scaling import is_constant, is_extreme, log_targets, scale
 
 
 class ForecastGraph(nn.Module):
@@ -137,8 +137,9 @@ class EmbeddingGraph(nn.Module):
             # an extreme series in units of its largest magnitude, as
             # series_moments takes it: squared, 1e200 would overflow
             size = sequences.abs().amax(1, keepdim=True)
-            extreme = (size > SAFE_MAGNITUDE) | (size > 0) & (size < 1 / SAFE_MAGNITUDE)
-            units = sequences / torch.where(extreme, size, torch.ones_like(size))
+            units = sequences / torch.where(
+                is_extreme(size), size, torch.ones_like(size)
+            )
             loc = units.mean(1, keepdim=True)
             std = (units - loc).square().mean(1, keepdim=True).sqrt()
             spread = torch.where(is_constant(loc, std), torch.ones_like(std), std)

@@ -90,11 +90,10 @@ def series_moments(values, lengths, last=None):
         sizes[ids[first]] = np.maximum(sizes[ids[first]], stretch)
     # only an extreme series is taken in units of its size; the others keep
     # their arithmetic exactly
-    extreme = np.isfinite(sizes) & (
-        (sizes > SAFE_MAGNITUDE) | (sizes > 0) & (sizes < 1 / SAFE_MAGNITUDE)
-    )
+    extreme = is_extreme(sizes)
     sizes = np.where(extreme, sizes, 1.0)
-    if extreme.any():
+    rescaled = bool(extreme.any())
+    if rescaled:
         sums[:] = 0.0
         for rows, ids in row_blocks(len(values), lengths):
             units = values[rows] / sizes[ids]
@@ -102,11 +101,28 @@ def series_moments(values, lengths, last=None):
     with np.errstate(invalid="ignore", divide="ignore"):  # a column never seen
         mean = sums / counts  # in units of the series' size
     for rows, ids in row_blocks(len(values), lengths):
-        units = values[rows] / sizes[ids] if extreme.any() else values[rows]
+        units = values[rows] / sizes[ids] if rescaled else values[rows]
         centred = np.where(counted(rows, ids), units - mean[ids], 0.0)
         add(squares, ids, centred**2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return mean * sizes, np.sqrt(squares / counts) * sizes
+
+
+def is_extreme(size):
+    """Flag magnitudes whose square float64 cannot hold: beyond 1e100 or below 1e-100.
+
+    Such a series is taken in units of its largest magnitude before it is
+    squared. Takes numpy arrays, torch tensors or floats alike; 0 and inf
+    are not extreme (there is nothing to divide by).
+
+    Examples
+    --------
+    >>> is_extreme(np.array([1e200, 1e-200, 1.0, 0.0, np.inf])).tolist()
+    [True, True, False, False, False]
+    """
+    return (size > SAFE_MAGNITUDE) & (size < np.inf) | (size > 0) & (
+        size < 1 / SAFE_MAGNITUDE
+    )
 
 
 def is_constant(loc, std):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from skseq2seq._scaling import SAFE_MAGNITUDE
+from skseq2seq._scaling import is_extreme
 
 #: A season is tested only on series that span at least this many of them.
 MIN_SEASONS = 3
@@ -75,7 +75,7 @@ def autocorrelation(values, max_lag):
     """
     centred = values - values.mean()
     largest = np.abs(centred).max(initial=0.0)
-    if largest > SAFE_MAGNITUDE or 0 < largest < 1 / SAFE_MAGNITUDE:
+    if is_extreme(largest):
         centred = centred / largest  # squared below, it would overflow
     size = 1 << int(np.ceil(np.log2(2 * len(values))))
     spectrum = np.fft.rfft(centred, size)
