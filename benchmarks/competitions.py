@@ -23,6 +23,13 @@ the split to choose settings on, so that the holdout stays unseen.
     python benchmarks/competitions.py --validation --no-baselines \
         --params '{"scaling": "series"}'
     python benchmarks/competitions.py --dataset Tourism
+    python benchmarks/competitions.py --seeds 0 --breakdown   # where Theta wins
+
+``--breakdown`` prints, per group, where the first random state's sMAPE
+differs from Theta's: how much of the gap its 10 worst series make, the
+median series' difference, the series whose last value jumped (more than
+five typical changes from the four before it), and the mean growth over the
+horizon that each forecast, and the truth, show.
 """
 
 import argparse
@@ -123,7 +130,52 @@ def local_baselines(panel, horizon, period):
     return forecasts
 
 
-def run_group(dataset, group, params, seeds, with_baselines, validation):
+def series_smapes(forecasts, held_out):
+    """Each series' sMAPE."""
+    return np.array([smape(t, f) for t, f in zip(held_out, forecasts, strict=True)])
+
+
+def last_value_jumps(trains):
+    """Whether each series' last value departs from the four before it.
+
+    By more than five of its typical (median absolute) changes, on the log
+    scale for a positive series.
+    """
+    jumped = []
+    for values in trains:
+        values = np.log(values) if (values > 0).all() else values
+        typical = np.median(np.abs(np.diff(values)))
+        departure = abs(values[-1] - np.median(values[-5:-1]))
+        jumped.append(bool(typical > 0 and departure > 5 * typical))
+    return np.array(jumped)
+
+
+def mean_growth(forecasts, trains):
+    """Mean log ratio of each series' last forecast to its last value."""
+    return float(
+        np.mean([np.log(f[-1] / x[-1]) for f, x in zip(forecasts, trains, strict=True)])
+    )
+
+
+def gap_breakdown(ours, theta, held_out, trains):
+    """Where ours and Theta's sMAPE differ, series by series (see --breakdown)."""
+    behind = series_smapes(ours, held_out) - series_smapes(theta, held_out)
+    jumped = last_value_jumps(trains)
+    row = {
+        "gap": behind.mean(),
+        "of it, 10 worst series": np.sort(behind)[-10:].sum() / len(behind),
+        "median series": np.median(behind),
+        "jumped series": int(jumped.sum()),
+        "of it, jumped series": behind[jumped].sum() / len(behind),
+    }
+    if all((x > 0).all() for x in trains + held_out + ours + theta):
+        row["growth ours"] = mean_growth(ours, trains)
+        row["growth theta"] = mean_growth(theta, trains)
+        row["growth truth"] = mean_growth(held_out, trains)
+    return row
+
+
+def run_group(dataset, group, params, seeds, with_baselines, validation, breakdown):
     panel, held_out, horizon, period = load_group(dataset, group, validation)
     keys = list(panel.index.get_level_values(0).unique())
     trains = [panel.loc[key, "y"].to_numpy() for key in keys]
@@ -151,9 +203,17 @@ def run_group(dataset, group, params, seeds, with_baselines, validation):
     row["fit s"] = float(np.mean(seconds))
     row["season"] = getattr(forecaster, "seasonal_period_", None)
     if with_baselines:
-        for name, forecasts in local_baselines(panel, horizon, period).items():
+        baselines = local_baselines(panel, horizon, period)
+        for name, forecasts in baselines.items():
             row[f"{name} sMAPE"], row[f"{name} MASE"] = scores(
                 forecasts, held_out, trains, period
+            )
+        if breakdown:
+            parts = gap_breakdown(seeded[0], baselines["theta"], held_out, trains)
+            print(
+                pd.DataFrame([{"group": group, **parts}])
+                .round(3)
+                .to_string(index=False)
             )
     return row
 
@@ -166,7 +226,10 @@ def main():
     parser.add_argument("--params", type=json.loads, default={})
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--validation", action="store_true")
+    parser.add_argument("--breakdown", action="store_true")
     args = parser.parse_args()
+    if args.breakdown and args.no_baselines:
+        parser.error("--breakdown compares with Theta: drop --no-baselines")
     torch.set_num_threads(1)
     groups = (
         args.groups
@@ -185,6 +248,7 @@ def main():
             args.seeds,
             not args.no_baselines,
             args.validation,
+            args.breakdown,
         )
         rows.append(row)
         print(pd.DataFrame([row]).round(3).to_string(index=False), flush=True)
