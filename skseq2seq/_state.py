@@ -19,7 +19,7 @@ from skseq2seq._network import on_data_scale
 from skseq2seq._scaling import check_positive, log_targets, scale
 from skseq2seq._training import autocast
 from skseq2seq._validation import check_numeric_finite
-from skseq2seq._windows import fill_window_gaps, to_network_tensor
+from skseq2seq._windows import fill_window_gaps, last_rows, to_network_tensor
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -136,13 +136,19 @@ def decode(network, state, fh, X, cutoff, device, precision):
 
 
 def scaled_past(state):
-    """Scale the last window of every series, gaps filled: the encoder's input."""
-    recent = state.recent[:, -state.context_length :]  # [series, window, cols]
-    recent = log_targets(recent, state.log)
+    """Scale the last window of every series, gaps filled: the encoder's input.
+
+    The gaps are filled over all the recent rows, as training fills them over
+    the whole series, and the window cut after: a gap at the window's start
+    takes the observation before it.
+    """
+    recent = log_targets(state.recent, state.log)
     scaled = scale(recent, state.loc[:, None], state.scale[:, None])
     observed = fill_window_gaps(scaled, state.n_targets)
     if observed is None:
         observed = np.ones(scaled.shape[:2] + (state.n_targets,))
+    window = slice(-state.context_length, None)
+    scaled, observed = scaled[:, window], observed[:, window]
     parts = [scaled, observed]
     if state.season > 1:
         flags = state.seasonal[:, None, None]  # [series, 1, 1]
@@ -225,7 +231,9 @@ def advance(state, new):
     ]
     recent, ends = state.recent.copy(), list(state.ends)
     for position, values, end in zip(positions, joined, new.ends, strict=True):
-        recent[position] = values[-recent.shape[1] :]
+        recent[position] = last_rows(
+            values, [len(values)], recent.shape[1], state.n_targets
+        )[0]
         ends[position] = end
     combined = Collection(
         log_targets(np.concatenate(joined), state.log),

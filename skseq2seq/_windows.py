@@ -270,6 +270,9 @@ def last_rows(values, lengths, n_rows, n_targets):
 
     Before a short series starts, its targets are missing and its
     covariates hold their first value, as :func:`pad_short_series` pads.
+    A target missing in all of a series' last rows takes its last earlier
+    observation in the first of them, so that filling the gaps carries it
+    forward (see :func:`fill_gaps`) rather than filling with 0.
 
     Parameters
     ----------
@@ -295,6 +298,8 @@ def last_rows(values, lengths, n_rows, n_targets):
     <BLANKLINE>
            [[ 1.,  8.],
             [ 2.,  9.]]])
+    >>> last_rows(np.array([[4.0], [5.0], [np.nan], [np.nan]]), [4], 2, 1)[0, :, 0]
+    array([ 5., nan])
     """
     lengths = np.asarray(lengths, dtype=np.int64)
     ends = np.cumsum(lengths)
@@ -303,6 +308,12 @@ def last_rows(values, lengths, n_rows, n_targets):
     before = rows < starts
     stacked = values[np.where(before, starts, rows)].astype(np.float64)
     stacked[before, :n_targets] = np.nan
+    unseen = np.isnan(stacked[..., :n_targets]).all(axis=1)  # [n_series, n_targets]
+    for series, column in zip(*np.nonzero(unseen & ~before[:, :1]), strict=True):
+        earlier = values[starts[series, 0] : rows[series, 0], column]
+        seen = np.flatnonzero(~np.isnan(earlier))
+        if len(seen):
+            stacked[series, 0, column] = earlier[seen[-1]]
     return stacked
 
 

@@ -127,3 +127,44 @@ def test_update_s_columns_are_matched_by_name_and_checked_positive():
     check_new_positive(state, frame)  # z may be negative: it is not logged
     with pytest.raises(ValueError, match="zero or negative values"):
         check_new_positive(state, pd.DataFrame({"z": [1.0], "y": [0.0]}))
+
+
+def test_a_series_silent_for_longer_than_its_window_keeps_its_last_observation():
+    # b stops at 24.0 after 5 rows, then 12 of NaN: more than window + horizon
+    y = panel([20, 17])
+    y.loc["b", "y"] = np.r_[y.loc["b", "y"].to_numpy()[:5], np.full(12, np.nan)]
+    state = state_of(y)
+    cutoff = pd.PeriodIndex([y.index.get_level_values(-1).max()], freq="M")
+    output, _ = decode(
+        silent_network(), state, ForecastingHorizon([1, 2]), None, cutoff, "cpu", "32"
+    )
+    np.testing.assert_allclose(output[1, :, 0].numpy(), [24.0, 24.0])
+    # the same when the silence arrives in update
+    first = y.groupby(level=0).head(6)
+    new = Collection.from_frames(y.drop(first.index), None, [], [])
+    advanced, _, _ = advance(state_of(first), new)
+    np.testing.assert_array_equal(advanced.recent, state.recent)
+
+
+def test_a_gap_at_the_window_start_takes_the_observation_before_it():
+    state = ForecastState(
+        recent=np.array([[[np.e], [np.nan], [np.e**3]]]),
+        ends=pd.Index([2]),
+        keys=None,
+        freq=None,
+        index_names=[None],
+        target_names=["y"],
+        covariates=[],
+        past_covariates=[],
+        loc=np.array([[0.0]]),
+        scale=np.array([[1.0]]),
+        constant=np.array([[False]]),
+        log=np.array([True]),
+        season=1,
+        seasonal=np.array([False]),
+        window_length=2,
+        horizon=1,
+    )
+    past = scaled_past(state)[0].numpy()
+    # as training fills it: log e carried forward, not log e**3 carried back
+    np.testing.assert_allclose(past, [[1.0, 0.0], [3.0, 1.0]])
