@@ -92,8 +92,9 @@ def test_advance_refuses_a_gap_and_leaves_the_state_alone():
     assert state.ends[0] == pd.Period("2000-10", "M")
 
 
-def test_the_past_window_is_logged_scaled_and_gaps_flagged():
-    state = ForecastState(
+def logged_series_state(loc, scale, window_length):
+    """One logged series e, missing, e**3, shifted by ``loc``, over ``scale``."""
+    return ForecastState(
         recent=np.array([[[np.e], [np.nan], [np.e**3]]]),
         ends=pd.Index([2]),
         keys=None,
@@ -102,15 +103,19 @@ def test_the_past_window_is_logged_scaled_and_gaps_flagged():
         target_names=["y"],
         covariates=[],
         past_covariates=[],
-        loc=np.array([[1.0]]),
-        scale=np.array([[2.0]]),
+        loc=np.array([[loc]]),
+        scale=np.array([[scale]]),
         constant=np.array([[False]]),
         log=np.array([True]),
         season=1,
         seasonal=np.array([False]),
-        window_length=3,
+        window_length=window_length,
         horizon=1,
     )
+
+
+def test_the_past_window_is_logged_scaled_and_gaps_flagged():
+    state = logged_series_state(loc=1.0, scale=2.0, window_length=3)
     past = scaled_past(state)[0].numpy()
     # log 1, then the gap filled with it, then log 3; minus 1, over 2
     np.testing.assert_allclose(past, [[0.0, 1.0], [0.0, 0.0], [1.0, 1.0]])
@@ -147,24 +152,7 @@ def test_a_series_silent_for_longer_than_its_window_keeps_its_last_observation()
 
 
 def test_a_gap_at_the_window_start_takes_the_observation_before_it():
-    state = ForecastState(
-        recent=np.array([[[np.e], [np.nan], [np.e**3]]]),
-        ends=pd.Index([2]),
-        keys=None,
-        freq=None,
-        index_names=[None],
-        target_names=["y"],
-        covariates=[],
-        past_covariates=[],
-        loc=np.array([[0.0]]),
-        scale=np.array([[1.0]]),
-        constant=np.array([[False]]),
-        log=np.array([True]),
-        season=1,
-        seasonal=np.array([False]),
-        window_length=2,
-        horizon=1,
-    )
+    state = logged_series_state(loc=0.0, scale=1.0, window_length=2)
     past = scaled_past(state)[0].numpy()
     # as training fills it: log e carried forward, not log e**3 carried back
     np.testing.assert_allclose(past, [[1.0, 0.0], [3.0, 1.0]])
