@@ -41,6 +41,7 @@ class Pretrained:
     season: int
     log: np.ndarray
     scaling: dict
+    columns: tuple = None  # names of the targets, covariates, past covariates
 
     @classmethod
     def of(cls, forecaster):
@@ -59,6 +60,8 @@ class Pretrained:
             forecaster.seasonal_period_,
             forecaster.log_targets_,
             scaling,
+            # None from a forecaster pretrained before the names were kept
+            getattr(forecaster, "pretrain_columns_", None),
         )
 
 
@@ -76,6 +79,7 @@ class Prepared:
     loc: np.ndarray
     scale: np.ndarray
     device: torch.device
+    target_names: list  # in the order of the network's targets
 
 
 def prepare(y, X, horizon, params, pretrained=None, for_training=True):
@@ -100,6 +104,8 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
     -------
     Prepared
     """
+    if pretrained is not None and pretrained.columns is not None:
+        y, X = match_pretrained_columns(pretrained.columns, y, X)
     data = Collection.from_frames(
         y, X, *covariate_columns(X, params["past_covariates"])
     )
@@ -143,11 +149,21 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
     )
     device = resolve_device(params["device"], params["precision"])
     return Prepared(
-        data, raw, log, window_length, horizon, season, seasonal, loc, spread, device
+        data,
+        raw,
+        log,
+        window_length,
+        horizon,
+        season,
+        seasonal,
+        loc,
+        spread,
+        device,
+        list(y.columns),
     )
 
 
-def forecast_state(prepared, index_names, target_names):
+def forecast_state(prepared, index_names):
     """Keep of the prepared data what forecasting and updating need.
 
     That is each series' last window, and enough before it to train on new
@@ -167,7 +183,7 @@ def forecast_state(prepared, index_names, target_names):
         keys=data.keys,
         freq=data.freq,
         index_names=list(index_names),
-        target_names=list(target_names),
+        target_names=prepared.target_names,
         covariates=data.columns[0],
         past_covariates=data.columns[1],
         loc=prepared.loc,
@@ -252,6 +268,42 @@ def covariate_columns(X, past_covariates):
             f"the columns {list(X.columns)}."
         )
     return [c for c in X.columns if c not in past], past
+
+
+def match_pretrained_columns(columns, y, X):
+    """Order ``y``'s and ``X``'s columns as in pretraining, or refuse others.
+
+    The network reads columns by position, so a column in another place would
+    be read as another; a single target column is that column, whatever its
+    name, as in ``update``. Other numbers of columns are left for
+    :func:`check_fits_pretrained` to name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> y = pd.DataFrame({"b": [1.0], "a": [2.0]})
+    >>> match_pretrained_columns((["a", "b"], [], []), y, None)[0].columns.tolist()
+    ['a', 'b']
+    """
+    targets, known, past = columns
+    if y.shape[1] == len(targets) > 1:
+        y = _in_order(y, targets, "target")
+    if X is not None and X.shape[1] == len(known) + len(past):
+        X = _in_order(X, list(known) + list(past), "X")
+    return y, X
+
+
+def _in_order(frame, names, what):
+    """``frame``'s columns in the order of ``names``, which it must hold."""
+    given = list(frame.columns)
+    if given == list(names):
+        return frame
+    if set(given) == set(names):
+        return frame[list(names)]
+    raise ValueError(
+        f"The network was pretrained on {what} columns {list(names)}, but this "
+        f"data has {given}. Pass the same columns (in any order)."
+    )
 
 
 def check_fits_pretrained(expected, data):

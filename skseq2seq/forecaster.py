@@ -192,6 +192,9 @@ default="cosine"
         After ``pretrain``: the pooled statistics ``scaling="global"`` uses.
     pretrain_log_scale_ : ndarray of shape (n_log_targets,)
         After ``pretrain`` with ``scaling="auto"``: the log changes' unit.
+    pretrain_columns_ : tuple of list
+        After ``pretrain``: the names of its target columns, covariates known
+        ahead and past covariates, which ``fit`` puts in that order.
 
     Notes
     -----
@@ -232,6 +235,7 @@ default="cosine"
             "pretrain_scale_scale_",
             "log_targets_",
             "pretrain_log_scale_",
+            "pretrain_columns_",
         ],
         "capability:insample": False,
         "capability:pred_int": False,
@@ -446,7 +450,7 @@ default="cosine"
         self.seasonal_series_, self.log_targets_ = prepared.seasonal, prepared.log
         self.scale_loc_, self.scale_scale_ = prepared.loc, prepared.scale
         self.covariates_, self.past_covariates_ = prepared.data.columns
-        self._forecast_state = forecast_state(prepared, y.index.names, y.columns)
+        self._forecast_state = forecast_state(prepared, y.index.names)
         self._seed = seed  # update trains with it again
         return self
 
@@ -458,6 +462,8 @@ default="cosine"
         self.pretrained_network_, self.pretrain_history_ = network.cpu(), history
         self.window_length_, self.horizon_ = prepared.window_length, prepared.horizon
         self.seasonal_period_, self.log_targets_ = prepared.season, prepared.log
+        # fit reads the columns by position: it puts them in this order
+        self.pretrain_columns_ = (list(y.columns), *prepared.data.columns)
         log = prepared.log
         if self.scaling == "auto":  # the unit of the log targets' changes
             self.pretrain_log_scale_ = prepared.scale[0, : len(log)][log]

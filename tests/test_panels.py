@@ -216,6 +216,36 @@ class TestPretraining:
             with pytest.raises(ValueError, match="1 covariate.s. known ahead"):
                 refit()
 
+    def test_fit_matches_the_pretrained_columns_by_name(self):
+        rng = np.random.default_rng(0)
+        y = sine_panel(n_series=3, length=43) + 5
+        y["z"] = y["y"] * 2 + rng.normal(size=len(y))
+        X = pd.DataFrame(
+            {"a": rng.normal(size=len(y)), "b": np.tile(np.arange(43.0), 3)},
+            index=y.index,
+        )
+        train = y.groupby(level=0).head(40)
+        forecaster = Seq2SeqLSTMForecaster(**TINY).pretrain(
+            train, X=X.loc[train.index], fh=[1, 2]
+        )
+        key = y.index[0][0]
+        one, future = train.loc[[key]], X.loc[[key]].iloc[40:]
+        X_one = X.loc[one.index]
+        forecasts = [
+            copy.deepcopy(forecaster)
+            .fit(targets, X=covariates, fh=[1, 2])
+            .predict(X=future)[["y", "z"]]
+            for targets, covariates in [
+                (one, X_one),
+                (one[["z", "y"]], X_one[["b", "a"]]),
+            ]
+        ]
+        pd.testing.assert_frame_equal(*forecasts)
+        with pytest.raises(ValueError, match=r"X columns \['a', 'b'\].*\['c', 'b'\]"):
+            copy.deepcopy(forecaster).fit(one, X=X_one.rename(columns={"a": "c"}))
+        with pytest.raises(ValueError, match="target columns"):
+            copy.deepcopy(forecaster).fit(one.rename(columns={"z": "w"}), X=X_one)
+
     def test_a_series_shorter_than_the_pretrained_window_is_padded(self, pretrained):
         # ten values, then the same ten after 14 missing ones: one window of
         # 24 whose first 14 values are missing, both ways

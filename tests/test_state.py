@@ -49,7 +49,7 @@ def panel(lengths, start="2000-01"):
 
 def state_of(y):
     prepared = prepare(y, None, 2, PARAMS)
-    return forecast_state(prepared, y.index.names, y.columns)
+    return forecast_state(prepared, y.index.names)
 
 
 def test_a_silent_head_forecasts_each_series_last_value_from_its_own_end():
