@@ -1,9 +1,12 @@
 """Seasonal periods: found where the data shows them, and only there."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sktime.datasets import load_airline, load_macroeconomic, load_shampoo_sales
 
+from skseq2seq import Seq2SeqLSTMForecaster
+from skseq2seq._preparation import prepare
 from skseq2seq._seasonality import (
     detect_period,
     detect_seasons,
@@ -121,3 +124,19 @@ def test_false_seasons_stay_rare_with_the_lags_either_side():
         for seed in range(50)
     )
     assert found <= 5  # at most 10% of white-noise series, the test's level
+
+
+def test_every_target_column_is_tested_so_column_order_does_not_matter():
+    rng = np.random.default_rng(0)
+    t = np.arange(96)
+    columns = {
+        "walk": 50 + np.cumsum(rng.normal(size=96)),
+        "season": 10 * np.sin(2 * np.pi * t / 12) + rng.normal(size=96),
+    }
+    index = pd.period_range("2000-01", periods=96, freq="M")
+    params = Seq2SeqLSTMForecaster().get_params(deep=False)
+    for order in (["walk", "season"], ["season", "walk"]):
+        y = pd.DataFrame({name: columns[name] for name in order}, index=index)
+        prepared = prepare(y, None, 12, params)
+        assert prepared.season == 12, order
+        assert prepared.seasonal.tolist() == [True], order
