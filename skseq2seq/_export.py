@@ -83,10 +83,12 @@ class ForecastGraph(nn.Module):
         if self.seasonal:  # each series' own flag, after the availability
             flags = self.season_flags[series][:, None, None]  # [batch, 1, 1]
             available = torch.cat([available, flags.expand(-1, scaled.shape[1], 1)], -1)
+        inputs = torch.cat([scaled, available], -1).float()
+        finite = torch.isfinite(inputs).flatten(1).all(1)
         if future is not None:
             known = slice(n_targets, n_targets + network.n_covariates)
             future = scale(future, loc[..., known], spread[..., known]).float()
-        inputs = torch.cat([scaled, available], -1).float()
+            finite = finite & torch.isfinite(future).flatten(1).all(1)
         output = network(inputs, self.horizon, future)
         output = on_data_scale(
             network.head,
@@ -97,6 +99,10 @@ class ForecastGraph(nn.Module):
             self.constant[series],
             self.log,
         )
+        # values past float32 once scaled: NaN, which serving refuses, where
+        # the network would saturate and forecast as if they were sane
+        finite = finite.reshape((-1,) + (1,) * (output.dim() - 1))
+        output = torch.where(finite, output, torch.full_like(output, math.nan))
         return network.head.point(output), output
 
 

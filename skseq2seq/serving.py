@@ -33,18 +33,30 @@ class OnnxModel:
         Passed on to ``onnxruntime.InferenceSession`` (``providers``, say).
     """
 
+    # the inputs a file of this kind has, and what exports it
+    _reads, _exported_by = set(), "a skseq2seq estimator's"
+
     def __init__(self, path, **session_options):
         if not Path(path).is_file():
             raise FileNotFoundError(f"{path} does not exist: pass an exported file.")
         try:
             self.session = onnxruntime.InferenceSession(str(path), **session_options)
         except Exception as error:  # onnxruntime's own error types are private
-            if "Protobuf parsing failed" not in str(error):
+            if not any(
+                sign in str(error)
+                for sign in ("Protobuf parsing failed", "No graph was found")
+            ):
                 raise
             raise ValueError(
                 f"{path} is not an ONNX model; pass a file written by "
                 "export_onnx (Seq2SeqLSTMForecaster or Seq2SeqLSTMEmbedder)."
             ) from error
+        inputs = {item.name for item in self.session.get_inputs()}
+        if not inputs >= self._reads:
+            raise ValueError(
+                f"{path} reads {sorted(inputs)}, not {sorted(self._reads)}: it "
+                f"is not a file that {self._exported_by}.export_onnx wrote."
+            )
         metadata = self.session.get_modelmeta().custom_metadata_map
         for name, value in metadata.items():
             setattr(self, name, json.loads(value))
@@ -79,6 +91,7 @@ class OnnxForecaster(OnnxModel):
     """
 
     log_targets = ()  # files exported before the log scale have none
+    _reads, _exported_by = {"past", "series"}, "Seq2SeqLSTMForecaster"
 
     def forecast(self, past, series=None, future=None, distribution=False):
         """Forecast ``horizon`` steps after each window.
@@ -140,18 +153,23 @@ class OnnxForecaster(OnnxModel):
             )
         series = np.arange(len(past)) if series is None else np.asarray(series)
         if (
-            series.shape != (len(past),)
+            series.dtype.kind not in "iu"
+            or series.shape != (len(past),)
             or not ((series >= 0) & (series < len(self.series))).all()
         ):
             raise ValueError(
-                f"series must give one position per window, each in [0, "
+                f"series must give one integer position per window, each in [0, "
                 f"{len(self.series)}): the fitted series, in the order of "
                 f"OnnxForecaster.series; got {series.tolist()}."
             )
         if len(past) == 0:  # onnxruntime aborts the process on an empty batch
             # float64; float32 from a file an earlier skseq2seq exported
             point = np.zeros((0, self.horizon, len(self.targets)), self._dtype["past"])
-            shape = self.session.get_outputs()[1].shape[1:]
+            # (horizon, targets, parameters); the targets' axis may be named
+            shape = [
+                size if isinstance(size, int) else len(self.targets)
+                for size in self.session.get_outputs()[1].shape[1:]
+            ]
             parameters = np.zeros((0, *shape), point.dtype)
             return (point, parameters) if distribution else point
         inputs = {"past": past, "series": series.astype(np.int64)}
@@ -171,9 +189,10 @@ class OnnxForecaster(OnnxModel):
         point, parameters = self.session.run(None, inputs)
         if not np.isfinite(point).all():
             raise ValueError(
-                "past has extreme values (such as 1e300): scaled to the training "
-                "data, they are not finite in float32, where the network reads "
-                "them. Pass values of a plausible size, or refit on such data."
+                "past or future has extreme values (such as 1e300): scaled to "
+                "the training data, they are not finite in float32, where the "
+                "network reads them. Pass values of a plausible size, or refit "
+                "on such data."
             )
         return (point, parameters) if distribution else point
 
@@ -202,6 +221,8 @@ class OnnxEmbedder(OnnxModel):
     >>> OnnxEmbedder(path).embed(X).shape
     (20, 8)
     """
+
+    _reads, _exported_by = {"sequences"}, "Seq2SeqLSTMEmbedder"
 
     def embed(self, sequences):
         """Embed each series in ``hidden_size`` numbers.

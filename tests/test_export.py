@@ -130,6 +130,9 @@ def test_bad_serving_input_gets_an_error_naming_the_fix(tmp_path):
         model.forecast(gappy)
     with pytest.raises(ValueError, match=r"each in \[0, 1\)"):
         model.forecast(window, series=[1])
+    for positions in (["a"], [0.5], [True]):  # keys, or not integers
+        with pytest.raises(ValueError, match="one integer position per window"):
+            model.forecast(window, series=positions)
     assert np.isnan(gappy[3])  # the caller's array is left as it was
 
 
@@ -313,6 +316,24 @@ def test_a_file_that_is_not_onnx_is_named(tmp_path):
         OnnxForecaster(bad)
     with pytest.raises(FileNotFoundError, match="missing.onnx does not exist"):
         OnnxEmbedder(tmp_path / "missing.onnx")
+    empty = tmp_path / "empty.onnx"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"empty.onnx is not an ONNX model"):
+        OnnxForecaster(empty)
+
+
+def test_a_file_of_the_other_kind_is_named(tmp_path):
+    y = sine_frame(60)["y0"]
+    forecaster = Seq2SeqLSTMForecaster(**SETTINGS).fit(y, fh=[1])
+    embedder = Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=1).fit(
+        wave_panel(4, 1, 20)
+    )
+    forecaster_file = forecaster.export_onnx(tmp_path / "forecaster.onnx")
+    embedder_file = embedder.export_onnx(tmp_path / "embedder.onnx")
+    with pytest.raises(ValueError, match="embedder.onnx reads .*not a file that Seq"):
+        OnnxForecaster(embedder_file)
+    with pytest.raises(ValueError, match="forecaster.onnx reads .*not a file that Seq"):
+        OnnxEmbedder(forecaster_file)
 
 
 def test_a_level_large_against_its_spread_keeps_its_digits(tmp_path):
@@ -379,3 +400,30 @@ def test_extreme_magnitudes_embed_or_are_refused_as_in_torch(tmp_path):
     served = exported(forecaster, tmp_path)
     with pytest.raises(ValueError, match="extreme values"):
         served.forecast(np.full(served.window_length, 1e200))
+
+
+def test_extreme_values_anywhere_in_the_inputs_are_refused_as_predict_does(tmp_path):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"known": rng.normal(size=63), "past": rng.normal(size=63)})
+    y = pd.Series(np.sin(np.arange(60)) + 0.1 * rng.normal(size=60), name="y")
+    forecaster = Seq2SeqLSTMForecaster(past_covariates=["past"], **SETTINGS)
+    forecaster.fit(y, X=X.iloc[:60], fh=[1, 2, 3])
+    model = exported(forecaster, tmp_path)
+    past = np.column_stack([y, X.iloc[:60]])[-model.window_length :]
+    future = X[["known"]].to_numpy()[None, 60:]
+    np.testing.assert_allclose(
+        model.forecast(past, future=future)[0, :, 0],
+        forecaster.predict(X=X.iloc[60:]).to_numpy(),
+        rtol=1e-4,
+    )
+    # an earlier target value, a past covariate, a covariate ahead: each
+    # saturates the network in float32 rather than overflow its forecast
+    for row, column in [(-5, 0), (-1, 2)]:
+        extreme = past.copy()
+        extreme[row, column] = 1e300
+        with pytest.raises(ValueError, match="extreme values"):
+            model.forecast(extreme, future=future)
+    extreme = future.copy()
+    extreme[0, 0, 0] = 1e300
+    with pytest.raises(ValueError, match="extreme values"):
+        model.forecast(past, future=extreme)
