@@ -289,9 +289,11 @@ def match_pretrained_columns(columns, y, X):
     """Order ``y``'s and ``X``'s columns as in pretraining, or refuse others.
 
     The network reads columns by position, so a column in another place would
-    be read as another; a single target column is that column, whatever its
-    name, as in ``update``. Other numbers of columns are left for
-    :func:`check_fits_pretrained` to name.
+    be read as another. Columns named as in pretraining are put in its
+    order; columns named all otherwise are read by position, as sktime's
+    pretraining workflow passes them (and a single target column is that
+    column, whatever its name, as in ``update``); a mix is refused. Other
+    numbers of columns are left for :func:`check_fits_pretrained` to name.
 
     Examples
     --------
@@ -309,9 +311,9 @@ def match_pretrained_columns(columns, y, X):
 
 
 def _in_order(frame, names, what):
-    """``frame``'s columns in the order of ``names``, which it must hold."""
+    """``frame``'s columns in the order of ``names``, or all named otherwise."""
     given = list(frame.columns)
-    if given == list(names):
+    if given == list(names) or not set(given) & set(names):
         return frame
     if set(given) == set(names):
         return frame[list(names)]

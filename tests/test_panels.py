@@ -245,6 +245,16 @@ class TestPretraining:
             copy.deepcopy(forecaster).fit(one, X=X_one.rename(columns={"a": "c"}))
         with pytest.raises(ValueError, match="target columns"):
             copy.deepcopy(forecaster).fit(one.rename(columns={"z": "w"}), X=X_one)
+        # named all otherwise: by position, as sktime's pretraining tests pass them
+        renamed = copy.deepcopy(forecaster).fit(
+            one.set_axis([0, 1], axis=1),
+            X=X_one.set_axis(["c", "d"], axis=1),
+            fh=[1, 2],
+        )
+        np.testing.assert_array_equal(
+            renamed.predict(X=future.set_axis(["c", "d"], axis=1)).to_numpy(),
+            forecasts[0].to_numpy(),
+        )
 
     def test_a_series_shorter_than_the_pretrained_window_is_padded(self, pretrained):
         # ten values, then the same ten after 14 missing ones: one window of
