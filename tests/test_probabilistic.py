@@ -100,16 +100,40 @@ def test_variance_is_positive_and_matches_the_interval_width(probabilistic):
             )
 
 
-def test_predict_proba_gives_a_distribution(probabilistic):
-    distribution = probabilistic.predict_proba(fh=[1, 2, 3])
-    # sktime's normal around the point forecast, with predict_var's variance
-    point = probabilistic.predict(fh=[1, 2, 3]).to_frame()
-    variance = probabilistic.predict_var(fh=[1, 2, 3])
-    np.testing.assert_allclose(distribution.mean().to_numpy(), point.to_numpy())
+def test_predict_proba_gives_the_heads_distribution(probabilistic):
+    fh = [1, 2, 3]
+    distribution = probabilistic.predict_proba(fh=fh)
+    point = probabilistic.predict(fh=fh).to_frame().to_numpy()
+    variance = probabilistic.predict_var(fh=fh).to_numpy()
+    np.testing.assert_allclose(distribution.var().to_numpy(), variance, rtol=1e-8)
+    assert (variance > 0).all()
+    if probabilistic.loss == "quantile":
+        # sktime's normal with the median and the quartiles' spread
+        np.testing.assert_allclose(distribution.mean().to_numpy(), point)
+        return
+    # the airline is positive: a log-normal, the quantiles predict_quantiles
+    # gives, no mass below 0, and a mean above its median, the point forecast
+    assert probabilistic.log_targets_.all()
+    alpha = [0.05, 0.5, 0.95]
     np.testing.assert_allclose(
-        distribution.var().to_numpy(), variance.to_numpy(), rtol=1e-10
+        distribution.quantile(alpha).to_numpy(),
+        probabilistic.predict_quantiles(fh=fh, alpha=alpha).to_numpy(),
+        rtol=1e-8,
     )
-    assert (variance.to_numpy() > 0).all()
+    zero = pd.DataFrame(0.0, distribution.index, distribution.columns)
+    assert (distribution.cdf(zero).to_numpy() == 0).all()
+    assert (distribution.mean().to_numpy() > point).all()
+
+
+def test_predict_proba_refuses_to_mix_normal_and_log_normal_targets():
+    y = pd.DataFrame(
+        {"positive": np.exp(np.sin(np.arange(60.0))), "signed": np.sin(np.arange(60.0))}
+    )
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian").fit(y, fh=[1])
+    assert forecaster.log_targets_.tolist() == [True, False]
+    with pytest.raises(NotImplementedError, match=r"\['positive'\] are on the log"):
+        forecaster.predict_proba()
+    forecaster.predict_quantiles()  # which give each target its own
 
 
 def test_quantiles_beyond_the_learned_levels_are_refused():
