@@ -209,8 +209,9 @@ class QuantileHead(nn.Module):
     """Fixed quantiles per target, trained on the pinball loss.
 
     Outputs have shape ``(..., n_targets, n_quantiles)``, increasing along the
-    last axis by construction (a first value plus positive steps), so the
-    quantiles never cross. The median is fed back to the decoder.
+    last axis by construction (the median, and positive steps between the
+    levels placed around it), so the quantiles never cross. The median is
+    fed back to the decoder.
 
     Parameters
     ----------
@@ -224,6 +225,10 @@ class QuantileHead(nn.Module):
     >>> q = head(torch.randn(5, 4))
     >>> q.shape, bool((q.diff(dim=-1) > 0).all())
     (torch.Size([5, 1, 3]), True)
+    >>> with torch.no_grad():
+    ...     _ = head.linear.weight.zero_(), head.linear.bias.zero_()
+    >>> head(torch.randn(1, 4))[0, 0, 1].item()  # the median: the anchor
+    0.0
     """
 
     def __init__(self, hidden_size, n_targets, levels):
@@ -236,7 +241,10 @@ class QuantileHead(nn.Module):
     def forward(self, hidden):
         raw = self.linear(hidden).unflatten(-1, (-1, len(self.levels)))
         steps = nn.functional.softplus(raw[..., 1:]) + 1e-6
-        return torch.cat([raw[..., :1], raw[..., :1] + steps.cumsum(-1)], -1)
+        above = torch.cat([torch.zeros_like(raw[..., :1]), steps.cumsum(-1)], -1)
+        # the first output is the median, the steps place the others around
+        # it: an untrained head (outputs near 0) forecasts about the anchor
+        return raw[..., :1] + above - above[..., self.median : self.median + 1]
 
     def point(self, output):
         return output[..., self.median]

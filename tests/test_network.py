@@ -206,6 +206,15 @@ class TestHeads:
         # magnitudes may round to ties, never to a reversal
         assert (output.diff(dim=-1) >= 0).all()
 
+    @pytest.mark.parametrize("levels", [(0.1, 0.5, 0.9), (0.01, 0.05, 0.25, 0.5, 0.9)])
+    def test_the_quantile_head_s_median_is_its_first_output(self, levels):
+        # as the point heads' forecast is theirs: near 0 before training, so
+        # an untrained network forecasts about its anchor, whatever the levels
+        head = QuantileHead(8, n_targets=2, levels=levels)
+        hidden = torch.randn(20, 8)
+        median = head(hidden)[..., levels.index(0.5)]
+        torch.testing.assert_close(median, head.linear(hidden)[:, :: len(levels)])
+
     def test_gaussian_scale_is_positive_and_shifts_only_the_mean(self):
         head = GaussianHead(4, n_targets=1)
         output = head(torch.randn(10, 4))
