@@ -241,10 +241,12 @@ class QuantileHead(nn.Module):
     def forward(self, hidden):
         raw = self.linear(hidden).unflatten(-1, (-1, len(self.levels)))
         steps = nn.functional.softplus(raw[..., 1:]) + 1e-6
-        above = torch.cat([torch.zeros_like(raw[..., :1]), steps.cumsum(-1)], -1)
         # the first output is the median, the steps place the others around
         # it: an untrained head (outputs near 0) forecasts about the anchor
-        return raw[..., :1] + above - above[..., self.median : self.median + 1]
+        lowest = raw[..., :1]
+        if self.median:
+            lowest = lowest - steps[..., : self.median].sum(-1, keepdim=True)
+        return torch.cat([lowest, lowest + steps.cumsum(-1)], -1)
 
     def point(self, output):
         return output[..., self.median]
