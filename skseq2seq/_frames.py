@@ -132,7 +132,7 @@ def panel_index(keys, times, names=None):
     return pd.MultiIndex.from_arrays([*arrays, times], names=names)
 
 
-def rows_at(frame, index, columns, name, purpose):
+def rows_at(frame, index, columns, name, purpose, check=None):
     """Take ``columns`` at the rows ``index``, or say which are missing.
 
     Parameters
@@ -145,6 +145,9 @@ def rows_at(frame, index, columns, name, purpose):
         What the frame is called in the errors, e.g. ``"X"``.
     purpose : str
         Why the rows are needed, for the error when some are missing.
+    check : callable, optional
+        Called with the rows taken, as a frame, before they are converted:
+        to refuse bad values there and not in rows nobody reads.
 
     Returns
     -------
@@ -172,7 +175,10 @@ def rows_at(frame, index, columns, name, purpose):
         missing = list(index[~found][:3])
         more = " ..." if (~found).sum() > 3 else ""
         raise ValueError(f"{name} has no rows for {missing}{more}. {purpose}")
-    return frame.loc[index, list(columns)].to_numpy(dtype=np.float64, copy=True)
+    rows = frame.loc[index, list(columns)]
+    if check is not None:
+        check(rows)
+    return rows.to_numpy(dtype=np.float64, copy=True)
 
 
 def time_frequency(times):

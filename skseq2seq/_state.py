@@ -163,7 +163,6 @@ def scaled_future(state, X, horizon, cutoffs, which):
     """
     if not state.covariates:
         return None
-    check_numeric_finite(X, "X")  # the same message as in fit
     every_step = ForecastingHorizon(np.arange(1, horizon + 1), freq=state.freq)
     times = [every_step.to_absolute_index(cutoff) for cutoff in cutoffs]
     known = rows_at(
@@ -173,6 +172,8 @@ def scaled_future(state, X, horizon, cutoffs, which):
         "X",
         "The decoder reads X at every step from the cutoff to the furthest "
         "step of fh, not only at the steps of fh.",
+        # the same message as in fit, for the values the decoder reads only
+        check=lambda rows: check_numeric_finite(rows, "X"),
     ).reshape(len(which), horizon, -1)
     columns = slice(state.n_targets, state.n_targets + len(state.covariates))
     return to_network_tensor(

@@ -110,6 +110,22 @@ class TestPredictNeedsX:
             forecaster.fit(y, X=X, fh=[1])
 
 
+def test_predict_checks_only_the_covariates_it_reads(driven):
+    X, y, _ = driven
+    X = X.assign(past=np.cos(np.arange(300.0)))
+    forecaster = Seq2SeqLSTMForecaster(
+        hidden_size=4, max_steps=5, past_covariates=["past"], random_state=0
+    ).fit(y[:290], X=X[:290], fh=[1, 2])
+    expected = forecaster.predict(X=X[290:])
+    # the past-only column, rows beyond fh, a column fit never had: not read
+    unread = X[290:].assign(past=np.nan, note="text")
+    unread.iloc[5, 0] = np.nan
+    pd.testing.assert_series_equal(forecaster.predict(X=unread), expected)
+    unread.iloc[1, 0] = np.nan  # read at the second step
+    with pytest.raises(ValueError, match="X has 1 missing"):
+        forecaster.predict(X=unread)
+
+
 @pytest.mark.parametrize(
     "features",
     [
