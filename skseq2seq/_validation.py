@@ -198,12 +198,13 @@ def check_gives_distribution(loss, method):
     )
 
 
-def check_numeric_finite(data, name, allow_missing=False):
+def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False):
     """Refuse bad values, repeated time points and emptiness, naming the fix.
 
     Bad values are non-numeric columns, infinite values, and missing values
     unless ``allow_missing``; a column with no value at all is refused even
-    then.
+    then, unless ``allow_unobserved`` (new rows in ``update``, which may all
+    be missing).
 
     Checks pandas objects of plain values and numeric numpy arrays: a series
     (one or two dimensions) or a panel in sktime's numpy3D layout (series,
@@ -258,7 +259,7 @@ def check_numeric_finite(data, name, allow_missing=False):
             )
     values = frame.to_numpy(dtype=np.float64)
     missing = np.isnan(values)
-    if allow_missing and missing.all(axis=0).any():
+    if allow_missing and not allow_unobserved and missing.all(axis=0).any():
         column = frame.columns[missing.all(axis=0)][0]
         raise ValueError(
             f"{name} column {column!r} has no value: every entry is missing "

@@ -375,7 +375,8 @@ default="cosine"
         update_params : bool, default=True
             Also train on the windows whose horizon reaches into the new data.
         """
-        check_numeric_finite(y, "y", allow_missing=True)
+        # new rows may all be missing: a time point passes without a value
+        check_numeric_finite(y, "y", allow_missing=True, allow_unobserved=True)
         check_numeric_finite(X, "X")
         if self.is_fitted:  # before sktime moves the cutoff
             check_new_positive(self._forecast_state, y)

@@ -669,6 +669,17 @@ def test_update_of_a_datetime_panel_a_row_at_a_time(airline):
     assert stepwise.cutoff[0] == times[-1]
 
 
+def test_update_takes_time_points_that_passed_without_a_value(airline):
+    fitted = Seq2SeqLSTMForecaster(**TINY).fit(airline.iloc[:-2], fh=[1, 2])
+    silent = airline.iloc[-2:] * np.nan  # two months passed, nothing observed
+    one, whole = copy.deepcopy(fitted), copy.deepcopy(fitted)
+    one.update(silent, update_params=False)
+    whole.update(pd.concat([airline.iloc[:-2], silent]), update_params=False)
+    assert one.cutoff[0] == airline.index[-1]
+    pd.testing.assert_series_equal(one.predict(), whole.predict())
+    assert one.predict().index[0] == airline.index[-1] + 1
+
+
 def test_float64_data_trains_a_float32_network(airline):
     # float32 throughout: what MPS needs, and what torch's kernels expect
     forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline.astype("float64"), fh=[1])
