@@ -303,6 +303,11 @@ def _encode(value):
         }
     if isinstance(value, pd.Index):
         return _encode_index(value)
+    if isinstance(value, pd.Timestamp):  # a panel's instance key, say
+        tz = None if value.tz is None else str(value.tz)
+        return {"__kind__": "timestamp", "value": value.isoformat(), "tz": tz}
+    if isinstance(value, pd.Period):
+        return {"__kind__": "period_scalar", "value": str(value), "freq": value.freqstr}
     if isinstance(value, ForecastingHorizon):
         return {
             "__kind__": "fh",
@@ -381,6 +386,11 @@ def _decode(value):
         return ForecastState(
             **{name: _decode(field) for name, field in value["fields"].items()}
         )
+    if kind == "timestamp":
+        stamp = pd.Timestamp(value["value"])
+        return stamp if value["tz"] is None else stamp.tz_convert(value["tz"])
+    if kind == "period_scalar":
+        return pd.Period(value["value"], freq=value["freq"])
     if kind == "dtypekind":
         return DtypeKind(value["value"])
     if kind == "device":

@@ -25,6 +25,27 @@ def datetime_frame():
     return pd.DataFrame({"a": np.sin(t / 4), "b": np.cos(t / 4) + 2}, index=index)
 
 
+def keyed_panel(keys):
+    """Two sines of 30 points, their instances keyed by ``keys``."""
+    index = pd.MultiIndex.from_product([keys, range(30)])
+    return pd.DataFrame({"y": np.sin(np.arange(60.0) / 3)}, index=index)
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pd.to_datetime(["2020-01-01", "2021-06-01"]),
+        pd.to_datetime(["2020-01-01", "2021-06-01"]).tz_localize("Europe/Paris"),
+        pd.period_range("2020", periods=2, freq="Y"),
+    ],
+    ids=["timestamps", "tz-timestamps", "periods"],
+)
+def test_instances_keyed_by_time_round_trip(keys, tmp_path):
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(keyed_panel(keys), fh=[1, 2])
+    restored = Seq2SeqLSTMForecaster.load_safe(forecaster.save_safe(tmp_path / "m"))
+    pd.testing.assert_frame_equal(restored.predict(), forecaster.predict())
+
+
 @pytest.mark.parametrize(
     "y",
     [
