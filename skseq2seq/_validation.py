@@ -291,6 +291,26 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
             )
 
 
+def as_multiindex_panel(X):
+    """``X`` in sktime's pd-multiindex layout, to check: other panels converted.
+
+    sktime's list of frames and nested frames hide their lengths and missing
+    values in cells; numpy3D arrays and pd-multiindex frames, which the
+    checks read directly, and anything sktime cannot convert, are returned
+    as they are (sktime then says what it cannot read).
+    """
+    if isinstance(X, np.ndarray) or (
+        isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)
+    ):
+        return X
+    from sktime.datatypes import convert_to
+
+    try:
+        return convert_to(X, to_type="pd-multiindex")
+    except Exception:  # sktime's own error follows in fit or transform
+        return X
+
+
 def check_equal_lengths(X, name="X"):
     """Refuse a panel of series of different lengths, naming the fix.
 

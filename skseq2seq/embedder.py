@@ -15,6 +15,7 @@ from skseq2seq._training import TrainingConfig, fit_network, history_frame, plai
 from skseq2seq._validation import (
     TRAINING_CONSTRAINTS,
     Choice,
+    as_multiindex_panel,
     check_equal_lengths,
     check_numeric_finite,
     check_params,
@@ -185,8 +186,9 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         -------
         self
         """
-        check_equal_lengths(X)
-        check_numeric_finite(X, "X")
+        checked = as_multiindex_panel(X)
+        check_equal_lengths(checked)
+        check_numeric_finite(checked, "X")
         return super().fit(X, y)
 
     def transform(self, X, y=None):
@@ -203,8 +205,9 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         pd.DataFrame
             One row per series, ``hidden_size`` columns.
         """
-        check_equal_lengths(X)
-        check_numeric_finite(X, "X")
+        checked = as_multiindex_panel(X)
+        check_equal_lengths(checked)
+        check_numeric_finite(checked, "X")
         return super().transform(X, y)
 
     def _fit(self, X, y=None):

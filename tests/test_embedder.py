@@ -145,15 +145,19 @@ def test_fitted_on_the_gpu_unpickles_without_it(unit_test):
 
 
 def test_series_of_different_lengths_are_refused_naming_the_fix():
+    lengths = [13, 11, 9, 13]
     frames = [
         pd.DataFrame(
             {"c": np.sin(np.arange(n))},
             index=pd.MultiIndex.from_arrays([[i] * n, range(n)]),
         )
-        for i, n in enumerate([13, 11, 9, 13])
+        for i, n in enumerate(lengths)
     ]
-    with pytest.raises(ValueError, match=r"different lengths \(9 to 13.*Padding"):
-        Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=1).fit(pd.concat(frames))
+    listed = [frame.droplevel(0) for frame in frames]  # sktime's df-list
+    nested = pd.DataFrame({"c": [frame["c"] for frame in listed]})  # nested_univ
+    for X in (pd.concat(frames), listed, nested):
+        with pytest.raises(ValueError, match=r"different lengths \(9 to 13.*Padding"):
+            Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=1).fit(X)
 
 
 def test_missing_values_are_refused_before_training():
@@ -167,6 +171,9 @@ def test_missing_values_are_refused_before_training():
     fitted = embedder.fit(np.nan_to_num(X))
     with pytest.raises(ValueError, match="1 missing"):
         fitted.transform(X)
+    listed = [pd.DataFrame({"c": series[0]}) for series in X]  # sktime's df-list
+    with pytest.raises(ValueError, match=r"1 missing .* index \(1, 3\)"):
+        fitted.transform(listed)
 
 
 def test_extreme_magnitudes_embed_as_unit_ones_or_are_refused():
