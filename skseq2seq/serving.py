@@ -153,7 +153,7 @@ class OnnxForecaster(OnnxModel):
             )
         series = np.arange(len(past)) if series is None else np.asarray(series)
         if (
-            series.dtype.kind not in "iu"
+            (series.size and series.dtype.kind not in "iu")  # [] reads as float
             or series.shape != (len(past),)
             or not ((series >= 0) & (series < len(self.series))).all()
         ):

@@ -282,7 +282,7 @@ def test_no_windows_give_empty_forecasts_of_the_right_shape(loss, tmp_path):
         "from skseq2seq.serving import OnnxForecaster\n"
         f"model = OnnxForecaster({str(path)!r})\n"
         "point, parameters = model.forecast(\n"
-        "    np.zeros((0, model.window_length, 1)), distribution=True)\n"
+        "    np.zeros((0, model.window_length, 1)), series=[], distribution=True)\n"
         "full = model.forecast(np.ones((1, model.window_length, 1)),\n"
         "                      distribution=True)[1]\n"
         "print(point.shape, parameters.shape[1:] == full.shape[1:])\n"
