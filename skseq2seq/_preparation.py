@@ -168,7 +168,8 @@ def forecast_state(prepared, index_names):
 
     That is each series' last window, and enough before it to train on new
     data in ``update``: on the data's own scale, NaN before a short series
-    starts.
+    starts; and one row more, which no window reads, to carry a series' last
+    observation forward when its window has none (see ``last_rows``).
     """
     data, raw = prepared.data, prepared.raw
     context = max(prepared.window_length, prepared.season)
@@ -176,7 +177,7 @@ def forecast_state(prepared, index_names):
         recent=last_rows(
             raw.values,
             data.lengths,
-            context + prepared.horizon - 1,
+            context + prepared.horizon,
             data.sizes[0],
         ),
         ends=data.ends,

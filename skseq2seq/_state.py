@@ -32,7 +32,9 @@ class ForecastState:
         Each series' last rows on the data's own scale: targets, covariates
         known ahead, past covariates; NaN before a short series starts.
         Enough for a window to forecast from, and, in ``update``, for the
-        windows whose horizon reaches into new rows.
+        windows whose horizon reaches into new rows; the first row, which
+        none of them reads, carries a target's last observation where the
+        others have none.
     ends : pd.Index
         Each series' last time point.
     keys : list or None
@@ -236,9 +238,12 @@ def advance(state, new):
             values, [len(values)], recent.shape[1], state.n_targets
         )[0]
         ends[position] = end
+    # without the first recent row: the windows whose horizon reaches the
+    # new rows start after it (it only carries an observation forward)
+    trained = [values[1:] for values in joined]
     combined = Collection(
-        log_targets(np.concatenate(joined), state.log),
-        np.array([len(values) for values in joined], dtype=np.int64),
+        log_targets(np.concatenate(trained), state.log),
+        np.array([len(values) for values in trained], dtype=np.int64),
         new.sizes,
     )
     return (

@@ -78,7 +78,9 @@ def test_advancing_the_state_equals_preparing_the_whole_history():
     np.testing.assert_array_equal(advanced.recent, again.recent)
     assert advanced.ends.equals(again.ends)
     # what update trains on: each series' recent rows then the new ones, logged
-    recent = state_of(first).recent.shape[1]
+    # each window whose horizon reaches the new rows: the first recent row
+    # only carries an observation forward
+    recent = state_of(first).recent.shape[1] - 1
     assert combined.lengths.tolist() == [recent + 4, recent + 1]
     np.testing.assert_allclose(combined.values[-1, 0], np.log(whole["y"].iloc[-1]))
 
@@ -156,3 +158,17 @@ def test_a_gap_at_the_window_start_takes_the_observation_before_it():
     past = scaled_past(state)[0].numpy()
     # as training fills it: log e carried forward, not log e**3 carried back
     np.testing.assert_allclose(past, [[1.0, 0.0], [3.0, 1.0]])
+
+
+@pytest.mark.parametrize("horizon", [1, 2])
+def test_the_carried_observation_is_never_read_as_observed(horizon):
+    # 20 values, then 8 missing: the window holds none of them
+    y = pd.Series(np.r_[np.arange(1.0, 21.0), np.full(8, np.nan)])
+    params = dict(PARAMS, seasonal_period=None)
+    state = forecast_state(prepare(y.to_frame(), None, horizon, params), [None])
+    past = scaled_past(state)[0].numpy()
+    assert past[:, 1].tolist() == [0.0] * 4  # every value filled, none observed
+    # each the last value, 20, logged and scaled
+    last = (np.log(20.0) - state.loc[0, 0]) / state.scale[0, 0]
+    np.testing.assert_allclose(past[:, 0], last, rtol=1e-6)
+    np.testing.assert_allclose(state.recent[0, 0, 0], 20.0)
