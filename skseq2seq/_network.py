@@ -218,6 +218,10 @@ class QuantileHead(nn.Module):
     hidden_size, n_targets : int
     levels : sequence of float
         Increasing probabilities in (0, 1), containing 0.5.
+    median_first : bool, default=True
+        The first raw output is the median, so an untrained head forecasts
+        about the anchor. False reads it as the lowest quantile, as heads
+        trained before skseq2seq 0.2 did: their weights mean that.
 
     Examples
     --------
@@ -231,12 +235,18 @@ class QuantileHead(nn.Module):
     0.0
     """
 
-    def __init__(self, hidden_size, n_targets, levels):
+    def __init__(self, hidden_size, n_targets, levels, median_first=True):
         super().__init__()
         self.register_buffer("levels", torch.tensor(levels, dtype=torch.float32))
         self.level_values = tuple(float(level) for level in levels)
         self.median = list(levels).index(0.5)
+        self.median_first = median_first
         self.linear = nn.Linear(hidden_size, len(levels) * n_targets)
+
+    def __setstate__(self, state):
+        # a head pickled before median_first read its first output as the lowest
+        state.setdefault("median_first", False)
+        super().__setstate__(state)
 
     def forward(self, hidden):
         raw = self.linear(hidden).unflatten(-1, (-1, len(self.levels)))
@@ -244,7 +254,7 @@ class QuantileHead(nn.Module):
         # the first output is the median, the steps place the others around
         # it: an untrained head (outputs near 0) forecasts about the anchor
         lowest = raw[..., :1]
-        if self.median:
+        if self.median and self.median_first:
             lowest = lowest - steps[..., : self.median].sum(-1, keepdim=True)
         return torch.cat([lowest, lowest + steps.cumsum(-1)], -1)
 
@@ -326,12 +336,12 @@ def interpolate_quantiles(values, levels, alpha):
     return values[..., upper - 1] * (1 - weight) + values[..., upper] * weight
 
 
-def make_head(loss, hidden_size, n_targets, quantiles=None):
+def make_head(loss, hidden_size, n_targets, quantiles=None, median_first=True):
     """Build the output head for ``loss``: "mse", "mae", "gaussian", "quantile"."""
     if loss == "gaussian":
         return GaussianHead(hidden_size, n_targets)
     if loss == "quantile":
-        return QuantileHead(hidden_size, n_targets, quantiles)
+        return QuantileHead(hidden_size, n_targets, quantiles, median_first)
     if loss == "mae":
         return AbsoluteHead(hidden_size, n_targets)
     return PointHead(hidden_size, n_targets)
@@ -441,6 +451,8 @@ class Seq2SeqNetwork(nn.Module):
         window; the anchor reaches back a season over the whole window. So
         a long season costs a window of one season to gather, not an
         encoder of two seasons to run. ``None``: the encoder reads it all.
+    quantiles_from_median : bool, default=True
+        The quantile head's ``median_first``; see :class:`QuantileHead`.
 
     Attributes
     ----------
@@ -471,6 +483,7 @@ class Seq2SeqNetwork(nn.Module):
         reads_availability=False,
         reads_season_flag=False,
         encoder_length=None,
+        quantiles_from_median=True,
     ):
         super().__init__()
         # what rebuilds this network, untrained, for its saved weights
@@ -490,6 +503,7 @@ class Seq2SeqNetwork(nn.Module):
             "reads_availability": reads_availability,
             "reads_season_flag": reads_season_flag,
             "encoder_length": encoder_length,
+            "quantiles_from_median": quantiles_from_median,
         }
         self.encoder_length = encoder_length
         self.remove_level = remove_level
@@ -522,7 +536,9 @@ class Seq2SeqNetwork(nn.Module):
             batch_first=True,
             dropout=between_layers,
         )
-        self.head = make_head(loss, hidden_size, n_targets, quantiles)
+        self.head = make_head(
+            loss, hidden_size, n_targets, quantiles, quantiles_from_median
+        )
 
     def encode(self, past):
         """Summarise a window in the encoder's last output and final state.

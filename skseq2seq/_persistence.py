@@ -173,7 +173,10 @@ def load_safe(path, cls):
     for name, value in attributes.items():
         setattr(forecaster, name, value)
     for name, hyperparameters in document["networks"].items():
-        network = Seq2SeqNetwork(**_decode(hyperparameters))
+        hyperparameters = _decode(hyperparameters)
+        # written before the quantile head put its median first
+        hyperparameters.setdefault("quantiles_from_median", False)
+        network = Seq2SeqNetwork(**hyperparameters)
         network.load_state_dict(state_dicts[name])
         setattr(forecaster, name, network.eval())
     if "network_" in document["networks"]:

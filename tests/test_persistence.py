@@ -1,3 +1,4 @@
+import copy
 import dataclasses
 import json
 import os
@@ -398,6 +399,36 @@ def test_a_state_that_cannot_be_written_fails_before_writing(tmp_path):
     with pytest.raises(TypeError, match="cannot store an array of dtype"):
         forecaster.save_safe(tmp_path / "m.zip")
     assert list(tmp_path.iterdir()) == []
+
+
+class TestQuantileHeadsFromBeforeTheMedianCameFirst:
+    """Quantile heads trained when the first output was the lowest quantile."""
+
+    def test_a_safe_file_forecasts_as_when_it_was_saved(self):
+        # written at cc23d87: the airline, quantiles (0.1, 0.5, 0.9), hidden
+        # 4, 20 steps, random state 0
+        data = pathlib.Path(__file__).parent / "data"
+        loaded = Seq2SeqLSTMForecaster.load_safe(data / "quantile_format5.zip")
+        np.testing.assert_allclose(
+            loaded.predict_quantiles(alpha=[0.1, 0.5, 0.9]).to_numpy(),
+            np.load(data / "quantile_format5_quantiles.npy"),
+            rtol=1e-6,
+        )
+        assert not loaded.network_.head.median_first
+
+    def test_an_old_pickled_head_keeps_reading_its_weights_as_it_did(self):
+        forecaster = Seq2SeqLSTMForecaster(
+            **TINY, loss="quantile", quantiles=(0.1, 0.5, 0.9)
+        ).fit(load_airline(), fh=[1])
+        head = forecaster.network_.head
+        old = copy.deepcopy(head)
+        del old.__dict__["median_first"]  # as a head pickled before it had one
+        old = pickle.loads(pickle.dumps(old))
+        assert not old.median_first
+        hidden = torch.randn(5, head.linear.in_features)
+        raw = head.linear(hidden).unflatten(-1, (-1, 3))
+        torch.testing.assert_close(old(hidden)[..., 0], raw[..., 0])  # the lowest
+        torch.testing.assert_close(head(hidden)[..., 1], raw[..., 0])  # the median
 
 
 class TestFilesFromBeforeTheForecastState:
