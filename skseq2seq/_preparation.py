@@ -217,8 +217,7 @@ def choose_lengths(data, period, window_length, horizon):
         Which series show the season, and are anchored at it.
     """
     if period == "auto":
-        season, seasonal = detect_seasons(target_columns(data), data.freq)
-        seasonal = any_column(seasonal, data)
+        season, seasonal = detect_seasons(target_series(data), data.freq)
     else:
         season = 1 if period is None else period
         seasonal = seasonal_series(data, season, period)
@@ -241,26 +240,18 @@ def seasonal_series(data, season, period):
     """Which series of ``data`` show ``season`` (all, if ``period`` gave it)."""
     if season == 1 or period != "auto":
         return np.full(len(data.lengths), season > 1)
-    return any_column(seasonal_flags(target_columns(data), season), data)
+    return seasonal_flags(target_series(data), season)
 
 
-def target_columns(data):
-    """Every target column of every series, series by series, as arrays.
+def target_series(data):
+    """Each series' target columns, shape (time, n_targets), as a list.
 
-    Each is tested for a season on its own; see :func:`any_column`.
+    A series shows the season if any of its columns does: its windows are
+    anchored at the season or at the last value as a whole, as the network
+    reads one flag per window.
     """
     targets = data.values[:, : data.sizes[0]]
-    series = np.split(targets, np.cumsum(data.lengths)[:-1])
-    return [column for values in series for column in values.T]
-
-
-def any_column(flags, data):
-    """Flag each series that shows the season in any of its target columns.
-
-    Its windows are anchored at the season or at the last value as a whole:
-    the network reads one flag per window.
-    """
-    return flags.reshape(len(data.lengths), data.sizes[0]).any(axis=1)
+    return np.split(targets, np.cumsum(data.lengths)[:-1])
 
 
 def covariate_columns(X, past_covariates):

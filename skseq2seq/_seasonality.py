@@ -147,6 +147,21 @@ def strongest_cycle(values):
     return max(peaks, key=lambda k: r[k]) if peaks else None
 
 
+def _columns(series):
+    """Split a series into its target columns (1-D: one; 2-D: time, columns)."""
+    return [series] if series.ndim == 1 else list(series.T)
+
+
+def _passes(columns, period, critical_value=CRITICAL_VALUE):
+    """Whether any of a series' columns shows ``period`` (see :func:`is_seasonal`)."""
+    return any(is_seasonal(values, period, critical_value) for values in columns)
+
+
+def _long_enough(columns, period):
+    """Whether a series spans the seasons a test needs, in any of its columns."""
+    return any(len(values) > MIN_SEASONS * period for values in columns)
+
+
 def _bridged(values):
     """Drop leading and trailing NaN, and interpolate linearly over the rest.
 
@@ -168,7 +183,8 @@ def detect_seasons(series, freq):
 
     The decision is made series by series, as the Theta method makes it:
     a panel of monthly series may mix seasonal ones with others, and each
-    of them is anchored at its own kind of naive forecast.
+    of them is anchored at its own kind of naive forecast. A series of
+    several target columns shows the season if any of them does.
 
     Parameters
     ----------
@@ -197,15 +213,17 @@ def detect_seasons(series, freq):
     none = np.zeros(len(series), dtype=bool)
     if freq is not None and by_frequency is None:  # years, say: no season to test
         return 1, none
-    bridged = [_bridged(values) for values in series]
-    if freq is None:
-        period = detect_period(bridged, None)
-    else:
-        period = by_frequency
+    period = detect_period(series, None) if freq is None else by_frequency
     if period == 1:
         return 1, none
-    seasonal = seasonal_flags(bridged, period)
-    tested = np.array([len(values) > MIN_SEASONS * period for values in bridged])
+    seasonal = seasonal_flags(series, period)
+    tested = np.array(
+        [
+            _long_enough([_bridged(column) for column in _columns(values)], period)
+            for values in series
+        ],
+        dtype=bool,
+    )
     if not (seasonal & tested).any():
         return 1, none
     return int(period), seasonal
@@ -217,7 +235,9 @@ def seasonal_flags(series, period):
     A series of under :data:`MIN_SEASONS` seasons cannot be tested; it takes
     the decision of most of the series that could be (a panel of seasonal
     series gives its short ones the season; one where most series have none
-    does not), or, where none could, the season.
+    does not), or, where none could, the season. ``series`` as for
+    :func:`detect_period`; a series of several columns shows the season if
+    any of them does, and counts once in the vote.
 
     Examples
     --------
@@ -228,11 +248,12 @@ def seasonal_flags(series, period):
     >>> seasonal_flags([wave, 0.1 * t, 0.2 * t, t[:20]], 12).tolist()
     [True, False, False, False]
     """
-    tested = np.array([len(values) > MIN_SEASONS * period for values in series])
+    columns = [[_bridged(values) for values in _columns(item)] for item in series]
+    tested = np.array([_long_enough(each, period) for each in columns], dtype=bool)
     passed = np.array(
         [
-            bool(long) and is_seasonal(values, period)
-            for values, long in zip(series, tested, strict=True)
+            bool(long) and _passes(each, period)
+            for each, long in zip(columns, tested, strict=True)
         ],
         dtype=bool,
     )
@@ -246,8 +267,9 @@ def detect_period(series, freq):
     Parameters
     ----------
     series : list of ndarray
-        Each series' values, one column; missing values (NaN) are bridged
-        by linear interpolation.
+        Each series' values: one column, or several, shape (time, columns),
+        each tested, the series voting once for what any of them shows;
+        missing values (NaN) are bridged by linear interpolation.
     freq : str or None
         Their frequency (see ``_frames.time_frequency``); ``None`` makes the
         candidate each series' :func:`strongest_cycle`.
@@ -271,16 +293,23 @@ def detect_period(series, freq):
     if freq is not None and by_frequency is None:  # years, say: no season to test
         return 1
     chosen = np.linspace(0, len(series) - 1, min(len(series), MAX_SERIES_TESTED))
-    tested = [_bridged(series[int(i)]) for i in np.unique(chosen.round())]
+    tested = [
+        [_bridged(values) for values in _columns(series[int(i)])]
+        for i in np.unique(chosen.round())
+    ]
     votes = {}
-    for values in tested:
-        if freq is not None:
-            candidate, critical_value = by_frequency, CRITICAL_VALUE
-        else:  # searched among every lag: correct the test for the search
-            candidate = strongest_cycle(values)
-            lags = max((len(values) - 1) // MIN_SEASONS - 2, 1)
-            critical_value = norm.ppf(1 - (1 - norm.cdf(CRITICAL_VALUE)) / lags)
-        if is_seasonal(values, candidate, critical_value):
+    for columns in tested:
+        shown = set()  # the periods this series shows, in any column
+        for values in columns:
+            if freq is not None:
+                candidate, critical_value = by_frequency, CRITICAL_VALUE
+            else:  # searched among every lag: correct the test for the search
+                candidate = strongest_cycle(values)
+                lags = max((len(values) - 1) // MIN_SEASONS - 2, 1)
+                critical_value = norm.ppf(1 - (1 - norm.cdf(CRITICAL_VALUE)) / lags)
+            if is_seasonal(values, candidate, critical_value):
+                shown.add(candidate)
+        for candidate in shown:
             votes[candidate] = votes.get(candidate, 0) + 1
     if not votes:
         return 1

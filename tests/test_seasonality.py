@@ -140,3 +140,29 @@ def test_every_target_column_is_tested_so_column_order_does_not_matter():
         prepared = prepare(y, None, 12, params)
         assert prepared.season == 12, order
         assert prepared.seasonal.tolist() == [True], order
+        # no frequency: the period searched for in each column, the series
+        # voting once for what any of them shows
+        weekly = np.column_stack([np.sin(2 * np.pi * t / 7), columns["walk"]])
+        assert (
+            detect_period([weekly if order[0] == "season" else weekly[:, ::-1]], None)
+            == 7
+        )
+
+
+def test_a_short_series_follows_a_panel_whose_series_show_the_season():
+    rng = np.random.default_rng(1)
+    t = np.arange(60)
+    long = [
+        np.column_stack(
+            [
+                np.sin(2 * np.pi * t / 12) + 0.1 * rng.normal(size=60),
+                rng.normal(size=60).cumsum(),
+            ]
+        )
+        for _ in range(4)
+    ]
+    short = np.column_stack([np.sin(2 * np.pi * t[:20] / 12), t[:20] / 10.0])
+    # each long series shows it in one of its two columns: the majority
+    period, seasonal = detect_seasons(long + [short], "M")
+    assert period == 12
+    assert seasonal.tolist() == [True] * 5
