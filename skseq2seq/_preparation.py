@@ -104,11 +104,12 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
     -------
     Prepared
     """
+    past_covariates = params["past_covariates"]
     if pretrained is not None and pretrained.columns is not None:
-        y, X = match_pretrained_columns(pretrained.columns, y, X)
-    data = Collection.from_frames(
-        y, X, *covariate_columns(X, params["past_covariates"])
-    )
+        y, X, past_covariates = match_pretrained_columns(
+            pretrained.columns, y, X, past_covariates
+        )
+    data = Collection.from_frames(y, X, *covariate_columns(X, past_covariates))
     if pretrained is not None:  # before anything reads the columns
         check_fits_pretrained(pretrained.sizes, data)
     if pretrained is None:
@@ -277,7 +278,7 @@ def covariate_columns(X, past_covariates):
     return [c for c in X.columns if c not in past], past
 
 
-def match_pretrained_columns(columns, y, X):
+def match_pretrained_columns(columns, y, X, past_covariates):
     """Order ``y``'s and ``X``'s columns as in pretraining, or refuse others.
 
     The network reads columns by position, so a column in another place would
@@ -287,19 +288,31 @@ def match_pretrained_columns(columns, y, X):
     column, whatever its name, as in ``update``); a mix is refused. Other
     numbers of columns are left for :func:`check_fits_pretrained` to name.
 
+    Returns
+    -------
+    y, X
+        Their columns in pretraining's order.
+    past_covariates
+        The ``past_covariates`` parameter, or, for ``X`` read by position,
+        the names of its columns in the past covariates' places.
+
     Examples
     --------
     >>> import pandas as pd
     >>> y = pd.DataFrame({"b": [1.0], "a": [2.0]})
-    >>> match_pretrained_columns((["a", "b"], [], []), y, None)[0].columns.tolist()
-    ['a', 'b']
+    >>> X = pd.DataFrame({"c": [0.0], "d": [0.0]})  # pretrained on k, then p
+    >>> y, X, past = match_pretrained_columns((["a", "b"], ["k"], ["p"]), y, X, "p")
+    >>> y.columns.tolist(), past
+    (['a', 'b'], ['d'])
     """
     targets, known, past = columns
     if y.shape[1] == len(targets) > 1:
         y = _in_order(y, targets, "target")
     if X is not None and X.shape[1] == len(known) + len(past):
         X = _in_order(X, list(known) + list(past), "X")
-    return y, X
+        if not set(X.columns) & set(known + past):  # read by position
+            past_covariates = list(X.columns[len(known) :])
+    return y, X, past_covariates
 
 
 def _in_order(frame, names, what):

@@ -256,6 +256,26 @@ class TestPretraining:
             forecasts[0].to_numpy(),
         )
 
+    def test_columns_read_by_position_keep_the_past_covariates_places(self):
+        rng = np.random.default_rng(0)
+        y = sine_panel(n_series=2, length=33) + 50
+        X = pd.DataFrame(
+            {"k": rng.normal(size=len(y)), "p": rng.normal(size=len(y))},
+            index=y.index,
+        )
+        train = y.groupby(level=0).head(30)
+        forecaster = Seq2SeqLSTMForecaster(**TINY, past_covariates=["p"])
+        forecaster.pretrain(train, X=X.loc[train.index], fh=[1, 2])
+        key = y.index[0][0]
+        one, X_one = train.loc[[key]], X.loc[[key]]
+        named, positional = (
+            copy.deepcopy(forecaster)
+            .fit(one, X=covariates.loc[one.index], fh=[1, 2])
+            .predict(X=covariates.iloc[30:])
+            for covariates in (X_one, X_one.set_axis(["c", "d"], axis=1))
+        )
+        np.testing.assert_array_equal(named.to_numpy(), positional.to_numpy())
+
     def test_a_series_shorter_than_the_pretrained_window_is_padded(self, pretrained):
         # ten values, then the same ten after 14 missing ones: one window of
         # 24 whose first 14 values are missing, both ways
