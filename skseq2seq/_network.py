@@ -132,6 +132,10 @@ class PointHead(nn.Module):
         """Mean squared error over the observed targets."""
         return masked_mean((output - target) ** 2, mask)
 
+    def gives_distribution(self, log, names):
+        """Say whether the head has a distribution of its own: no, sktime's normal."""
+        return False
+
 
 class AbsoluteHead(PointHead):
     """One value per target, trained on absolute error: a median forecast.
@@ -195,6 +199,36 @@ class GaussianHead(nn.Module):
         """Variance of the data-scale ``output`` (numpy), a log-normal's for ``log``."""
         median, std = np.moveaxis(output, -1, 0)
         return np.where(log, median**2 * np.exp(std**2) * np.expm1(std**2), std**2)
+
+    def gives_distribution(self, log, names):
+        """Whether the distribution is a log-normal, which sktime's normal is not.
+
+        Raises ``NotImplementedError`` for a mix of log-scale targets and
+        others: one distribution object holds one family.
+        """
+        if log.any() and not log.all():
+            raise NotImplementedError(
+                f"predict_proba gives one family of distributions, but the "
+                f"targets {[n for n, on in zip(names, log, strict=True) if on]} "
+                "are on the log scale (log-normal) and the others not (normal). "
+                "Use predict_quantiles or predict_interval, or refit with "
+                "target_transform=None or 'log' for all of them."
+            )
+        return bool(log.all())
+
+    def distribution(self, output, frame):
+        """Build the log-normal of the data-scale ``output`` (numpy), for log targets.
+
+        ``frame`` turns an array shaped as a parameter into the forecast's
+        ``pd.DataFrame``. The median is what ``predict`` gives.
+        """
+        from skpro.distributions import LogNormal
+
+        median, sigma = np.moveaxis(output, -1, 0)
+        # a constant column is held at its value: a log-normal has no zero spread
+        sigma = np.maximum(sigma, np.finfo(np.float64).tiny)
+        mu = frame(np.log(median))
+        return LogNormal(mu=mu, sigma=frame(sigma), index=mu.index, columns=mu.columns)
 
     def loss(self, output, target, mask=None):
         """Negative log-likelihood of the observed targets."""
@@ -286,6 +320,10 @@ class QuantileHead(nn.Module):
             )
         lower, upper = np.moveaxis(self.quantiles(output, [0.25, 0.75]), -1, 0)
         return ((upper - lower) / (2 * scipy.stats.norm.ppf(0.75))) ** 2
+
+    def gives_distribution(self, log, names):
+        """Say whether the head has a distribution of its own: no, sktime's normal."""
+        return False
 
     def loss(self, output, target, mask=None):
         """Pinball loss of the observed targets, averaged over the levels."""

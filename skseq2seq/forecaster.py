@@ -551,38 +551,21 @@ default="cosine"
         return intervals
 
     def _predict_proba(self, fh, X, marginal=True):
-        """Give a normal per step, or a log-normal for targets on the log scale.
+        """Give the head's distribution; sktime's normal where it is one.
 
         sktime's default, a normal around ``predict`` with ``predict_var``'s
-        variance, is right for a Gaussian head on the data's scale and for
-        the quantile head's normal of the same interquartile range; on the
-        log scale the head's distribution is a log-normal, whose median
-        ``predict`` gives, and a normal would put mass below zero.
+        variance, is the Gaussian head's on the data's scale and the quantile
+        head's normal of the same interquartile range; a head whose output is
+        another distribution gives it (see ``GaussianHead.distribution``).
         """
-        log = np.asarray(self.log_targets_, dtype=bool)
-        if self.loss != "gaussian" or not log.any():
-            return super()._predict_proba(fh=fh, X=X, marginal=marginal)
+        head, log = self.network_.head, np.asarray(self.log_targets_, dtype=bool)
         names = self._forecast_state.target_names
-        if not log.all():
-            raise NotImplementedError(
-                f"predict_proba gives one family of distributions, but the "
-                f"targets {[n for n, on in zip(names, log, strict=True) if on]} "
-                "are on the log scale (log-normal) and the others not (normal). "
-                "Use predict_quantiles or predict_interval, or refit with "
-                "target_transform=None or 'log' for all of them."
-            )
-        from skpro.distributions import LogNormal
-
+        if not head.gives_distribution(log, names):
+            return super()._predict_proba(fh=fh, X=X, marginal=marginal)
         output, index = self._decode(fh, X)
-        median, sigma = np.moveaxis(output.numpy(), -1, 0)  # [series, fh, targets]
-        # a constant column is held at its value: a log-normal has no zero spread
-        sigma = np.maximum(sigma, np.finfo(np.float64).tiny)
-
-        def frame(values):
-            return pd.DataFrame(values.reshape(len(index), -1), index, names)
-
-        return LogNormal(
-            mu=frame(np.log(median)), sigma=frame(sigma), index=index, columns=names
+        return head.distribution(
+            output.numpy(),
+            lambda values: pd.DataFrame(values.reshape(len(index), -1), index, names),
         )
 
     def _predict_var(self, fh, X=None, cov=False):
