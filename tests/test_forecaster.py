@@ -671,7 +671,11 @@ def test_update_of_a_datetime_panel_a_row_at_a_time(airline):
 
 
 def test_update_takes_time_points_that_passed_without_a_value(airline):
-    fitted = Seq2SeqLSTMForecaster(**TINY).fit(airline.iloc[:-2], fh=[1, 2])
+    fitted = Seq2SeqLSTMForecaster(**TINY, seasonal_period=None)
+    fitted.fit(airline.iloc[:-2], fh=[1, 2])
+    with torch.no_grad():  # a silent head: the forecast is the last value
+        fitted.network_.head.linear.weight.zero_()
+        fitted.network_.head.linear.bias.zero_()
     silent = airline.iloc[-2:] * np.nan  # two months passed, nothing observed
     one, whole = copy.deepcopy(fitted), copy.deepcopy(fitted)
     one.update(silent, update_params=False)
@@ -679,6 +683,10 @@ def test_update_takes_time_points_that_passed_without_a_value(airline):
     assert one.cutoff[0] == airline.index[-1]
     pd.testing.assert_series_equal(one.predict(), whole.predict())
     assert one.predict().index[0] == airline.index[-1] + 1
+    np.testing.assert_allclose(one.predict().to_numpy(), airline.iloc[-3], rtol=1e-6)
+    trained = copy.deepcopy(fitted)
+    trained.update(silent, update_params=True)  # trains on what it has
+    assert np.isfinite(trained.predict().to_numpy()).all()
 
 
 def test_float64_data_trains_a_float32_network(airline):
