@@ -270,9 +270,10 @@ def last_rows(values, lengths, n_rows, n_targets):
 
     Before a short series starts, its targets are missing and its
     covariates hold their first value, as :func:`pad_short_series` pads.
-    A target missing in all of a series' last rows takes its last earlier
-    observation in the first of them, so that filling the gaps carries it
-    forward (see :func:`fill_gaps`) rather than filling with 0.
+    A target missing in the first of a series' last rows takes there its last
+    earlier observation, so that filling the gaps carries it forward, as
+    :func:`fill_gaps` does over the whole series, rather than filling them
+    with a later value, or with 0 where the rows have none.
 
     Parameters
     ----------
@@ -308,7 +309,7 @@ def last_rows(values, lengths, n_rows, n_targets):
     before = rows < starts
     stacked = values[np.where(before, starts, rows)].astype(np.float64)
     stacked[before, :n_targets] = np.nan
-    unseen = np.isnan(stacked[..., :n_targets]).all(axis=1)  # [n_series, n_targets]
+    unseen = np.isnan(stacked[:, 0, :n_targets])  # [n_series, n_targets]
     for series, column in zip(*np.nonzero(unseen & ~before[:, :1]), strict=True):
         earlier = values[starts[series, 0] : rows[series, 0], column]
         seen = np.flatnonzero(~np.isnan(earlier))

@@ -172,3 +172,15 @@ def test_the_carried_observation_is_never_read_as_observed(horizon):
     last = (np.log(20.0) - state.loc[0, 0]) / state.scale[0, 0]
     np.testing.assert_allclose(past[:, 0], last, rtol=1e-6)
     np.testing.assert_allclose(state.recent[0, 0, 0], 20.0)
+
+
+def test_a_gap_reaching_back_past_the_kept_rows_takes_the_observation_before_it():
+    # as training fills it over the whole series: 20.0, not the later 30.0
+    y = pd.Series(np.r_[np.arange(1.0, 21.0), np.full(10, np.nan), [30.0, 31.0]])
+    params = dict(PARAMS, seasonal_period=None)
+    state = forecast_state(prepare(y.to_frame(), None, 2, params), [None])
+    assert state.recent[0, 0, 0] == 20.0
+    past = scaled_past(state)[0].numpy()
+    filled = (np.log(20.0) - state.loc[0, 0]) / state.scale[0, 0]
+    np.testing.assert_allclose(past[:2, 0], filled, rtol=1e-6)
+    assert past[:, 1].tolist() == [0.0, 0.0, 1.0, 1.0]
