@@ -307,8 +307,11 @@ def _encode(value):
     if isinstance(value, pd.Index):
         return _encode_index(value)
     if isinstance(value, pd.Timestamp):  # a panel's instance key, say
-        tz = None if value.tz is None else str(value.tz)
-        return {"__kind__": "timestamp", "value": value.isoformat(), "tz": tz}
+        return {
+            "__kind__": "timestamp",
+            "value": value.isoformat(),
+            "tz": _tz_name(value.tz),
+        }
     if isinstance(value, pd.Period):
         return {"__kind__": "period_scalar", "value": str(value), "freq": value.freqstr}
     if isinstance(value, ForecastingHorizon):
@@ -319,6 +322,26 @@ def _encode(value):
             "freq": value.freq,
         }
     raise TypeError(f"save_safe cannot store a {type(value).__name__}: {value!r}")
+
+
+def _tz_name(tz):
+    """Name a time zone so that pandas reads it back; None for none.
+
+    Refused where the name does not read back: a dateutil zone prints as
+    the path of its file.
+    """
+    if tz is None:
+        return None
+    name = str(tz)
+    try:
+        pd.Timestamp("2000-01-01", tz=name)
+    except Exception as error:  # pandas' and the zone libraries' own errors
+        raise TypeError(
+            f"save_safe cannot store the time zone {tz!r}, whose name {name!r} "
+            "does not read back. Convert the index to a named zone first, "
+            "e.g. y.tz_convert('Europe/Berlin'), or save with sktime's save()."
+        ) from error
+    return name
 
 
 def _encode_index(index):
@@ -351,7 +374,7 @@ def _encode_index(index):
             "__kind__": "datetime",
             "values": [t.isoformat() for t in index],
             "freq": index.freqstr,
-            "tz": None if index.tz is None else str(index.tz),
+            "tz": _tz_name(index.tz),
             "unit": index.unit,
             "name": name,
         }

@@ -47,6 +47,21 @@ def test_instances_keyed_by_time_round_trip(keys, tmp_path):
     pd.testing.assert_frame_equal(restored.predict(), forecaster.predict())
 
 
+def test_a_time_zone_whose_name_does_not_read_back_is_refused_at_save(tmp_path):
+    # a dateutil zone prints as the path of its file, which pandas cannot read
+    index = pd.date_range(
+        "2020-01-01", periods=40, freq="h", tz="dateutil/Europe/Berlin"
+    )
+    y = pd.Series(np.sin(np.arange(40.0)) + 3, index=index)
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
+    with pytest.raises(TypeError, match=r"time zone .*tz_convert\('Europe/Berlin'\)"):
+        forecaster.save_safe(tmp_path / "m.zip")
+    assert list(tmp_path.iterdir()) == []
+    named = Seq2SeqLSTMForecaster(**TINY).fit(y.tz_convert("Europe/Berlin"), fh=[1])
+    restored = Seq2SeqLSTMForecaster.load_safe(named.save_safe(tmp_path / "m.zip"))
+    pd.testing.assert_series_equal(restored.predict(), named.predict())
+
+
 @pytest.mark.parametrize(
     "y",
     [
