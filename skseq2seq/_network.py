@@ -255,7 +255,7 @@ class QuantileHead(nn.Module):
     median_first : bool, default=True
         The first raw output is the median, so an untrained head forecasts
         about the anchor. False reads it as the lowest quantile, as heads
-        trained before skseq2seq 0.2 did: their weights mean that.
+        saved before this flag existed did: their weights mean that.
 
     Examples
     --------

@@ -327,20 +327,29 @@ def _encode(value):
 def _tz_name(tz):
     """Name a time zone so that pandas reads it back; None for none.
 
-    Refused where the name does not read back: a dateutil zone prints as
-    the path of its file.
+    Refused where the name does not read back as the same zone: a dateutil
+    zone prints as the path of its file, a fixed offset as the name it was
+    given, which may be another zone's ("EST" for +02:00).
     """
     if tz is None:
         return None
     name = str(tz)
+    # a winter and a summer day: the same offsets, or another zone of that name
+    days = pd.to_datetime(["2000-01-15", "2000-07-15"])
     try:
-        pd.Timestamp("2000-01-01", tz=name)
-    except Exception as error:  # pandas' and the zone libraries' own errors
+        same = all(
+            pd.Timestamp(day, tz=name).utcoffset()
+            == pd.Timestamp(day, tz=tz).utcoffset()
+            for day in days
+        )
+    except Exception:  # pandas' and the zone libraries' own errors
+        same = False
+    if not same:
         raise TypeError(
             f"save_safe cannot store the time zone {tz!r}, whose name {name!r} "
-            "does not read back. Convert the index to a named zone first, "
-            "e.g. y.tz_convert('Europe/Berlin'), or save with sktime's save()."
-        ) from error
+            "does not read back as that zone. Convert the index to a named zone "
+            "first, e.g. y.tz_convert('Europe/Berlin'), or save with sktime's save()."
+        )
     return name
 
 

@@ -238,12 +238,12 @@ def advance(state, new):
             values, [len(values)], recent.shape[1], state.n_targets
         )[0]
         ends[position] = end
-    # without the first recent row: the windows whose horizon reaches the
-    # new rows start after it (it only carries an observation forward)
-    trained = [values[1:] for values in joined]
+    # with the first recent row: it carries the last observation into a gap
+    # at the start, as training fills gaps, never with a later value; no
+    # window starts on it (train_on_series' carried_first_row)
     combined = Collection(
-        log_targets(np.concatenate(trained), state.log),
-        np.array([len(values) for values in trained], dtype=np.int64),
+        log_targets(np.concatenate(joined), state.log),
+        np.array([len(values) for values in joined], dtype=np.int64),
         new.sizes,
     )
     return (

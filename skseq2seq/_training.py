@@ -40,6 +40,7 @@ from skseq2seq._windows import (
     keep_observed_windows,
     pad_series_ends,
     pad_short_series,
+    series_offsets,
     split_windows,
     to_network_tensor,
 )
@@ -225,6 +226,7 @@ def train_on_series(
     seasonal=None,
     validation_size=None,
     require_windows=True,
+    carried_first_row=False,
 ):
     """Train a network on every series of ``data``: windows, then the loop.
 
@@ -258,6 +260,10 @@ def train_on_series(
     require_windows : bool, default=True
         Without any window that has observed values: raise, or (False)
         return ``(None, history)``.
+    carried_first_row : bool, default=False
+        Each series' first row only carries an observation forward into the
+        gaps after it (as ``update``'s recent rows do): no window starts
+        there.
 
     Returns
     -------
@@ -282,6 +288,9 @@ def train_on_series(
     )
     observed = fill_gaps(scaled, lengths, n_targets)
     split = split_windows(lengths, window_length, horizon, validation_size)
+    if carried_first_row:
+        firsts = series_offsets(lengths)
+        split = tuple(starts[~np.isin(starts, firsts)] for starts in split)
     train_starts, valid_starts = (
         keep_observed_windows(starts, observed, window_length, horizon)
         for starts in split

@@ -610,6 +610,7 @@ default="cosine"
             season=self.seasonal_period_,
             seasonal=self.seasonal_series_[positions],
             require_windows=False,  # new rows that are all missing teach nothing
+            carried_first_row=True,  # see _state.advance
         )
         if network is not None:
             self.network_ = network

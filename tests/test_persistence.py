@@ -51,13 +51,14 @@ def test_instances_keyed_by_time_round_trip(keys, tmp_path):
 def test_a_time_zone_whose_name_does_not_read_back_is_refused_at_save(tmp_path):
     # a zone its owner named reads back as none, as a dateutil zone, which
     # prints as the path of its file, does
-    lab_time = datetime.timezone(datetime.timedelta(hours=2), "Lab time")
-    index = pd.date_range("2020-01-01", periods=40, freq="h", tz=lab_time)
-    y = pd.Series(np.sin(np.arange(40.0)) + 3, index=index)
-    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
-    with pytest.raises(TypeError, match=r"time zone .*tz_convert\('Europe/Berlin'\)"):
-        forecaster.save_safe(tmp_path / "m.zip")
-    assert list(tmp_path.iterdir()) == []
+    for name in ("Lab time", "EST"):  # no zone, and another zone's name
+        tz = datetime.timezone(datetime.timedelta(hours=2), name)
+        index = pd.date_range("2020-01-01", periods=40, freq="h", tz=tz)
+        y = pd.Series(np.sin(np.arange(40.0)) + 3, index=index)
+        forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
+        with pytest.raises(TypeError, match=r"time zone .*tz_convert\('Europe/Berl"):
+            forecaster.save_safe(tmp_path / "m.zip")
+        assert list(tmp_path.iterdir()) == []
     named = Seq2SeqLSTMForecaster(**TINY).fit(y.tz_convert("Europe/Berlin"), fh=[1])
     restored = Seq2SeqLSTMForecaster.load_safe(named.save_safe(tmp_path / "m.zip"))
     pd.testing.assert_series_equal(restored.predict(), named.predict())

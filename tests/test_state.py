@@ -20,6 +20,7 @@ from skseq2seq._state import (
     match_target_columns,
     scaled_past,
 )
+from skseq2seq._windows import fill_gaps
 
 PARAMS = Seq2SeqLSTMForecaster(window_length=4).get_params(deep=False)
 
@@ -78,9 +79,7 @@ def test_advancing_the_state_equals_preparing_the_whole_history():
     np.testing.assert_array_equal(advanced.recent, again.recent)
     assert advanced.ends.equals(again.ends)
     # what update trains on: each series' recent rows then the new ones, logged
-    # each window whose horizon reaches the new rows: the first recent row
-    # only carries an observation forward
-    recent = state_of(first).recent.shape[1] - 1
+    recent = state_of(first).recent.shape[1]
     assert combined.lengths.tolist() == [recent + 4, recent + 1]
     np.testing.assert_allclose(combined.values[-1, 0], np.log(whole["y"].iloc[-1]))
 
@@ -184,3 +183,16 @@ def test_a_gap_reaching_back_past_the_kept_rows_takes_the_observation_before_it(
     filled = (np.log(20.0) - state.loc[0, 0]) / state.scale[0, 0]
     np.testing.assert_allclose(past[:2, 0], filled, rtol=1e-6)
     assert past[:, 1].tolist() == [0.0, 0.0, 1.0, 1.0]
+
+
+def test_update_trains_on_a_gap_filled_with_the_observation_before_it():
+    # 20 values, then 8 missing, then 100 and 101 arrive in update: the gap
+    # before them is filled with 20, as in fit, never with the later 100
+    y = pd.Series(np.r_[np.arange(1.0, 21.0), np.full(8, np.nan)])
+    params = dict(PARAMS, seasonal_period=None)
+    state = forecast_state(prepare(y.to_frame(), None, 2, params), [None])
+    new = pd.Series([100.0, 101.0], index=[28, 29]).to_frame()
+    _, combined, _ = advance(state, Collection.from_frames(new, None, [], []))
+    values = combined.values.copy()
+    fill_gaps(values, combined.lengths, 1)
+    np.testing.assert_allclose(np.exp(values[:-2, 0]), 20.0)
