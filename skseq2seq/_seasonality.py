@@ -147,14 +147,15 @@ def strongest_cycle(values):
     return max(peaks, key=lambda k: r[k]) if peaks else None
 
 
-def _columns(series):
-    """Split a series into its target columns (1-D: one; 2-D: time, columns)."""
-    return [series] if series.ndim == 1 else list(series.T)
+def _bridged_columns(series):
+    """Split a series into its bridged columns (1-D: one; 2-D: time, columns)."""
+    columns = [series] if series.ndim == 1 else list(series.T)
+    return [_bridged(values) for values in columns]
 
 
-def _passes(columns, period, critical_value=CRITICAL_VALUE):
+def _passes(columns, period):
     """Whether any of a series' columns shows ``period`` (see :func:`is_seasonal`)."""
-    return any(is_seasonal(values, period, critical_value) for values in columns)
+    return any(is_seasonal(values, period) for values in columns)
 
 
 def _long_enough(columns, period):
@@ -216,14 +217,8 @@ def detect_seasons(series, freq):
     period = detect_period(series, None) if freq is None else by_frequency
     if period == 1:
         return 1, none
-    seasonal = seasonal_flags(series, period)
-    tested = np.array(
-        [
-            _long_enough([_bridged(column) for column in _columns(values)], period)
-            for values in series
-        ],
-        dtype=bool,
-    )
+    columns = [_bridged_columns(values) for values in series]
+    seasonal, tested = _flags(columns, period)
     if not (seasonal & tested).any():
         return 1, none
     return int(period), seasonal
@@ -248,7 +243,14 @@ def seasonal_flags(series, period):
     >>> seasonal_flags([wave, 0.1 * t, 0.2 * t, t[:20]], 12).tolist()
     [True, False, False, False]
     """
-    columns = [[_bridged(values) for values in _columns(item)] for item in series]
+    return _flags([_bridged_columns(values) for values in series], period)[0]
+
+
+def _flags(columns, period):
+    """Flag each series as :func:`seasonal_flags` does; also say which were tested.
+
+    ``columns`` holds each series' bridged columns.
+    """
     tested = np.array([_long_enough(each, period) for each in columns], dtype=bool)
     passed = np.array(
         [
@@ -258,7 +260,7 @@ def seasonal_flags(series, period):
         dtype=bool,
     )
     most = passed[tested].mean() > 0.5 if tested.any() else True
-    return np.where(tested, passed, most)
+    return np.where(tested, passed, most), tested
 
 
 def detect_period(series, freq):
@@ -293,10 +295,7 @@ def detect_period(series, freq):
     if freq is not None and by_frequency is None:  # years, say: no season to test
         return 1
     chosen = np.linspace(0, len(series) - 1, min(len(series), MAX_SERIES_TESTED))
-    tested = [
-        [_bridged(values) for values in _columns(series[int(i)])]
-        for i in np.unique(chosen.round())
-    ]
+    tested = [_bridged_columns(series[int(i)]) for i in np.unique(chosen.round())]
     votes = {}
     for columns in tested:
         shown = set()  # the periods this series shows, in any column
