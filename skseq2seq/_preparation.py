@@ -225,12 +225,12 @@ def choose_lengths(data, period, window_length, horizon):
     window_length, horizon = resolve_lengths(
         data.typical_length, window_length, horizon
     )
-    if data.typical_length < season + horizon:
+    if season > 1 and data.typical_length < season + horizon:
         if period == "auto":  # too short to read a season: do without
             return window_length, horizon, 1, np.zeros_like(seasonal)
         raise ValueError(
             f"seasonal_period={period} needs series of at least "
-            f"{period + horizon} time points (a season before the horizon of "
+            f"{season + horizon} time points (a season before the horizon of "
             f"{horizon}), but the typical series has {data.typical_length}. "
             "Pass longer series, a shorter fh, or seasonal_period='auto'."
         )

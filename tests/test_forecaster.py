@@ -999,6 +999,16 @@ class TestSeasonalPeriod:
         with pytest.raises(ValueError, match=match):
             forecaster.fit(airline.iloc[:40], fh=[1])
 
+
+    @pytest.mark.parametrize("period", [None, 1])
+    def test_no_season_asks_no_length_of_a_season(self, airline, period):
+        # a horizon longer than the series: padding serves it, as with "auto"
+        y, fh = airline.iloc[:20], np.arange(1, 31)
+        params = {**TINY, "window_length": 5}
+        auto = Seq2SeqLSTMForecaster(**params).fit(y, fh=fh)
+        off = Seq2SeqLSTMForecaster(**params, seasonal_period=period).fit(y, fh=fh)
+        assert off.seasonal_period_ == auto.seasonal_period_ == 1
+        pd.testing.assert_series_equal(off.predict(), auto.predict())
     @pytest.mark.parametrize("value", [0, "yes", 1.5, True])
     def test_invalid_values(self, airline, value):
         with pytest.raises(ValueError, match="seasonal_period must be"):
