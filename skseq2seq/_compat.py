@@ -5,6 +5,12 @@ break shows here and in ``tests/test_compat.py``, which checks each against
 the public behaviour it stands for.
 """
 
+import os
+import pathlib
+import sys
+import warnings
+
+import sktime
 import torch
 from sktime.datatypes._dtypekind import DtypeKind  # noqa: F401 (re-exported)
 from torch import nn
@@ -29,6 +35,27 @@ def cell_function(rnn):
     weights, they step it without its per-call setup.
     """
     return torch.lstm_cell if isinstance(rnn, nn.LSTM) else torch.gru_cell
+
+
+# the code a warning should not point into: ours, and sktime's base classes
+_INTERNAL = tuple(
+    str(pathlib.Path(module_file).parent) + os.sep
+    for module_file in (__file__, sktime.__file__)
+)
+
+
+def warn_user(message):
+    """Warn with a ``UserWarning`` at the first line of the caller's own code.
+
+    A fixed ``stacklevel`` points at a different frame from ``fit``,
+    ``update`` and ``pretrain``, which reach the warning by different paths;
+    this skips every frame of skseq2seq and sktime instead, as Python 3.12's
+    ``skip_file_prefixes`` does (``sys._getframe`` stands in for it on 3.10).
+    """
+    frame, stacklevel = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
+        frame, stacklevel = frame.f_back, stacklevel + 1
+    warnings.warn(message, UserWarning, stacklevel=stacklevel)
 
 
 def forget_data(forecaster):

@@ -5,14 +5,13 @@ import copy
 import functools
 import os
 import threading
-import warnings
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from torch import nn
 
-from skseq2seq._compat import forked_after_cuda
+from skseq2seq._compat import forked_after_cuda, warn_user
 from skseq2seq._distributed import local_device
 
 # torch's random state belongs to the process: two threads seeding and
@@ -123,11 +122,9 @@ def device_or_cpu(device):
     try:
         return resolve_device(device)
     except ValueError:
-        warnings.warn(
+        warn_user(
             f"The forecaster was fitted on {device}, which this machine does "
             "not have; its network is on the CPU.",
-            UserWarning,
-            stacklevel=3,
         )
         return torch.device("cpu")
 

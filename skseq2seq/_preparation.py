@@ -6,11 +6,11 @@ carries what that fixed for every later fit.
 """
 
 import dataclasses
-import warnings
 
 import numpy as np
 import torch
 
+from skseq2seq._compat import warn_user
 from skseq2seq._device import resolve_device
 from skseq2seq._frames import Collection
 from skseq2seq._scaling import (
@@ -132,14 +132,12 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
         season = pretrained.season
         seasonal = seasonal_series(data, season, period)
     if data.keys is None and data.lengths[0] < window_length:
-        warnings.warn(
+        warn_user(
             f"window_length={window_length} is longer than the series "
             f"({data.lengths[0]} time points): the encoder reads "
             f"{window_length - data.lengths[0]} missing values before it "
             "starts. Pass a window_length of at most the series' length, "
             "or None to choose one that fits.",
-            UserWarning,
-            stacklevel=5,
         )
     loc, spread = fit_scaling(
         data.values,

@@ -8,7 +8,6 @@ import itertools
 import math
 import numbers
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -16,6 +15,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from skseq2seq._compat import warn_user
 from skseq2seq._device import check_can_train, seeded
 from skseq2seq._distributed import (
     agree,
@@ -724,22 +724,18 @@ def train_network(
         if joined():  # the other ranks may be inside a step: no clean stop
             raise
         kept = "no epoch finished" if best.epoch < 0 else f"epoch {best.epoch}"
-        warnings.warn(
+        warn_user(
             f"Training was interrupted after {len(history)} epoch(s); the "
             f"forecaster keeps the weights of {kept}, the best so far.",
-            UserWarning,
-            stacklevel=2,
         )
         best.restore()
         return history
     finally:
         epochs.close()
     if steps == 0:
-        warnings.warn(
+        warn_user(
             f"max_time={max_time} ran out before the first optimiser step: the "
             "network is untrained. Give max_time more seconds.",
-            UserWarning,
-            stacklevel=2,
         )
     if patience is not None:
         best.restore()

@@ -124,8 +124,11 @@ def test_pickled_from_a_gpu_loads_on_the_cpu_with_a_warning(unit_test):
     expected = embedder.transform(X)
     # as if fitted on a GPU, as the forecaster's own test does
     embedder.device_ = torch.device("cuda", 0)
-    with pytest.warns(UserWarning, match="fitted on cuda:0, which this machine"):
+    with pytest.warns(
+        UserWarning, match="fitted on cuda:0, which this machine"
+    ) as warned:
         restored = pickle.loads(pickle.dumps(embedder))
+    assert warned[0].filename == __file__  # the user's line
     assert restored.device_ == torch.device("cpu")
     pd.testing.assert_frame_equal(restored.transform(X), expected)
 

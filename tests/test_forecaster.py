@@ -195,8 +195,9 @@ class TestWindowLength:
         forecaster = Seq2SeqLSTMForecaster(
             window_length=30, seasonal_period=None, **TINY
         )
-        with pytest.warns(UserWarning, match="reads 10 missing values"):
+        with pytest.warns(UserWarning, match="reads 10 missing values") as warned:
             forecaster.fit(y, fh=[1, 2, 3])
+        assert warned[0].filename == __file__  # the user's line
         assert forecaster.window_length_ == 30
         # by hand: 10 unobserved steps in front, filled with the first value
         loc, spread = forecaster.scale_loc_[0, 0], forecaster.scale_scale_[0, 0]
@@ -472,8 +473,9 @@ class TestTrainingControls:
 
         monkeypatch.setattr(_training, "_train_epoch", interrupted_on_third)
         forecaster = Seq2SeqLSTMForecaster(**{**TINY, "num_epochs": 10})
-        with pytest.warns(UserWarning, match="interrupted after 2 epoch"):
+        with pytest.warns(UserWarning, match="interrupted after 2 epoch") as warned:
             forecaster.fit(airline, fh=[1, 2])
+        assert warned[0].filename == __file__  # the user's line
         assert forecaster.is_fitted and len(forecaster.history_) == 2
         assert np.isfinite(forecaster.predict()).all()
 
@@ -534,8 +536,9 @@ class TestBadInput:
 
     def test_a_window_longer_than_a_single_series_warns(self):
         forecaster = Seq2SeqLSTMForecaster(**TINY, window_length=24)
-        with pytest.warns(UserWarning, match="window_length=24 is longer"):
+        with pytest.warns(UserWarning, match="window_length=24 is longer") as warned:
             forecaster.fit(sine(10), fh=[1])
+        assert warned[0].filename == __file__  # the user's line
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # the window chosen fits: no warning
             Seq2SeqLSTMForecaster(**TINY).fit(sine(10), fh=[1])
@@ -999,7 +1002,6 @@ class TestSeasonalPeriod:
         with pytest.raises(ValueError, match=match):
             forecaster.fit(airline.iloc[:40], fh=[1])
 
-
     @pytest.mark.parametrize("period", [None, 1])
     def test_no_season_asks_no_length_of_a_season(self, airline, period):
         # a horizon longer than the series: padding serves it, as with "auto"
@@ -1009,6 +1011,7 @@ class TestSeasonalPeriod:
         off = Seq2SeqLSTMForecaster(**params, seasonal_period=period).fit(y, fh=fh)
         assert off.seasonal_period_ == auto.seasonal_period_ == 1
         pd.testing.assert_series_equal(off.predict(), auto.predict())
+
     @pytest.mark.parametrize("value", [0, "yes", 1.5, True])
     def test_invalid_values(self, airline, value):
         with pytest.raises(ValueError, match="seasonal_period must be"):

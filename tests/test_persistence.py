@@ -235,8 +235,11 @@ def test_pickled_from_a_gpu_loads_on_the_cpu_with_a_warning():
     # as if fitted on a GPU: __getstate__ stores the network on the CPU and
     # __setstate__ finds no CUDA here
     forecaster.device_ = torch.device("cuda", 0)
-    with pytest.warns(UserWarning, match="fitted on cuda:0, which this machine"):
+    with pytest.warns(
+        UserWarning, match="fitted on cuda:0, which this machine"
+    ) as warned:
         restored = pickle.loads(pickle.dumps(forecaster))
+    assert warned[0].filename == __file__  # the user's line
     assert restored.device_ == torch.device("cpu")
     pd.testing.assert_series_equal(restored.predict(), expected)
 
@@ -247,8 +250,11 @@ def test_safe_file_from_a_gpu_loads_on_the_cpu_with_a_warning(tmp_path):
     expected = forecaster.fit(load_airline(), fh=[1, 2]).predict()
     forecaster.device_ = torch.device("cuda", 0)  # as if fitted on a GPU
     path = forecaster.save_safe(tmp_path / "m.zip")
-    with pytest.warns(UserWarning, match="fitted on cuda:0, which this machine"):
+    with pytest.warns(
+        UserWarning, match="fitted on cuda:0, which this machine"
+    ) as warned:
         restored = Seq2SeqLSTMForecaster.load_safe(path)
+    assert warned[0].filename == __file__  # the user's line
     assert restored.device_ == torch.device("cpu")
     pd.testing.assert_series_equal(restored.predict(), expected)
 
