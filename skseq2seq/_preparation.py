@@ -14,7 +14,6 @@ from skseq2seq._compat import warn_user
 from skseq2seq._device import resolve_device
 from skseq2seq._frames import Collection
 from skseq2seq._scaling import (
-    check_positive,
     choose_log_targets,
     fit_scaling,
     log_targets,
@@ -118,7 +117,6 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
         )
     else:
         log = pretrained.log
-    check_positive(data.values, log)
     # training needs a value to read and one to learn; forecasting one
     check_observed(data, 1 if for_training else 0)
     raw, data = data, dataclasses.replace(data, values=log_targets(data.values, log))

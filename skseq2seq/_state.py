@@ -16,7 +16,7 @@ from sktime.forecasting.base import ForecastingHorizon
 
 from skseq2seq._frames import Collection, locate, panel_index, rows_at
 from skseq2seq._network import on_data_scale
-from skseq2seq._scaling import check_positive, log_targets, scale
+from skseq2seq._scaling import log_targets, scale
 from skseq2seq._training import autocast
 from skseq2seq._validation import check_numeric_finite
 from skseq2seq._windows import fill_window_gaps, last_rows, to_network_tensor
@@ -242,7 +242,7 @@ def advance(state, new):
     # at the start, as training fills gaps, never with a later value; no
     # window starts on it (train_on_series' carried_first_row)
     combined = Collection(
-        log_targets(np.concatenate(joined), state.log),
+        log_targets(np.concatenate(joined), state.log, "update's y"),
         np.array([len(values) for values in joined], dtype=np.int64),
         new.sizes,
     )
@@ -264,24 +264,6 @@ def match_target_columns(state, y):
         f"update got target columns {list(y.columns)}, but the forecaster was "
         f"fitted on {names}. Pass the same columns (in any order)."
     )
-
-
-def check_new_positive(state, y):
-    """Refuse new values of ``y`` that the log-scale targets cannot take.
-
-    ``y`` as the user passed it: sktime moves the cutoff before ``_update``
-    sees it, so this runs first. Columns other than fit's are left to
-    :func:`match_target_columns` to name.
-    """
-    if not state.log.any():
-        return
-    frame = y.to_frame() if isinstance(y, pd.Series) else pd.DataFrame(y)
-    names = state.target_names
-    if frame.shape[1] != len(names):
-        return
-    if set(frame.columns) == set(names):
-        frame = frame[names]
-    check_positive(frame.to_numpy(np.float64), state.log, "update's y")
 
 
 def _check_continues(state, new, positions):

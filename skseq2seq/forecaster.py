@@ -21,10 +21,9 @@ from skseq2seq._frames import Collection, rows_after
 from skseq2seq._network import LOSSES, Seq2SeqNetwork
 from skseq2seq._persistence import load_safe, save_safe, upgrade_state
 from skseq2seq._preparation import Pretrained, forecast_state, prepare
-from skseq2seq._scaling import check_positive, fit_scaler
+from skseq2seq._scaling import fit_scaler
 from skseq2seq._state import (
     advance,
-    check_new_positive,
     decode,
     match_target_columns,
     steps_ahead,
@@ -378,8 +377,6 @@ default="cosine"
         # new rows may all be missing: a time point passes without a value
         check_numeric_finite(y, "y", allow_missing=True, allow_unobserved=True)
         check_numeric_finite(X, "X")
-        if self.is_fitted:  # before sktime moves the cutoff
-            check_new_positive(self._forecast_state, y)
         # sktime moves the cutoff and stores the data before _update checks
         # the new rows or trains on them: a refused update leaves all as it
         # was (sktime changes its converter stores, dicts, in place)
@@ -593,7 +590,6 @@ default="cosine"
         new = Collection.from_frames(
             y, X, self.covariates_, self.past_covariates_, freq=state.freq
         )
-        check_positive(new.values, self.log_targets_)
         self._forecast_state, combined, positions = advance(state, new)
         if not update_params:
             return self

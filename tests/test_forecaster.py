@@ -621,12 +621,17 @@ class TestRefusedUpdate:
         [
             (slice(-11, -9), "next time point"),  # a gap after the cutoff
             (slice(-12, -9, 2), "does not follow"),  # a gap among the new rows
+            # 0 in a target modelled on the log scale
+            ([-13, -12], "update's y has zero or negative values"),
         ],
     )
     def test_cutoff_and_forecast_stay(self, fitted, airline, rows, match):
         forecaster, cutoff, before = fitted
+        new = airline.iloc[rows].copy()
+        if isinstance(rows, list):
+            new.iloc[-1] = 0.0
         with pytest.raises(ValueError, match=match):
-            forecaster.update(airline.iloc[rows], update_params=False)
+            forecaster.update(new, update_params=False)
         assert forecaster.cutoff.equals(cutoff)
         pd.testing.assert_series_equal(forecaster.predict(), before)
 

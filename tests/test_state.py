@@ -15,7 +15,6 @@ from skseq2seq._preparation import forecast_state, prepare
 from skseq2seq._state import (
     ForecastState,
     advance,
-    check_new_positive,
     decode,
     match_target_columns,
     scaled_past,
@@ -122,7 +121,7 @@ def test_the_past_window_is_logged_scaled_and_gaps_flagged():
     np.testing.assert_allclose(past, [[0.0, 1.0], [0.0, 0.0], [1.0, 1.0]])
 
 
-def test_update_s_columns_are_matched_by_name_and_checked_positive():
+def test_update_s_columns_are_matched_by_name():
     state = dataclasses.replace(
         state_of(panel([10])), target_names=["y", "z"], log=np.array([True, False])
     )
@@ -130,9 +129,6 @@ def test_update_s_columns_are_matched_by_name_and_checked_positive():
     assert list(match_target_columns(state, frame).columns) == ["y", "z"]
     with pytest.raises(ValueError, match="target columns \\['w'\\]"):
         match_target_columns(state, pd.DataFrame({"w": [1.0], "y": [1.0]}).iloc[:, :1])
-    check_new_positive(state, frame)  # z may be negative: it is not logged
-    with pytest.raises(ValueError, match="zero or negative values"):
-        check_new_positive(state, pd.DataFrame({"z": [1.0], "y": [0.0]}))
 
 
 def test_a_series_silent_for_longer_than_its_window_keeps_its_last_observation():
