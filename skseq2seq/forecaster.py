@@ -229,7 +229,6 @@ default="cosine"
             "window_length_",
             "seasonal_period_",
             "horizon_",
-            "seasonal_series_",
             "pretrain_scale_loc_",
             "pretrain_scale_scale_",
             "log_targets_",

@@ -140,6 +140,10 @@ class TestPretraining:
         }
         assert len(pretrained.pretrain_history_) == 20
         assert pretrained.horizon_ == 12
+        # what fit decides for its own series is not a pretraining result
+        fitted = copy.deepcopy(pretrained).fit(sine_panel(2, seed=3), fh=[1])
+        fitted.fit(sine_panel(2, seed=4), fh=[1])  # resets to the pretrained
+        assert "seasonal_series_" not in fitted.get_pretrained_params()
 
     def test_new_series_are_forecast_without_training(self, pretrained):
         forecaster = copy.deepcopy(pretrained)
