@@ -8,10 +8,10 @@ from sktime.datasets import load_airline, load_macroeconomic, load_shampoo_sales
 from skseq2seq import Seq2SeqLSTMForecaster
 from skseq2seq._preparation import prepare
 from skseq2seq._seasonality import (
-    detect_period,
     detect_seasons,
     is_seasonal,
     period_from_frequency,
+    search_period,
     strongest_cycle,
 )
 
@@ -42,12 +42,12 @@ def test_the_usual_period_of_each_frequency(freq, period):
 
 def test_real_seasonal_series_are_found():
     y = load_airline()
-    assert detect_period([y.to_numpy()], "M") == 12
+    assert detect_seasons([y.to_numpy()], "M")[0] == 12
 
 
 def test_a_season_needs_three_of_them_in_the_data():
     shampoo = load_shampoo_sales().iloc[:-6]  # 30 months
-    assert detect_period([shampoo.to_numpy()], "M") == 1
+    assert detect_seasons([shampoo.to_numpy()], "M")[0] == 1
     values = np.sin(2 * np.pi * np.arange(60) / 12)
     assert is_seasonal(values, 12)
     assert not is_seasonal(values[:36], 12)
@@ -57,14 +57,14 @@ def test_a_season_needs_three_of_them_in_the_data():
 def test_seasonally_adjusted_trends_have_no_season(column):
     # persistent growth: the autocorrelation decays smoothly, no peak at 4
     values = load_macroeconomic()[column].to_numpy()
-    assert detect_period([values], "Q-DEC") == 1
+    assert detect_seasons([values], "Q-DEC")[0] == 1
 
 
 def test_noise_and_random_walks_have_no_season():
     rng = np.random.default_rng(0)
     for _ in range(30):
-        assert detect_period([rng.normal(size=300)], None) == 1
-        assert detect_period([rng.normal(size=300).cumsum()], "M") == 1
+        assert search_period([rng.normal(size=300)]) == 1
+        assert detect_seasons([rng.normal(size=300).cumsum()], "M")[0] == 1
 
 
 def test_an_integer_index_finds_the_cycle_itself():
@@ -73,18 +73,21 @@ def test_an_integer_index_finds_the_cycle_itself():
         np.sin(2 * t) + 0.5 * np.cos(t) + np.random.default_rng(0).normal(0, 0.2, 2000)
     )
     assert strongest_cycle(noisy[:1600]) == 50
-    assert detect_period([noisy[:1600]], None) == 50
+    assert search_period([noisy[:1600]]) == 50
 
 
-def test_a_panel_votes():
-    t = np.arange(96)
+def test_without_a_frequency_a_panel_votes_for_the_period_it_searched():
+    t = np.arange(144)
     rng = np.random.default_rng(1)
     seasonal = [
-        np.sin(2 * np.pi * t / 12) + 0.2 * rng.normal(size=96) for _ in range(3)
+        np.sin(2 * np.pi * t / 12) + 0.2 * rng.normal(size=144) for _ in range(3)
     ]
-    noise = [rng.normal(size=96) for _ in range(2)]
-    assert detect_period(seasonal + noise, "M") == 12
-    assert detect_period(seasonal[:1] + noise, "M") == 1
+    noise = [rng.normal(size=144) for _ in range(2)]
+    assert search_period(seasonal + noise) == 12
+    assert search_period(seasonal[:1] + noise) == 1
+    # with a frequency, the season is known: each series is tested for it
+    period, flags = detect_seasons(seasonal[:1] + noise, "M")
+    assert period == 12 and flags.tolist() == [True, False, False]
 
 
 def test_each_series_of_a_panel_is_judged_on_its_own():
@@ -112,7 +115,7 @@ def test_a_long_cycle_peaking_a_lag_away_is_found():
     rng = np.random.default_rng(0)
     weekly = np.sin(2 * np.pi * t / 52.18) + 0.3 * rng.normal(size=208)
     assert is_seasonal(weekly, 52)
-    assert detect_period([weekly], "W-SUN") == 52
+    assert detect_seasons([weekly], "W-SUN")[0] == 52
     # a short period keeps the exact lag: a peak at 3 is no season of 4
     quarterly = np.sin(2 * np.pi * np.arange(120) / 3)
     assert not is_seasonal(quarterly, 4)
@@ -120,7 +123,7 @@ def test_a_long_cycle_peaking_a_lag_away_is_found():
 
 def test_false_seasons_stay_rare_with_the_lags_either_side():
     found = sum(
-        detect_period([np.random.default_rng(seed).normal(size=300)], "W-SUN") != 1
+        detect_seasons([np.random.default_rng(seed).normal(size=300)], "W-SUN")[0] != 1
         for seed in range(50)
     )
     assert found <= 5  # at most 10% of white-noise series, the test's level
@@ -143,10 +146,7 @@ def test_every_target_column_is_tested_so_column_order_does_not_matter():
         # no frequency: the period searched for in each column, the series
         # voting once for what any of them shows
         weekly = np.column_stack([np.sin(2 * np.pi * t / 7), columns["walk"]])
-        assert (
-            detect_period([weekly if order[0] == "season" else weekly[:, ::-1]], None)
-            == 7
-        )
+        assert search_period([weekly if order[0] == "season" else weekly[:, ::-1]]) == 7
 
 
 def test_a_short_series_follows_a_panel_whose_series_show_the_season():
