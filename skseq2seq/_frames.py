@@ -132,6 +132,22 @@ def panel_index(keys, times, names=None):
     return pd.MultiIndex.from_arrays([*arrays, times], names=names)
 
 
+def check_index_levels(frame, levels, name="X"):
+    """Refuse a ``frame`` indexed by other than y's number of ``levels``.
+
+    Examples
+    --------
+    >>> check_index_levels(pd.DataFrame({"x": [1.0]}), 1)
+    """
+    if frame.index.nlevels != levels:
+        raise ValueError(
+            f"{name}'s index has {frame.index.nlevels} level(s), but y's has "
+            f"{levels}: {name} needs a row for each series and time point of "
+            "y, indexed as y is. Covariates that every series shares go in "
+            "once for each series' key."
+        )
+
+
 def rows_at(frame, index, columns, name, purpose, check=None):
     """Take ``columns`` at the rows ``index``, or say which are missing.
 
@@ -170,6 +186,7 @@ def rows_at(frame, index, columns, name, purpose, check=None):
             f"{name} lacks the columns {absent} it had in fit. Pass {name} with "
             f"the same columns as in fit: {list(columns)}."
         )
+    check_index_levels(frame, index.nlevels, name)
     found = index.isin(frame.index)
     if not found.all():
         missing = list(index[~found][:3])

@@ -258,6 +258,11 @@ def covariate_columns(X, past_covariates):
         if isinstance(past_covariates, str)
         else list(past_covariates or [])
     )
+    repeated = [column for i, column in enumerate(past) if column in past[:i]]
+    if repeated:
+        raise ValueError(
+            f"past_covariates names {repeated} more than once. Name each column once."
+        )
     if X is None:
         if past:
             raise ValueError(

@@ -119,9 +119,11 @@ def decode(network, state, fh, X, cutoff, device, precision):
     cutoffs = [_cutoff_at(cutoff, end, state.freq) for end in ends]
     steps = np.stack([steps_ahead(fh, c) for c in cutoffs])[which]
     if steps.min() < 1:
+        inside = "the data" + ("" if len(ends) == 1 else " of a series that ends later")
         raise NotImplementedError(
-            f"fh {list(fh)} lies inside the training data of a series that "
-            "ends later than others; this forecaster only forecasts ahead."
+            f"fh {fh.to_pandas().tolist()} reaches into {inside}; this "
+            "forecaster forecasts only ahead of each series' last time point. "
+            "Pass an fh after the cutoff."
         )
     horizon = int(steps.max())
     past = scaled_past(state)

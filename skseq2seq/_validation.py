@@ -1,11 +1,13 @@
 """Checks of parameters and data, each error naming the problem and the fix."""
 
 import numbers
+from collections.abc import Mapping, Set
 
 import numpy as np
 import pandas as pd
 import torch
 
+from skseq2seq._frames import check_index_levels
 from skseq2seq._network import CELLS, DECODER_INPUTS
 from skseq2seq._training import (
     COSINE,
@@ -148,9 +150,14 @@ def quantile_levels(quantiles):
 
 def check_quantile_levels(name, value):
     """Refuse levels that are not increasing probabilities including 0.5."""
-    levels = np.asarray(quantile_levels(value), dtype=np.float64)
+    try:  # a string, a set (no order) or a number is no list of levels
+        ordered = not isinstance(value, str | Set | Mapping)
+        levels = np.asarray(quantile_levels(value), dtype=np.float64)
+    except (TypeError, ValueError):
+        ordered, levels = False, np.zeros(0)
     if not (
-        levels.ndim == 1
+        ordered
+        and levels.ndim == 1
         and ((levels > 0) & (levels < 1)).all()
         and (np.diff(levels) > 0).all()
         and 0.5 in levels
@@ -230,8 +237,12 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
         if dtype == np.dtype(object)
     ):
         return
-    if frame.size == 0:
-        raise ValueError(f"{name} is empty. Pass a series with at least 2 values.")
+    if frame.shape[1] == 0:
+        raise ValueError(
+            f"{name} has no columns. Pass the columns to read, or {name}=None."
+        )
+    if len(frame) == 0:
+        raise ValueError(f"{name} is empty: it has no time points. Pass data.")
     repeated = frame.index.duplicated()
     if repeated.any():
         raise ValueError(
@@ -279,7 +290,7 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
                 "missing (NaN)",
                 missing,
                 "fill them first, for example with sktime's Imputer in a "
-                "pipeline (a TransformedTargetForecaster, for y), or drop them",
+                "pipeline before this estimator, or drop them",
             ),
         )
     for problem, mask, fix in checks:
@@ -287,8 +298,22 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
             first = frame.index[np.argwhere(mask)[0, 0]]
             raise ValueError(
                 f"{name} has {int(mask.sum())} {problem} value(s), the first at "
-                f"index {first!r}. The estimator cannot train on them: {fix}."
+                f"index {first!r}. The estimator cannot read them: {fix}."
             )
+
+
+def check_data(y, X, allow_unobserved=False):
+    """Refuse bad ``y`` and ``X`` before sktime reads them.
+
+    See :func:`check_numeric_finite`; missing values are allowed in ``y``.
+    ``X`` must be indexed with ``y``'s levels: sktime's own check of their
+    time indices fails inside pandas otherwise.
+    """
+    check_numeric_finite(y, "y", allow_missing=True, allow_unobserved=allow_unobserved)
+    check_numeric_finite(X, "X")
+    frames = pd.Series | pd.DataFrame
+    if isinstance(y, frames) and isinstance(X, frames):
+        check_index_levels(X, y.index.nlevels)
 
 
 def as_multiindex_panel(X):

@@ -40,8 +40,8 @@ from skseq2seq._validation import (
     Integer,
     Real,
     Rule,
+    check_data,
     check_gives_distribution,
-    check_numeric_finite,
     check_params,
     check_quantile_levels,
     check_scheduler,
@@ -356,8 +356,7 @@ default="cosine"
         fh : int, list, array or ForecastingHorizon, optional
             The steps ahead; the decoder is trained for the furthest.
         """
-        check_numeric_finite(y, "y", allow_missing=True)
-        check_numeric_finite(X, "X")
+        check_data(y, X)
         return super().fit(y, X=X, fh=fh)
 
     def update(self, y, X=None, update_params=True):
@@ -374,8 +373,7 @@ default="cosine"
             Also train on the windows whose horizon reaches into the new data.
         """
         # new rows may all be missing: a time point passes without a value
-        check_numeric_finite(y, "y", allow_missing=True, allow_unobserved=True)
-        check_numeric_finite(X, "X")
+        check_data(y, X, allow_unobserved=True)
         # sktime moves the cutoff and stores the data before _update checks
         # the new rows or trains on them: a refused update leaves all as it
         # was (sktime changes its converter stores, dicts, in place)
@@ -398,8 +396,7 @@ default="cosine"
         A later ``fit`` on any series uses the pretrained network as it is,
         fitting only that series' scaling and recent values.
         """
-        check_numeric_finite(y, "y", allow_missing=True)
-        check_numeric_finite(X, "X")
+        check_data(y, X)
         # sktime continues pretraining a fitted forecaster: refuse here, before
         # it stores the new data's types over those fit stored
         if self.is_fitted and not hasattr(self, "pretrained_network_"):

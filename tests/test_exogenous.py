@@ -103,6 +103,28 @@ class TestPredictNeedsX:
         gappy = fitted.predict(fh=[1, 3], X=X[290:293])
         pd.testing.assert_series_equal(gappy, full.iloc[[0, 2]])
 
+    def test_x_with_no_columns(self, driven):
+        X, y, _ = driven
+        with pytest.raises(ValueError, match="X has no columns. .* or X=None"):
+            Seq2SeqLSTMForecaster(num_epochs=1).fit(y, X=X[[]], fh=[1])
+
+    def test_x_of_a_panel_needs_its_series_levels(self, fitted, driven):
+        X = driven[0]
+        panel_X = pd.concat({"a": X, "b": X}, names=["series", None])
+        with pytest.raises(ValueError, match="X's index has 2 level.*y's has 1"):
+            fitted.predict(X=panel_X)
+        y = driven[1].to_frame("y")
+        panel_y = pd.concat({"a": y, "b": y}, names=["series", None])
+        flat = X  # shared by both series, but given once
+        with pytest.raises(ValueError, match="X's index has 1 level.*y's has 2"):
+            Seq2SeqLSTMForecaster(num_epochs=1).fit(panel_y, X=flat, fh=[1])
+
+    def test_a_past_covariate_named_twice(self, driven):
+        X, y, _ = driven
+        forecaster = Seq2SeqLSTMForecaster(past_covariates=["x", "x"], num_epochs=1)
+        with pytest.raises(ValueError, match=r"names \['x'\] more than once"):
+            forecaster.fit(y, X=X, fh=[1])
+
     def test_past_covariate_not_in_x(self, driven):
         X, y, _ = driven
         forecaster = Seq2SeqLSTMForecaster(past_covariates=["nope"], num_epochs=1)

@@ -145,11 +145,22 @@ def test_quantiles_beyond_the_learned_levels_are_refused():
         forecaster.predict_quantiles(alpha=[0.05])
 
 
-@pytest.mark.parametrize("quantiles", [(0.1, 0.9), (0.5, 0.3, 0.9), (0.0, 0.5, 1.0)])
+@pytest.mark.parametrize(
+    "quantiles",
+    [(0.1, 0.9), (0.5, 0.3, 0.9), (0.0, 0.5, 1.0), 0.5, "0.5", {0.1, 0.5, 0.9}],
+)
 def test_invalid_quantile_levels(quantiles):
     forecaster = Seq2SeqLSTMForecaster(**TINY, loss="quantile", quantiles=quantiles)
     with pytest.raises(ValueError, match="quantiles must be increasing"):
         forecaster.fit(load_airline(), fh=[1])
+
+
+def test_an_fh_into_the_data_is_refused_in_words_for_the_series():
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian")
+    forecaster.fit(load_airline(), fh=[1, 2])
+    match = r"fh \[-1, 1\] reaches into the data; .* Pass an fh after the cutoff"
+    with pytest.raises(NotImplementedError, match=match):
+        forecaster.predict_interval(fh=[-1, 1])
 
 
 def test_point_loss_has_no_intervals():
