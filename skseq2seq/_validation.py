@@ -125,6 +125,7 @@ def check_seasonal_period(name, value):
 
 def check_validation_size(name, value):
     """Refuse a validation size that is neither a fraction nor a count."""
+    value = plain_number(value)  # a numpy float is a fraction too
     if isinstance(value, float):
         check_real(name, value, 0.0, 1.0, closed_left=False, closed_right=False)
     elif value is not None:

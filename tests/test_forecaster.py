@@ -885,6 +885,7 @@ class TestValidRequests:
             "num_epochs": np.int64(3),
             "lr": np.float32(1e-3),
             "dropout": np.float64(0.0),
+            "validation_size": np.float32(0.25),
             "random_state": 0,
         }
         got = Seq2SeqLSTMForecaster(**numpy_params).fit(airline, fh=[1]).predict()
