@@ -214,11 +214,13 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         """Train the autoencoder to reconstruct every series of ``X``."""
         check_params(self.get_params(deep=False), self._parameter_constraints)
         sequences = _sequences(X)  # [series, time, channels]
+        pooled = None
         if self.scaling == "global":
+            n_series, length, n_channels = sequences.shape
             loc, spread = fit_scaler(
-                sequences.reshape(-1, sequences.shape[-1]), [sequences[..., 0].size]
+                sequences.reshape(-1, n_channels), np.full(n_series, length), "global"
             )
-            self.scale_loc_, self.scale_scale_ = loc[0], spread[0]
+            pooled = loc[0], spread[0]
         device = resolve_device(self.device, self.precision)
         with seeded(draw_seed(self.random_state), device):
             network = Seq2SeqNetwork(
@@ -234,13 +236,16 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             ).to(device)
             history = fit_network(
                 network,
-                SequenceSet(to_network_tensor(self._scale(sequences), "X")),
+                SequenceSet(to_network_tensor(self._scale(sequences, pooled), "X")),
                 TrainingConfig.from_params(
                     {**self.get_params(deep=False), **NOT_OFFERED}
                 ),
                 device,
             )
         network.eval()
+        # only a network that finished training makes the embedder fitted
+        if pooled is not None:
+            self.scale_loc_, self.scale_scale_ = pooled
         self.network_, self.device_ = network, device
         self.history_ = history_frame(history)
         return self
@@ -254,7 +259,10 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
                 f"X has {sequences.shape[-1]} channel(s); the embedder was fitted "
                 f"on {expected}. Pass series with the same channels."
             )
-        scaled = to_network_tensor(self._scale(sequences), "X")
+        pooled = (
+            (self.scale_loc_, self.scale_scale_) if self.scaling == "global" else None
+        )
+        scaled = to_network_tensor(self._scale(sequences, pooled), "X")
         with torch.no_grad():
             embeddings = torch.cat(
                 [
@@ -312,12 +320,15 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         }
         return export_graph(graph, path, inputs, ["embedding"], free, metadata)
 
-    def _scale(self, sequences):
-        """Standardise as ``scaling`` says; a constant series scales to zeros."""
+    def _scale(self, sequences, pooled):
+        """Standardise as ``scaling`` says; a constant series scales to zeros.
+
+        ``pooled``: the mean and spread of every channel, for ``"global"``.
+        """
         if self.scaling is None:
             return sequences
         if self.scaling == "global":
-            return scale(sequences, self.scale_loc_, self.scale_scale_)
+            return scale(sequences, *pooled)
         n_series, length, n_channels = sequences.shape
         loc, spread = fit_scaler(
             sequences.reshape(-1, n_channels), np.full(n_series, length)

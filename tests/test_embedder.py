@@ -194,3 +194,16 @@ def test_extreme_magnitudes_embed_as_unit_ones_or_are_refused():
     ).fit(X)
     with pytest.raises(ValueError, match="extreme values"):
         pooled.transform(X * 1e200)
+
+
+def test_a_failed_fit_leaves_no_fitted_attribute(unit_test, monkeypatch):
+    from skseq2seq import embedder
+
+    def diverges(*args, **kwargs):
+        raise FloatingPointError("the loss diverged")
+
+    monkeypatch.setattr(embedder, "fit_network", diverges)
+    fresh = Seq2SeqLSTMEmbedder(**TINY, scaling="global")
+    with pytest.raises(FloatingPointError):
+        fresh.fit(unit_test[0])
+    assert not [name for name in vars(fresh) if name.endswith("_")]
