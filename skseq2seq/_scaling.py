@@ -21,9 +21,11 @@ from skseq2seq._windows import row_blocks, series_blocks
 SCALE_ROWS = 1000
 
 #: A column whose standard deviation is at most this fraction of its mean's
-#: size holds one value, up to float64 round-off: it is constant. Purely
-#: relative, so a series of tiny spread (1e-9 * sin) is scaled, not ignored.
-CONSTANT_RELATIVE_SPREAD = 1e-10
+#: size holds one value, up to float64 round-off (about 1e-16 of it, a few
+#: times that in a long series): it is constant. Purely relative, so a series
+#: of tiny spread (1e-9 * sin, or a trend of 1 a step at 1e12) is scaled, not
+#: ignored.
+CONSTANT_RELATIVE_SPREAD = 1e-13
 
 
 #: Magnitudes whose squares, summed, float64 holds with room to spare.
@@ -62,7 +64,8 @@ def series_moments(values, lengths, last=None):
     lengths = np.asarray(lengths, dtype=np.int64)
     ends = np.cumsum(lengths)
     shape = (len(lengths), values.shape[1])
-    counts, sums, squares = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    counts, sums = np.zeros(shape), np.zeros(shape)
+    deviations, squares = np.zeros(shape), np.zeros(shape)
 
     def add(totals, ids, block):
         for column in range(block.shape[1]):
@@ -103,9 +106,14 @@ def series_moments(values, lengths, last=None):
     for rows, ids in row_blocks(len(values), lengths):
         units = values[rows] / sizes[ids] if rescaled else values[rows]
         centred = np.where(counted(rows, ids), units - mean[ids], 0.0)
+        add(deviations, ids, centred)
         add(squares, ids, centred**2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return mean * sizes, np.sqrt(squares / counts) * sizes
+        # less the square of the mean's own round-off, which a long series'
+        # sum makes large enough to read as spread (the corrected two-pass
+        # algorithm): a constant column is then constant to the last digits
+        variance = squares / counts - (deviations / counts) ** 2
+        return mean * sizes, np.sqrt(np.maximum(variance, 0.0)) * sizes
 
 
 def is_extreme(size):
@@ -133,7 +141,7 @@ def is_constant(loc, std):
 
     Examples
     --------
-    >>> is_constant(np.array([1e6, 1e6, 0.0]), np.array([1e-5, 5e-3, 0.0])).tolist()
+    >>> is_constant(np.array([1e6, 1e6, 0.0]), np.array([1e-8, 1e-5, 0.0])).tolist()
     [True, False, True]
     """
     return std <= CONSTANT_RELATIVE_SPREAD * abs(loc)

@@ -8,10 +8,12 @@ from skseq2seq._scaling import (
     exp_targets,
     fit_scaler,
     fit_scaling,
+    is_constant,
     log_targets,
     pooled_change,
     scale,
     scale_series,
+    series_moments,
 )
 
 
@@ -142,3 +144,24 @@ def test_forecasts_scale_with_data_too_large_or_small_to_square(magnitude):
     scaled, forecaster = forecast(magnitude)
     assert forecaster.seasonal_period_ == 12
     np.testing.assert_allclose(scaled / magnitude, unit, rtol=1e-6)
+
+
+def test_only_round_off_is_constant_even_over_a_million_rows():
+    # a long sum leaves the mean some 1e-12 of itself off: not a spread
+    long_constant = np.full((1_000_000, 1), 0.1)
+    assert is_constant(*series_moments(long_constant, [1_000_000])).all()
+    # a trend of 1 a step at 1e12: float64 resolves it, so it is not constant
+    trend = 1e12 + np.arange(40.0)[:, None]
+    assert not is_constant(*series_moments(trend, [40])).any()
+
+
+def test_a_trend_far_from_zero_is_forecast_as_near_it():
+    index = pd.period_range("2020-01", periods=40, freq="M")
+    steps = pd.Series(np.arange(40.0), index=index)
+    params = {"hidden_size": 8, "max_steps": 50, "random_state": 0}
+    params["target_transform"] = None  # the same standardised values either way
+    far = Seq2SeqLSTMForecaster(**params).fit(1e12 + steps, fh=[1, 2, 3])
+    near = Seq2SeqLSTMForecaster(**params).fit(1e3 + steps, fh=[1, 2, 3])
+    np.testing.assert_allclose(
+        far.predict() - 1e12, near.predict() - 1e3, rtol=0, atol=1e-2
+    )
