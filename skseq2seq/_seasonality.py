@@ -26,7 +26,13 @@ LONG_PERIOD = 12
 MAX_SERIES_TESTED = 64
 
 # seasons per cycle for calendar frequencies: months in a year, and so on
-_CALENDAR = (("Quarter", 4), ("Month", 12), ("Week", 52), ("BusinessDay", 5))
+_CALENDAR = (
+    ("Quarter", 4),
+    ("SemiMonth", 24),  # before "Month", which its name holds
+    ("Month", 12),
+    ("Week", 52),
+    ("BusinessDay", 5),
+)
 _NANOS_PER_DAY = 24 * 60 * 60 * 10**9
 
 
@@ -41,8 +47,10 @@ def period_from_frequency(freq):
     --------
     >>> [period_from_frequency(f) for f in ["M", "Q-DEC", "D", "30min", "h", "Y"]]
     [12, 4, 7, 48, 24, None]
-    >>> period_from_frequency("3M"), period_from_frequency(None)
-    (4, None)
+    >>> period_from_frequency("3M"), period_from_frequency("SME")
+    (4, 24)
+    >>> period_from_frequency(None) is None
+    True
     """
     if freq is None:
         return None

@@ -31,6 +31,8 @@ from skseq2seq._seasonality import (
         ("30min", 48),
         ("15min", 96),
         ("2M", 6),
+        ("SME", 24),  # twice a month: not the months of "Month"
+        ("SMS", 24),
         ("Y-DEC", None),
         ("7min", None),
         (None, None),
