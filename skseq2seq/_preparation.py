@@ -118,7 +118,7 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
     else:
         log = pretrained.log
     # training needs a value to read and one to learn; forecasting one
-    check_observed(data, 1 if for_training else 0)
+    check_observed(data, 1 if for_training else 0, list(y.columns))
     raw, data = data, dataclasses.replace(data, values=log_targets(data.values, log))
     period = plain_number(params["seasonal_period"])
     if pretrained is None:
@@ -340,22 +340,22 @@ def check_fits_pretrained(expected, data):
         )
 
 
-def check_observed(data, horizon):
-    """Refuse a series with too few observed values in a target column.
+def check_observed(data, more_than, names):
+    """Refuse a series with no more than ``more_than`` observed values in a target.
 
-    One past value and one per step of the horizon is the least that can
-    give a training window (``horizon=0``: a window to forecast from).
+    Training needs 2 (``more_than=1``): a value to read and one to learn;
+    forecasting 1 (``more_than=0``). ``names`` are the target columns'.
     """
     counts = data.observed_counts()  # [series, targets]
     series, column = np.unravel_index(np.argmin(counts), counts.shape)
-    if counts[series, column] <= horizon:
+    if counts[series, column] <= more_than:
         which = "" if data.keys is None else f"series {data.keys[series]!r}, "
         need = (
             "training needs at least 2 (a value to read and one to learn)"
-            if horizon
+            if more_than
             else "forecasting needs at least one"
         )
         raise ValueError(
-            f"{which}target column {column} has {counts[series, column]} observed "
-            f"value(s); {need}. Drop the series, fill it, or ask for a shorter fh."
+            f"{which}target column {names[column]!r} has {counts[series, column]} "
+            f"observed value(s); {need}. Drop the series, or fill it."
         )

@@ -610,6 +610,10 @@ class TestMissingValues:
         [
             (pd.Series(np.full(40, np.nan)), "no value: every entry is missing"),
             (pd.Series(np.r_[np.full(39, np.nan), 1.0]), "1 observed value"),
+            (
+                pd.Series(np.r_[np.full(39, np.nan), 1.0], name="sales"),
+                "target column 'sales' has 1 observed value.*Drop the series, or",
+            ),
         ],
     )
     def test_too_little_observed_is_refused(self, y, message):
