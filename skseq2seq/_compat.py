@@ -58,6 +58,15 @@ def warn_user(message):
     warnings.warn(message, UserWarning, stacklevel=stacklevel)
 
 
+def set_cutoff(forecaster, cutoff):
+    """Set a forecaster's cutoff, as sktime's base class sets it in ``update``.
+
+    sktime moves the cutoff to the last time point ``update`` was given,
+    even where that is earlier than the cutoff already reached.
+    """
+    forecaster._set_cutoff(cutoff)
+
+
 def forget_data(forecaster):
     """Set sktime's data attributes ``_y`` and ``_X`` to None.
 

@@ -255,6 +255,34 @@ def advance(state, new):
     )
 
 
+def check_time_points(ends, times):
+    """Refuse new ``times`` of another kind than the series' ``ends``.
+
+    Examples
+    --------
+    >>> ends = pd.period_range("2020-01", periods=1, freq="M")
+    >>> check_time_points(ends, pd.period_range("2020-02", periods=2, freq="M"))
+    >>> check_time_points(ends, pd.RangeIndex(2))
+    Traceback (most recent call last):
+    ...
+    ValueError: update's time points are int64, but the forecaster was fitted on ...
+    """
+    same = (
+        type(times) is type(ends)
+        or not isinstance(times, pd.PeriodIndex | pd.DatetimeIndex)
+        and not isinstance(ends, pd.PeriodIndex | pd.DatetimeIndex)
+    )
+    if isinstance(ends, pd.PeriodIndex) and same:
+        same = times.freq == ends.freq
+    if isinstance(ends, pd.DatetimeIndex) and same:
+        same = str(times.tz) == str(ends.tz)
+    if not same:
+        raise ValueError(
+            f"update's time points are {times.dtype}, but the forecaster was "
+            f"fitted on {ends.dtype}. Pass new rows indexed as in fit."
+        )
+
+
 def match_target_columns(state, y):
     """Reorder ``y``'s columns as in fit, or refuse columns fit did not have."""
     names = state.target_names

@@ -528,7 +528,7 @@ def to_network_tensor(values, name):
     Raises
     ------
     ValueError
-        If a value is missing, infinite, or beyond float32's range (about
+        If a value is infinite, or beyond float32's range (about
         3.4e38 training standard deviations), as 1e300 is.
 
     Examples
@@ -540,9 +540,9 @@ def to_network_tensor(values, name):
     tensor = torch.as_tensor(values, dtype=torch.float32)
     if not torch.isfinite(tensor).all():
         raise ValueError(
-            f"{name} has missing, infinite or extreme values (such as 1e300) "
-            "where the network reads it: scaled to the training data, they are "
-            "not finite in float32. Replace them with finite values of a "
+            f"The network would read infinite or extreme values (such as "
+            f"1e300) in {name}: scaled to the training data, they are not "
+            "finite in float32. Replace them with finite values of a "
             "plausible size."
         )
     return tensor

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sktime.forecasting.base import BaseForecaster
 
-from skseq2seq._compat import forget_data
+from skseq2seq._compat import forget_data, set_cutoff
 from skseq2seq._device import PicklesNetworksOnCPU, draw_seed
 from skseq2seq._export import export_forecaster
 from skseq2seq._frames import Collection, rows_after
@@ -24,8 +24,10 @@ from skseq2seq._preparation import Pretrained, forecast_state, prepare
 from skseq2seq._scaling import fit_scaler
 from skseq2seq._state import (
     advance,
+    check_time_points,
     decode,
     match_target_columns,
+    scaled_past,
     steps_ahead,
 )
 from skseq2seq._training import (
@@ -366,7 +368,8 @@ default="cosine"
         ----------
         y : pd.Series, pd.DataFrame, or a panel or hierarchy
             New time points of the series seen in ``fit``; rows at or before
-            a series' last time point are ignored.
+            a series' last time point are ignored, and do not move the
+            cutoff back.
         X : pd.DataFrame, optional
             Covariates at the new time points.
         update_params : bool, default=True
@@ -384,7 +387,12 @@ default="cosine"
             for name, value in self.__dict__.items()
         }
         try:
-            return super().update(y, X=X, update_params=update_params)
+            cutoff = self.cutoff if self.is_fitted else None
+            super().update(y, X=X, update_params=update_params)
+            if cutoff is not None and self.cutoff[0] < cutoff[0]:
+                # only rows already seen: ignored, so the cutoff stays
+                set_cutoff(self, cutoff)
+            return self
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(kept)
@@ -579,6 +587,7 @@ default="cosine"
         Earlier rows were seen: ``evaluate`` and tuners pass the whole history.
         """
         state = self._forecast_state
+        check_time_points(state.ends, y.index.get_level_values(-1))
         y = match_target_columns(state, y)
         y = y[rows_after(y, state.keys, state.ends)]
         if len(y) == 0:
@@ -587,6 +596,7 @@ default="cosine"
             y, X, self.covariates_, self.past_covariates_, freq=state.freq
         )
         self._forecast_state, combined, positions = advance(state, new)
+        scaled_past(self._forecast_state)  # refuses what predict could not read
         if not update_params:
             return self
         network, history = train_on_series(

@@ -7,7 +7,13 @@ from sktime.datasets import load_airline
 from torch import nn
 
 from skseq2seq import Seq2SeqLSTMForecaster
-from skseq2seq._compat import DtypeKind, cell_function, forget_data, forked_after_cuda
+from skseq2seq._compat import (
+    DtypeKind,
+    cell_function,
+    forget_data,
+    forked_after_cuda,
+    set_cutoff,
+)
 
 
 def test_dtypekind_is_what_sktime_records_of_each_column():
@@ -56,3 +62,10 @@ def test_forgotten_data_is_none_as_sktime_s_conformance_suite_reads_it():
         load_airline(), fh=[1]
     )
     assert fitted._y is None and fitted._X is None  # remember_data is off
+
+
+def test_a_set_cutoff_is_the_public_cutoff():
+    y = load_airline()
+    fitted = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=1).fit(y.iloc[:-3], fh=[1])
+    set_cutoff(fitted, y.index[-1:])
+    assert fitted.cutoff.equals(y.index[-1:])

@@ -635,6 +635,26 @@ class TestRefusedUpdate:
         assert forecaster.cutoff.equals(cutoff)
         pd.testing.assert_series_equal(forecaster.predict(), before)
 
+    def test_time_points_of_another_kind(self, fitted, airline):
+        forecaster, cutoff, before = fitted
+        new = airline.iloc[-12:].copy()
+        new.index = new.index.to_timestamp()
+        with pytest.raises(ValueError, match="update's time points are datetime64"):
+            forecaster.update(new, update_params=False)
+        assert forecaster.cutoff.equals(cutoff)
+        pd.testing.assert_series_equal(forecaster.predict(), before)
+
+    def test_values_the_network_cannot_read_even_without_training(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, **PLAIN_SCALE)
+        forecaster.fit(airline.iloc[:-12], fh=[1])
+        cutoff, before = forecaster.cutoff, forecaster.predict()
+        new = airline.iloc[-12:-6].copy()
+        new.iloc[2] = 1e300  # beyond float32 once scaled
+        with pytest.raises(ValueError, match="infinite or extreme values .* in y"):
+            forecaster.update(new, update_params=False)
+        assert forecaster.cutoff.equals(cutoff)
+        pd.testing.assert_series_equal(forecaster.predict(), before)
+
     def test_extra_columns_too(self, fitted, airline):
         forecaster, cutoff, before = fitted
         new = pd.DataFrame({"a": airline.iloc[-12:], "b": airline.iloc[-12:]})
@@ -783,6 +803,10 @@ class TestUpdateInSktimeWorkflows:
         pd.testing.assert_series_equal(forecaster.predict(), before)
         for name, tensor in forecaster.network_.state_dict().items():
             torch.testing.assert_close(tensor, weights[name])
+        # rows that all came before the end: the cutoff does not go back
+        forecaster.update(airline.iloc[10:20], update_params=False)
+        assert forecaster.cutoff.equals(airline.index[99:100])
+        pd.testing.assert_series_equal(forecaster.predict(), before)
 
     def test_evaluate_with_update_equals_updating_by_hand(self, airline):
         from sktime.forecasting.model_evaluation import evaluate
@@ -855,7 +879,7 @@ class TestSilentlyWrongBecomesRight:
         [
             # as in fit: the count, the first index, and the fix
             (np.inf, "X has 1 infinite value.* index 61.* clip them"),
-            (1e300, "X has missing, infinite or extreme"),
+            (1e300, "infinite or extreme values .* in X"),
             (np.nan, "X has 1 missing .* index 61.* Imputer"),
         ],
     )
