@@ -33,11 +33,11 @@ class ForecastGraph(nn.Module):
         Target columns constant in training, forecast as their last value.
     horizon : int
         Steps decoded; fixed in the exported graph.
-    seasonal : torch.Tensor of bool, shape (n_series,), optional
-        With a season: which series show it (see ``reads_season_flag``).
-    log : torch.Tensor of bool, shape (n_targets,), optional
+    log : torch.Tensor of bool, shape (n_targets,)
         Target columns modelled on the log scale: their log is what is
         scaled, and the forecasts are exponentiated back.
+    seasonal : torch.Tensor of bool, shape (n_series,), optional
+        With a season: which series show it (see ``reads_season_flag``).
 
     Notes
     -----
@@ -53,7 +53,7 @@ class ForecastGraph(nn.Module):
     standard deviation).
     """
 
-    def __init__(self, network, loc, scale, constant, horizon, log=None, seasonal=None):
+    def __init__(self, network, loc, scale, constant, horizon, log, seasonal=None):
         super().__init__()
         self.network = network
         self.horizon = horizon
@@ -62,8 +62,6 @@ class ForecastGraph(nn.Module):
         self.register_buffer("loc", loc.double())
         self.register_buffer("scale", scale.double())
         self.register_buffer("constant", constant)
-        if log is None:
-            log = torch.zeros(network.n_targets, dtype=torch.bool)
         self.register_buffer("log", log)
         self.seasonal = seasonal is not None
         if self.seasonal:

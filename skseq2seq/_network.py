@@ -671,7 +671,7 @@ n_targets, n_params)
             inputs = context[:, None].expand(-1, horizon, -1)  # [batch, h, hidden]
             inputs = self._with(inputs, read, future_covariates)
             output, _ = self.decoder(inputs, state)
-            return self._add(self._anchored(self.head(output), anchor), level)
+            return self._shifted(self._shifted(self.head(output), anchor), level)
         if teacher is not None:
             teacher = teacher - level
         if teacher is not None and teacher_mask is None:
@@ -679,8 +679,8 @@ n_targets, n_params)
             previous = torch.cat([past[:, -1:, : self.n_targets], teacher[:, :-1]], 1)
             inputs = self._with(previous, read, future_covariates)
             output, _ = self.decoder(inputs, state)
-            return self._add(self._anchored(self.head(output), anchor), level)
-        return self._add(
+            return self._shifted(self._shifted(self.head(output), anchor), level)
+        return self._shifted(
             self._decode_steps(
                 past, anchor, read, state, future_covariates, teacher, teacher_mask
             ),
@@ -727,9 +727,9 @@ n_targets, n_params)
             read = torch.where(flagged, read, available[:, -1:].expand_as(read))
         return anchor, torch.cat([anchor, read], -1)
 
-    def _anchored(self, output, anchor):
-        """Add the anchor to the head's output (all of a step's parameters)."""
-        return self.head.affine(output, anchor)
+    def _shifted(self, output, by):
+        """Add ``by`` (the anchor, or the window's level) to the head's output."""
+        return self.head.affine(output, by)
 
     def _decode_steps(
         self, past, anchor, read, state, future_covariates, teacher, teacher_mask
@@ -744,7 +744,7 @@ n_targets, n_params)
             step_read = None if read is None else read[:, step]
             inputs = self._with(previous, step_read, covariates)  # [batch, n_inputs]
             output, layers = recurrent_step(self.decoder, inputs, layers)
-            step_output = self._anchored(
+            step_output = self._shifted(
                 self.head(output), anchor[:, step]
             )  # [batch, n_targets, ...]
             predictions.append(step_output)
@@ -754,10 +754,6 @@ n_targets, n_params)
                     teacher_mask[:, step, None], teacher[:, step], prediction
                 )
         return torch.stack(predictions, 1)  # [batch, horizon, n_targets, ...]
-
-    def _add(self, output, level):
-        """Put the level of the window back into the head's output."""
-        return self.head.affine(output, level)
 
     def _with(self, inputs, read, covariates):
         """Append the decoded steps' anchors and covariates to the decoder input."""

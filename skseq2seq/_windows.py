@@ -690,10 +690,6 @@ class SequenceSet:
     def __len__(self):
         return len(self.values)
 
-    def subset(self, starts):
-        """Take the sequences at ``starts`` (rows of ``values``)."""
-        return SequenceSet(self.values[starts])
-
     def batch(self, starts, device=None):
         """Gather sequences: the encoder's input is also the decoder's target."""
         sequences = self.values[starts]
