@@ -464,7 +464,9 @@ class TestFilesFromBeforeTheForecastState:
         data = pathlib.Path(__file__).parent / "data"
         loaded = Seq2SeqLSTMForecaster.load_safe(data / "format4.zip")
         expected = np.load(data / "format4_forecast.npy")
-        np.testing.assert_array_equal(loaded.predict().to_numpy(), expected)
+        # another processor's vector instructions round the float32 network
+        # and the float64 scaling differently in the last digits
+        np.testing.assert_allclose(loaded.predict().to_numpy(), expected, rtol=1e-5)
 
     def test_a_pickle_of_the_old_attributes_unpickles_into_one_state(self):
         fitted = Seq2SeqLSTMForecaster(**TINY).fit(load_airline(), fh=[1, 2])
