@@ -1137,3 +1137,17 @@ def test_a_series_shorter_than_its_horizon_trains():
         sine(6), fh=[1, 2, 3, 4, 5, 6, 7, 8]
     )
     assert np.isfinite(short.predict().to_numpy()).all()
+
+
+def test_unscaled_values_float32_cannot_tell_apart_warn():
+    index = pd.period_range("2020-01", periods=40, freq="M")
+    level = pd.Series(1e8 + np.arange(40.0), index=index)  # varies by 1e-7 of it
+    params = {**TINY, "scaling": None, "target_transform": None}
+    with pytest.warns(UserWarning, match="'auto' \\(the default\\)") as warned:
+        Seq2SeqLSTMForecaster(**params).fit(level, fh=[1])
+    assert warned[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scaled, or varying enough: no warning
+        Seq2SeqLSTMForecaster(**TINY, target_transform=None).fit(level, fh=[1])
+        Seq2SeqLSTMForecaster(**params).fit(level - 1e8, fh=[1])
+        Seq2SeqLSTMForecaster(**params).fit(level * 0 + 1e8, fh=[1])  # constant
