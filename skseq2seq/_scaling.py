@@ -388,10 +388,11 @@ def fit_scaling(values, lengths, log, scaling, pretrained=None):
     lengths : array-like of int, shape (n_series,)
     log : ndarray of bool, shape (n_targets,)
     scaling : {"auto", "series", "global"} or None
-        ``"auto"``: each series' own statistics of its last
-        :data:`SCALE_ROWS` rows, but the log-scale targets divided by
-        their change pooled over the series (:func:`pooled_change`), so
-        they stay in one relative unit. Else see :func:`fit_scaler`.
+        ``"series"``: each series' own statistics of its last
+        :data:`SCALE_ROWS` rows. ``"auto"``: the same, but the log-scale
+        targets divided by their change pooled over the series
+        (:func:`pooled_change`), so they stay in one relative unit.
+        ``"global"`` and None: see :func:`fit_scaler`.
     pretrained : dict, optional
         What a pretraining panel fixed: ``"loc"`` and ``"scale"``, its pooled
         statistics that ``"global"`` keeps using, and ``"log_scale"``, the

@@ -630,7 +630,9 @@ def train_network(
     FloatingPointError
         If a loss turns NaN or infinite, or the point forecasts' squared
         error on the training windows exceeds ``DIVERGENCE_FACTOR`` times
-        that of repeating the last value: training has diverged.
+        a reference (the largest of repeating the last value's, the
+        targets' variance, and 1; see ``reference_mse``): training has
+        diverged.
 
     Warns
     -----
