@@ -651,6 +651,13 @@ def train_network(
     # under torch.distributed, the backward pass averages every rank's gradients
     model = parallel(network, device)
     reference = reference_mse(windows)
+    # the context decoder is fed no values: no coins to toss, which would
+    # use up the random stream that shuffles the next epoch
+    strategy = (
+        config.training_strategy
+        if network.decoder_input == "autoregressive"
+        else "recursive"
+    )
     if valid_windows is not None and len(valid_windows):
         monitor = valid_windows
     elif patience is not None:
@@ -681,7 +688,7 @@ def train_network(
                 windows,
                 stepper,
                 batch_size,
-                config.training_strategy,
+                strategy,
                 ratio,
                 step_limit - steps,
                 deadline,

@@ -60,6 +60,19 @@ def test_same_random_state_gives_identical_predictions(airline):
     assert not np.allclose(other.fit(airline, fh=[1, 2, 3]).predict(), first)
 
 
+def test_the_context_decoder_ignores_the_training_strategy(airline):
+    def fit_predict(**params):
+        forecaster = Seq2SeqLSTMForecaster(**TINY, decoder_input="context", **params)
+        return forecaster.fit(airline, fh=[1, 2]).predict()
+
+    recursive = fit_predict(training_strategy="recursive")
+    for params in [
+        {"training_strategy": "mixed", "teacher_forcing_ratio": 0.3},
+        {"training_strategy": "teacher_forcing"},
+    ]:
+        pd.testing.assert_series_equal(fit_predict(**params), recursive)
+
+
 @pytest.mark.parametrize(
     "params",
     [
