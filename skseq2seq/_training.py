@@ -295,6 +295,12 @@ def train_on_series(
         keep_observed_windows(starts, observed, window_length, horizon)
         for starts in split
     )
+    if validation_size is not None and len(valid_starts) == 0:
+        raise ValueError(
+            f"validation_size={validation_size} holds out no window with an "
+            "observed target: the last values of the series are missing. Pass "
+            "a larger validation_size, or data that ends observed."
+        )
     if len(train_starts) == 0:
         if not require_windows:
             return None, history_frame([])

@@ -181,7 +181,8 @@ def split_windows(lengths, window_length, horizon, validation_size):
 
     Training windows whose targets would reach into the first validation
     window's targets are dropped too, so no validation target is ever
-    trained on.
+    trained on. A series too short to spare windows and keep one to train
+    on holds out none: it is trained on, not left out.
 
     Parameters
     ----------
@@ -198,7 +199,7 @@ def split_windows(lengths, window_length, horizon, validation_size):
     Raises
     ------
     ValueError
-        If no training window is left.
+        If no series can spare windows.
 
     Examples
     --------
@@ -206,6 +207,8 @@ def split_windows(lengths, window_length, horizon, validation_size):
     (array([0, 1, 2]), array([4, 5]))
     >>> split_windows([10], 3, 2, None)
     (array([0, 1, 2, 3, 4, 5]), array([], dtype=int64))
+    >>> split_windows([10, 5], 3, 2, 2)  # the second has one window: kept
+    (array([ 0,  1,  2, 10]), array([4, 5]))
     """
     starts = window_starts(lengths, window_length, horizon)
     if validation_size is None:
@@ -216,19 +219,23 @@ def split_windows(lengths, window_length, horizon, validation_size):
         held_out = np.ceil(validation_size * per_series).astype(np.int64)
     else:
         held_out = np.minimum(validation_size, per_series)
-    # each window's position in its own series, and its series' counts
-    position = np.arange(len(starts)) - np.repeat(
-        np.cumsum(per_series) - per_series, per_series
-    )
-    first_valid = np.repeat(per_series - held_out, per_series)
-    train = position <= first_valid - horizon
-    if not train.any():
+    # the horizon - 1 windows before the held-out ones overlap their targets
+    spares = per_series - held_out - (horizon - 1) >= 1
+    if not spares.any():
         raise ValueError(
             f"validation_size={validation_size} leaves no training windows: the "
             f"last {int(held_out.max())} window(s) of a series are held out, and "
             f"the {horizon - 1} before them overlap their targets. Pass a "
             "smaller validation_size or a longer series."
         )
+    held_out = np.where(spares, held_out, 0)
+    # each window's position in its own series, and its series' counts
+    position = np.arange(len(starts)) - np.repeat(
+        np.cumsum(per_series) - per_series, per_series
+    )
+    first_valid = np.repeat(per_series - held_out, per_series)
+    validated = np.repeat(held_out > 0, per_series)
+    train = ~validated | (position <= first_valid - horizon)
     return starts[train], starts[position >= first_valid]
 
 

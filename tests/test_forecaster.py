@@ -596,6 +596,13 @@ class TestBadInput:
         with pytest.raises(ValueError, match="need at least 6"):
             Seq2SeqLSTMForecaster(**TINY).fit(sine(5), fh=[5])
 
+    def test_validation_with_no_observed_target_held_out(self, airline):
+        y = airline.copy()
+        y.iloc[-20:] = np.nan  # the held-out windows' targets all missing
+        forecaster = Seq2SeqLSTMForecaster(**TINY, validation_size=5, patience=3)
+        with pytest.raises(ValueError, match="holds out no window with an obs"):
+            forecaster.fit(y, fh=[1, 2, 3])
+
     def test_validation_leaving_nothing_to_train_on(self, airline):
         forecaster = Seq2SeqLSTMForecaster(**TINY, validation_size=0.99)
         with pytest.raises(ValueError, match="leaves no training windows"):

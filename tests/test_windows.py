@@ -117,6 +117,13 @@ def test_split_windows_without_validation():
     assert valid.size == 0
 
 
+def test_a_series_too_short_to_spare_windows_is_trained_on_whole():
+    # series of 10 and 5 rows; window 3, horizon 2 -> 6 windows and 1
+    train, valid = split_windows([10, 5], 3, 2, validation_size=0.5)
+    np.testing.assert_array_equal(valid, [3, 4, 5])
+    np.testing.assert_array_equal(train, [0, 1, 10])  # the short one's window
+
+
 def test_split_windows_refuses_to_leave_nothing():
     with pytest.raises(ValueError, match="leaves no training windows"):
         split_windows([10], 3, 2, validation_size=5)
