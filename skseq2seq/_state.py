@@ -328,6 +328,12 @@ def steps_ahead(fh, cutoff):
     index = fh.to_pandas()
     if fh.is_relative and pd.api.types.is_integer_dtype(index):
         return np.asarray(index, dtype=np.int64)
+    if cutoff is None:  # pretrain: sktime sets no cutoff
+        raise ValueError(
+            f"fh {index.tolist()} is given in time, but pretraining has no "
+            "cutoff to count it from. Pass fh as steps ahead, such as "
+            "fh=[1, 2, 3]."
+        )
     if fh.is_relative:  # e.g. Timedeltas: through the absolute time points
         fh = fh.to_absolute(cutoff)
     return np.asarray(fh.to_relative(cutoff), dtype=np.int64)

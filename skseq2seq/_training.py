@@ -211,6 +211,24 @@ def history_frame(rows):
     )
 
 
+def continued_history(earlier, later):
+    """Append the history of a later run, its epochs and steps counting on.
+
+    Examples
+    --------
+    >>> first = history_frame([{"epoch": 0, "steps": 5}, {"epoch": 1, "steps": 9}])
+    >>> both = continued_history(first, history_frame([{"epoch": 0, "steps": 4}]))
+    >>> both["epoch"].tolist(), both["steps"].tolist()
+    ([0, 1, 2], [5, 9, 13])
+    """
+    if len(earlier):
+        later = later.assign(
+            epoch=later["epoch"] + earlier["epoch"].iloc[-1] + 1,
+            steps=later["steps"] + earlier["steps"].iloc[-1],
+        )
+    return pd.concat([earlier, later], ignore_index=True)
+
+
 def train_on_series(
     data,
     loc,

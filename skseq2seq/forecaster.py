@@ -32,6 +32,7 @@ from skseq2seq._state import (
 )
 from skseq2seq._training import (
     TrainingConfig,
+    continued_history,
     history_frame,
     plain_number,
     train_on_series,
@@ -482,9 +483,7 @@ default="cosine"
             prepared, draw_seed(self.random_state), self.pretrained_network_
         )
         self.pretrained_network_ = network.cpu()
-        self.pretrain_history_ = pd.concat(
-            [self.pretrain_history_, history], ignore_index=True
-        )
+        self.pretrain_history_ = continued_history(self.pretrain_history_, history)
         return self
 
     def _prepare(self, y, X, fh, for_training=True):
@@ -616,7 +615,7 @@ default="cosine"
         )
         if network is not None:
             self.network_ = network
-            self.history_ = pd.concat([self.history_, history], ignore_index=True)
+            self.history_ = continued_history(self.history_, history)
         return self
 
     def export_onnx(self, path):

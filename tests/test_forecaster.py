@@ -813,6 +813,10 @@ class TestUpdateInSktimeWorkflows:
             forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline.iloc[:100], fh=[1])
             forecaster.update(new, update_params=update_params)
             forecasts.append(forecaster.predict())
+            # training on the update counts on the fit's epochs and steps
+            epochs = forecaster.history_["epoch"].tolist()
+            assert epochs == list(range(len(epochs)))
+            assert forecaster.history_["steps"].is_monotonic_increasing
         pd.testing.assert_series_equal(*forecasts, check_exact=True)
 
     def test_nothing_new_changes_nothing(self, airline):

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sktime.forecasting.base import ForecastingHorizon
 from sktime.utils._testing.hierarchical import _make_hierarchical
 
 from skseq2seq import Seq2SeqLSTMForecaster
@@ -183,6 +184,10 @@ class TestPretraining:
         before = copy.deepcopy(forecaster.pretrained_network_.state_dict())
         forecaster.pretrain(sine_panel(n_series=4, seed=3))
         assert len(forecaster.pretrain_history_) == 40
+        # the second run's epochs and steps count on from the first's
+        history = forecaster.pretrain_history_
+        assert history["epoch"].tolist() == list(range(40))
+        assert history["steps"].is_monotonic_increasing
         assert forecaster.window_length_ == pretrained.window_length_
         changed = [
             not torch.equal(t, before[n])
@@ -290,6 +295,15 @@ class TestPretraining:
         np.testing.assert_allclose(
             short.predict().to_numpy(), padded.predict().to_numpy(), rtol=1e-6
         )
+
+    def test_an_fh_in_time_has_no_cutoff_to_count_from(self):
+        times = sine_panel(n_series=2, length=40).index.levels[1]
+        forecaster = Seq2SeqLSTMForecaster(**TINY)
+        with pytest.raises(ValueError, match="no cutoff to count it from"):
+            forecaster.pretrain(
+                sine_panel(n_series=2, length=40),
+                fh=ForecastingHorizon(times[-1] + np.array([1, 2]), is_relative=False),
+            )
 
     def test_pretrain_after_a_plain_fit_is_refused_as_it_was(self):
         # fitted on a named series, so that a panel's types stored over its
