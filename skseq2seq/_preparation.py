@@ -121,7 +121,8 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
         log = pretrained.log
     # training needs a value to read and one to learn; forecasting one
     check_observed(data, 1 if for_training else 0, list(y.columns))
-    raw, data = data, dataclasses.replace(data, values=log_targets(data.values, log))
+    logged = log_targets(data.values, log, columns=list(y.columns))
+    raw, data = data, dataclasses.replace(data, values=logged)
     period = plain_number(params["seasonal_period"])
     if pretrained is None:
         window_length, horizon, season, seasonal = choose_lengths(

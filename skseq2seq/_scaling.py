@@ -281,7 +281,7 @@ def choose_log_targets(values, n_targets, target_transform, names=None):
     return positive
 
 
-def log_targets(values, log, name="y"):
+def log_targets(values, log, name="y", columns=None):
     """Return ``values`` with the flagged target columns replaced by their log.
 
     The columns are the last axis of ``values``; ``values`` itself is not
@@ -304,25 +304,30 @@ def log_targets(values, log, name="y"):
         return values
     if isinstance(values, torch.Tensor):
         return torch.where(log, values.log(), values)
-    check_positive(values, log, name)
-    columns = np.flatnonzero(log)
+    check_positive(values, log, name, columns)
+    logged = np.flatnonzero(log)
     values = values.copy()
-    values[..., columns] = np.log(values[..., columns])
+    values[..., logged] = np.log(values[..., logged])
     return values
 
 
-def check_positive(values, log, name="y"):
+def check_positive(values, log, name="y", columns=None):
     """Refuse zero or negative values in the target columns flagged ``log``.
+
+    ``columns`` names the targets, for the error (by default, their
+    positions); only those holding such values are named.
 
     Examples
     --------
     >>> check_positive(np.array([[1.0, -1.0]]), np.array([True, False]))
     """
-    columns = np.flatnonzero(log)
-    if (values[..., columns] <= 0).any():
+    logged = np.flatnonzero(log)
+    bad = logged[(values[..., logged] <= 0).reshape(-1, len(logged)).any(axis=0)]
+    if len(bad):
+        names = bad.tolist() if columns is None else [columns[i] for i in bad]
         raise ValueError(
             f"{name} has zero or negative values in target column(s) "
-            f"{columns.tolist()}, which were positive in training (fit or "
+            f"{names}, which were positive in training (fit or "
             "pretrain) and are modelled on the log scale. Pass positive values, "
             "or train again on these with target_transform=None."
         )

@@ -244,7 +244,9 @@ def advance(state, new):
     # at the start, as training fills gaps, never with a later value; no
     # window starts on it (train_on_series' carried_first_row)
     combined = Collection(
-        log_targets(np.concatenate(joined), state.log, "update's y"),
+        log_targets(
+            np.concatenate(joined), state.log, "update's y", state.target_names
+        ),
         np.array([len(values) for values in joined], dtype=np.int64),
         new.sizes,
     )

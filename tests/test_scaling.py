@@ -83,6 +83,10 @@ def test_log_targets_round_trip_and_refuse_non_positive_values():
         choose_log_targets(values, 2, "log")
     with pytest.raises(ValueError, match=r"zero or negative values in target"):
         log_targets(np.array([[0.0, 1.0]]), log)
+    # only the column that holds them is named, by name where given
+    both = np.array([True, True])
+    with pytest.raises(ValueError, match=r"target column\(s\) \['visits'\], "):
+        log_targets(np.array([[1.0, -1.0]]), both, columns=["sales", "visits"])
     assert not choose_log_targets(values, 2, None).any()
 
 
