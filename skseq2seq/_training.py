@@ -499,7 +499,7 @@ def built(cls, name, *args, **kwargs):
     """
     try:
         return cls(*args, **kwargs)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:  # an unknown name, or a bad value
         raise ValueError(
             f"{name} do not suit {cls.__name__}: {error}. Pass the keyword "
             f"arguments {cls.__module__}.{cls.__name__} takes, and those it needs."

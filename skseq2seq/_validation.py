@@ -169,6 +169,17 @@ def check_quantile_levels(name, value):
         )
 
 
+def check_keywords(name, value):
+    """Refuse keyword arguments that are not a dict of names (None: none)."""
+    if value is not None and not (
+        isinstance(value, Mapping) and all(isinstance(key, str) for key in value)
+    ):
+        raise ValueError(
+            f"{name} must be a dict of keyword arguments, such as "
+            f"{{'momentum': 0.9}}, or None; got {value!r}."
+        )
+
+
 #: What the network and training parameters shared by the estimators must be.
 TRAINING_CONSTRAINTS = {
     "hidden_size": Integer(1),
@@ -184,6 +195,7 @@ TRAINING_CONSTRAINTS = {
     "lr": Real(0.0, np.inf, closed_left=False),
     "weight_decay": Real(0.0, np.inf),
     "optimizer": Rule(_check_optimizer),
+    "optimizer_kwargs": Rule(check_keywords),
     "precision": Choice(*PRECISIONS),
 }
 

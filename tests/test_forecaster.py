@@ -311,6 +311,8 @@ class TestPersistence:
         ("optimizer", "Adamm", "optimizer must be a torch.optim class"),
         ("optimizer", torch.nn.Linear, "optimizer must be a torch.optim class"),
         ("lr_scheduler", "StepLRR", "lr_scheduler must be a torch.optim.lr_sch"),
+        ("optimizer_kwargs", [1], "optimizer_kwargs must be a dict of keyword"),
+        ("lr_scheduler_kwargs", "gamma", "lr_scheduler_kwargs must be a dict"),
         ("validation_size", 1.0, r"validation_size must be a number in \(0.0, 1.0\)"),
         ("validation_size", 0, "validation_size must be an integer of at least 1"),
         ("patience", 0, "patience must be an integer of at least 1"),
@@ -324,6 +326,14 @@ def test_invalid_parameters_are_reported_at_fit(airline, name, value, message):
     forecaster = Seq2SeqLSTMForecaster(**{**TINY, name: value})  # no error yet
     assert getattr(forecaster, name) is value
     with pytest.raises(ValueError, match=message):
+        forecaster.fit(airline, fh=[1])
+
+
+def test_optimizer_kwargs_of_a_bad_value_name_the_parameter(airline):
+    forecaster = Seq2SeqLSTMForecaster(
+        **TINY, optimizer="SGD", optimizer_kwargs={"nesterov": True}
+    )
+    with pytest.raises(ValueError, match="optimizer_kwargs do not suit SGD: Nest"):
         forecaster.fit(airline, fh=[1])
 
 

@@ -7,11 +7,9 @@ from skseq2seq import Seq2SeqLSTMEmbedder, Seq2SeqLSTMForecaster
 from skseq2seq._validation import Choice, Integer, Real, check_params
 
 #: Parameters any value of which is taken: checked where they are used
-#: (the covariates' names against X, the kwargs by the class they go to).
+#: (the covariates' names against X).
 FREE = {
     "past_covariates",
-    "optimizer_kwargs",
-    "lr_scheduler_kwargs",
     "device",
     "random_state",
     "verbose",
