@@ -76,9 +76,12 @@ def resolve_device(device, precision="32"):
     """
     resolved = _present(local_device(device))
     if precision == "16-mixed" and resolved.type != "cuda":
+        usable = (
+            "'bf16' or '32'" if resolved.type == "cpu" and cpu_runs_bf16() else "'32'"
+        )
         raise ValueError(
             f"precision='16-mixed' needs a CUDA device; this runs on {resolved}. "
-            "Use precision='bf16' or '32' there."
+            f"Use precision={usable} there."
         )
     if precision == "bf16" and resolved.type == "mps":
         raise ValueError("precision='bf16' is not supported on MPS; use '32'.")

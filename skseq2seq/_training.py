@@ -516,7 +516,11 @@ def named_class(value, base):
     """
     module = torch.optim if base is torch.optim.Optimizer else torch.optim.lr_scheduler
     found = getattr(module, value, None) if isinstance(value, str) else value
-    if not (isinstance(found, type) and issubclass(found, base)):
+    # the base classes themselves have no step of their own
+    abstract = (torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler)
+    if not (
+        isinstance(found, type) and issubclass(found, base) and found not in abstract
+    ):
         kind, examples = (
             ("optimizer", "'Adam', 'AdamW' or 'SGD'")
             if base is torch.optim.Optimizer

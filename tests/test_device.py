@@ -83,9 +83,14 @@ def test_seeded_is_reproducible():
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
-def test_float16_needs_cuda():
+def test_float16_needs_cuda(monkeypatch):
     with pytest.raises(ValueError, match="'16-mixed' needs a CUDA device"):
         resolve_device("cpu", precision="16-mixed")
+    # the way out offered is one this CPU can take
+    for runs_bf16, offered in [(True, "'bf16' or '32' there"), (False, "='32' there")]:
+        monkeypatch.setattr(_device, "cpu_runs_bf16", lambda runs=runs_bf16: runs)
+        with pytest.raises(ValueError, match=offered):
+            resolve_device("cpu", precision="16-mixed")
 
 
 def test_bf16_on_the_cpu_only_where_it_runs(monkeypatch):

@@ -311,6 +311,8 @@ class TestPersistence:
         ("optimizer", "Adamm", "optimizer must be a torch.optim class"),
         ("optimizer", torch.nn.Linear, "optimizer must be a torch.optim class"),
         ("lr_scheduler", "StepLRR", "lr_scheduler must be a torch.optim.lr_sch"),
+        ("lr_scheduler", "LRScheduler", "lr_scheduler must be a torch.optim.lr_"),
+        ("optimizer", "Optimizer", "optimizer must be a torch.optim class"),
         ("optimizer_kwargs", [1], "optimizer_kwargs must be a dict of keyword"),
         ("lr_scheduler_kwargs", "gamma", "lr_scheduler_kwargs must be a dict"),
         ("validation_size", 1.0, r"validation_size must be a number in \(0.0, 1.0\)"),
