@@ -457,6 +457,9 @@ class TestTrainingControls:
             lr_scheduler_kwargs={"step_size": 2, "gamma": 0.1},
         ).fit(airline, fh=[1])
         np.testing.assert_allclose(forecaster.history_["lr"], [1e-3, 1e-3, 1e-4, 1e-4])
+        # a plateau: stepped with the monitored loss, named as any other
+        plateau = Seq2SeqLSTMForecaster(**TINY, lr_scheduler="ReduceLROnPlateau")
+        assert len(plateau.fit(airline, fh=[1]).history_) == TINY["num_epochs"]
 
     def test_the_default_schedule_decays_to_zero_over_the_budget(self, airline):
         forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline, fh=[1])
