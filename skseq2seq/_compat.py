@@ -37,7 +37,8 @@ def cell_function(rnn):
     return torch.lstm_cell if isinstance(rnn, nn.LSTM) else torch.gru_cell
 
 
-# the code a warning should not point into: ours, and sktime's base classes
+# the code a warning should not point into: ours, and all of sktime's (its
+# base classes, and the evaluate, pipelines and tuners that call us)
 _INTERNAL = tuple(
     str(pathlib.Path(module_file).parent) + os.sep
     for module_file in (__file__, sktime.__file__)

@@ -145,7 +145,10 @@ class EmbeddingGraph(nn.Module):
                 is_extreme(size), size, torch.ones_like(size)
             )
             loc = units.mean(1, keepdim=True)
-            std = (units - loc).square().mean(1, keepdim=True).sqrt()
+            centred = units - loc  # less the mean's round-off, as series_moments
+            variance = centred.square().mean(1, keepdim=True)
+            variance = variance - centred.mean(1, keepdim=True).square()
+            std = variance.clamp_min(0.0).sqrt()
             spread = torch.where(is_constant(loc, std), torch.ones_like(std), std)
             sequences = scale(units, loc, spread)
         sequences = sequences.float()

@@ -322,6 +322,8 @@ def check_positive(values, log, name="y", columns=None):
     >>> check_positive(np.array([[1.0, -1.0]]), np.array([True, False]))
     """
     logged = np.flatnonzero(log)
+    if len(logged) == 0:
+        return
     bad = logged[(values[..., logged] <= 0).reshape(-1, len(logged)).any(axis=0)]
     if len(bad):
         names = bad.tolist() if columns is None else [columns[i] for i in bad]

@@ -119,7 +119,7 @@ def decode(network, state, fh, X, cutoff, device, precision):
     cutoffs = [_cutoff_at(cutoff, end, state.freq) for end in ends]
     steps = np.stack([steps_ahead(fh, c) for c in cutoffs])[which]
     if steps.min() < 1:
-        inside = "the data" + ("" if len(ends) == 1 else " of a series that ends later")
+        inside = "the data" + ("" if len(ends) == 1 else " of a series")
         raise NotImplementedError(
             f"fh {fh.to_pandas().tolist()} reaches into {inside}; this "
             "forecaster forecasts only ahead of each series' last time point. "
@@ -276,8 +276,8 @@ def check_time_points(ends, times):
     )
     if isinstance(ends, pd.PeriodIndex) and same:
         same = times.freq == ends.freq
-    if isinstance(ends, pd.DatetimeIndex) and same:
-        same = str(times.tz) == str(ends.tz)
+    if isinstance(ends, pd.DatetimeIndex) and same:  # any zone compares
+        same = (times.tz is None) == (ends.tz is None)
     if not same:
         raise ValueError(
             f"update's time points are {times.dtype}, but the forecaster was "

@@ -316,8 +316,8 @@ def train_on_series(
     if validation_size is not None and len(valid_starts) == 0:
         raise ValueError(
             f"validation_size={validation_size} holds out no window with an "
-            "observed target: the last values of the series are missing. Pass "
-            "a larger validation_size, or data that ends observed."
+            "observed target and past: the series' last values are missing. "
+            "Pass a larger validation_size, or data that ends observed."
         )
     if len(train_starts) == 0:
         if not require_windows:

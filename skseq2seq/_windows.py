@@ -64,7 +64,7 @@ def resolve_lengths(series_length, window_length, horizon):
     if window_length is None:
         preferred = DEFAULT_WINDOW_LENGTH
         if horizon is None:
-            # two thirds of the series for the window, a third for the horizon
+            # a short series: a window of two thirds of it, horizon the rest
             window_length = min(preferred, 2 * series_length // 3)
         else:
             window_length = min(max(preferred, 2 * horizon), series_length - horizon)

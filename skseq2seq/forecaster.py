@@ -393,7 +393,8 @@ default="cosine"
             cutoff = self.cutoff if self.is_fitted else None
             super().update(y, X=X, update_params=update_params)
             if cutoff is not None and self.cutoff[0] < cutoff[0]:
-                # only rows already seen: ignored, so the cutoff stays
+                # rows already seen, or a lagging series' new ones: the
+                # panel's latest time point is still the cutoff
                 set_cutoff(self, cutoff)
             return self
         except BaseException:
@@ -596,8 +597,9 @@ default="cosine"
         new = Collection.from_frames(
             y, X, self.covariates_, self.past_covariates_, freq=state.freq
         )
-        self._forecast_state, combined, positions = advance(state, new)
-        scaled_past(self._forecast_state)  # refuses what predict could not read
+        state, combined, positions = advance(state, new)
+        scaled_past(state)  # refuses what predict could not read
+        self._forecast_state = state
         if not update_params:
             return self
         network, history = train_on_series(

@@ -1,11 +1,14 @@
 """Each use of sktime's or torch's private API still does what it stands for."""
 
+import pathlib
+
 import numpy as np
 import pytest
 import torch
 from sktime.datasets import load_airline
 from torch import nn
 
+import skseq2seq
 from skseq2seq import Seq2SeqLSTMForecaster
 from skseq2seq._compat import (
     DtypeKind,
@@ -13,6 +16,7 @@ from skseq2seq._compat import (
     forget_data,
     forked_after_cuda,
     set_cutoff,
+    warn_user,
 )
 
 
@@ -69,3 +73,16 @@ def test_a_set_cutoff_is_the_public_cutoff():
     fitted = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=1).fit(y.iloc[:-3], fh=[1])
     set_cutoff(fitted, y.index[-1:])
     assert fitted.cutoff.equals(y.index[-1:])
+
+
+def test_a_warning_skips_the_package_s_frames_to_the_caller_s():
+    # a function whose code reads as skseq2seq's own, as fit's checks are
+    inside = str(pathlib.Path(skseq2seq.__file__).parent / "checks.py")
+    namespace = {"warn_user": warn_user}
+    exec(
+        compile("def check():\n    warn_user('from inside')\n", inside, "exec"),
+        namespace,
+    )
+    with pytest.warns(UserWarning, match="from inside") as warned:
+        namespace["check"]()
+    assert warned.pop(UserWarning).filename == __file__

@@ -128,7 +128,7 @@ def test_pickled_from_a_gpu_loads_on_the_cpu_with_a_warning(unit_test):
         UserWarning, match="fitted on cuda:0, which this machine"
     ) as warned:
         restored = pickle.loads(pickle.dumps(embedder))
-    assert warned[0].filename == __file__  # the user's line
+    assert warned.pop(UserWarning).filename == __file__  # the user's line
     assert restored.device_ == torch.device("cpu")
     pd.testing.assert_frame_equal(restored.transform(X), expected)
 

@@ -203,6 +203,10 @@ def test_a_constant_series_embeds_as_transform_does(tmp_path):
     flat = np.full((1, 1, 30), 123456.7)
     expected = embedder.transform(flat).to_numpy()
     np.testing.assert_allclose(model.embed(flat), expected, rtol=1e-4, atol=1e-6)
+    # a long one: the mean's own round-off must not read as spread there either
+    long = np.full((1, 1, 10_000), 0.1)
+    expected = embedder.transform(long).to_numpy()
+    np.testing.assert_allclose(model.embed(long), expected, rtol=1e-4, atol=1e-6)
 
 
 def test_bad_embedding_input_gets_an_error_naming_the_fix(tmp_path):

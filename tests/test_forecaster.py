@@ -1,4 +1,5 @@
 import copy
+import datetime
 import pickle
 import warnings
 
@@ -210,7 +211,7 @@ class TestWindowLength:
         )
         with pytest.warns(UserWarning, match="reads 10 missing values") as warned:
             forecaster.fit(y, fh=[1, 2, 3])
-        assert warned[0].filename == __file__  # the user's line
+        assert warned.pop(UserWarning).filename == __file__  # the user's line
         assert forecaster.window_length_ == 30
         # by hand: 10 unobserved steps in front, filled with the first value
         loc, spread = forecaster.scale_loc_[0, 0], forecaster.scale_scale_[0, 0]
@@ -503,7 +504,7 @@ class TestTrainingControls:
         forecaster = Seq2SeqLSTMForecaster(**{**TINY, "num_epochs": 10})
         with pytest.warns(UserWarning, match="interrupted after 2 epoch") as warned:
             forecaster.fit(airline, fh=[1, 2])
-        assert warned[0].filename == __file__  # the user's line
+        assert warned.pop(UserWarning).filename == __file__  # the user's line
         assert forecaster.is_fitted and len(forecaster.history_) == 2
         assert np.isfinite(forecaster.predict()).all()
 
@@ -566,7 +567,7 @@ class TestBadInput:
         forecaster = Seq2SeqLSTMForecaster(**TINY, window_length=24)
         with pytest.warns(UserWarning, match="window_length=24 is longer") as warned:
             forecaster.fit(sine(10), fh=[1])
-        assert warned[0].filename == __file__  # the user's line
+        assert warned.pop(UserWarning).filename == __file__  # the user's line
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # the window chosen fits: no warning
             Seq2SeqLSTMForecaster(**TINY).fit(sine(10), fh=[1])
@@ -602,6 +603,11 @@ class TestBadInput:
     def test_non_numeric_columns(self, y):
         with pytest.raises(TypeError, match="needs numbers. Convert it"):
             Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
+
+    def test_no_target_column(self):
+        frame = pd.DataFrame(index=pd.RangeIndex(40))
+        with pytest.raises(ValueError, match="no columns. .* at least one target"):
+            Seq2SeqLSTMForecaster(**TINY).fit(frame, fh=[1])
 
     def test_empty_series(self):
         with pytest.raises(ValueError, match="y is empty"):
@@ -669,6 +675,32 @@ class TestRefusedUpdate:
             forecaster.update(new, update_params=False)
         assert forecaster.cutoff.equals(cutoff)
         pd.testing.assert_series_equal(forecaster.predict(), before)
+
+    @pytest.mark.parametrize(
+        "whole, new_index",
+        [
+            (pd.Index(np.arange(42)), pd.RangeIndex(40, 42)),
+            (pd.RangeIndex(42), pd.Index(np.arange(40, 42))),
+            (
+                pd.date_range("2020-01-01", periods=42, freq="D", unit="ns"),
+                pd.date_range("2020-02-10", periods=2, freq="D", unit="us"),
+            ),
+            (
+                pd.date_range("2020-01-01", periods=42, freq="D", tz="Europe/Berlin"),
+                pd.date_range(
+                    "2020-02-10", periods=2, freq="D", tz="Europe/Berlin"
+                ).tz_convert(datetime.timezone(datetime.timedelta(hours=1))),
+            ),
+        ],
+        ids=["range-after-int", "int-after-range", "us-after-ns", "another-zone"],
+    )
+    def test_time_points_of_a_compatible_kind(self, whole, new_index):
+        y = sine(42).set_axis(whole)
+        forecasts = []
+        for new in (y.iloc[40:], y.iloc[40:].set_axis(new_index)):
+            forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y.iloc[:40], fh=[1])
+            forecasts.append(forecaster.update(new, update_params=False).predict())
+        np.testing.assert_array_equal(*forecasts)  # the same rows, however indexed
 
     def test_time_points_of_another_kind(self, fitted, airline):
         forecaster, cutoff, before = fitted
@@ -1184,7 +1216,7 @@ def test_unscaled_values_float32_cannot_tell_apart_warn():
     params = {**TINY, "scaling": None, "target_transform": None}
     with pytest.warns(UserWarning, match="'auto' \\(the default\\)") as warned:
         Seq2SeqLSTMForecaster(**params).fit(level, fh=[1])
-    assert warned[0].filename == __file__
+    assert warned.pop(UserWarning).filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # scaled, or varying enough: no warning
         Seq2SeqLSTMForecaster(**TINY, target_transform=None).fit(level, fh=[1])

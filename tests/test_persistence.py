@@ -239,7 +239,7 @@ def test_pickled_from_a_gpu_loads_on_the_cpu_with_a_warning():
         UserWarning, match="fitted on cuda:0, which this machine"
     ) as warned:
         restored = pickle.loads(pickle.dumps(forecaster))
-    assert warned[0].filename == __file__  # the user's line
+    assert warned.pop(UserWarning).filename == __file__  # the user's line
     assert restored.device_ == torch.device("cpu")
     pd.testing.assert_series_equal(restored.predict(), expected)
 
@@ -254,7 +254,7 @@ def test_safe_file_from_a_gpu_loads_on_the_cpu_with_a_warning(tmp_path):
         UserWarning, match="fitted on cuda:0, which this machine"
     ) as warned:
         restored = Seq2SeqLSTMForecaster.load_safe(path)
-    assert warned[0].filename == __file__  # the user's line
+    assert warned.pop(UserWarning).filename == __file__  # the user's line
     assert restored.device_ == torch.device("cpu")
     pd.testing.assert_series_equal(restored.predict(), expected)
 

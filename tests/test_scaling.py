@@ -4,6 +4,7 @@ import pytest
 
 from skseq2seq import Seq2SeqLSTMForecaster
 from skseq2seq._scaling import (
+    check_positive,
     choose_log_targets,
     exp_targets,
     fit_scaler,
@@ -83,6 +84,7 @@ def test_log_targets_round_trip_and_refuse_non_positive_values():
         choose_log_targets(values, 2, "log")
     with pytest.raises(ValueError, match=r"zero or negative values in target"):
         log_targets(np.array([[0.0, 1.0]]), log)
+    check_positive(np.array([[-1.0, -1.0]]), np.array([False, False]))  # no log
     # only the column that holds them is named, by name where given
     both = np.array([True, True])
     with pytest.raises(ValueError, match=r"target column\(s\) \['visits'\], "):

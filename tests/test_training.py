@@ -253,7 +253,7 @@ def test_step_and_time_budgets():
     # out of time before the first step: no epoch to record, and a warning
     with pytest.warns(UserWarning, match="network is untrained") as warned:
         assert train(net, windows, None, max_time=0.0) == []
-    assert warned[0].filename == __file__  # the user's line
+    assert warned.pop(UserWarning).filename == __file__  # the user's line
     with pytest.raises(ValueError, match="Give a training budget"):
         train(net, windows, None)
 
@@ -286,7 +286,7 @@ def test_interrupt_keeps_the_best_weights_and_warns(monkeypatch):
     monkeypatch.setattr(_training, "_train_epoch", interrupted_on_third)
     with pytest.warns(UserWarning, match="interrupted after 2 epoch") as warned:
         history = train(net, windows, 10)
-    assert warned[0].filename == __file__  # the user's line
+    assert warned.pop(UserWarning).filename == __file__  # the user's line
     assert len(history) == 2
     best_state = min(snapshots, key=lambda pair: pair[1])[0]
     for name, tensor in net.state_dict().items():
