@@ -269,16 +269,16 @@ def check_time_points(ends, times):
     ...
     ValueError: update's time points are int64, but the forecaster was fitted on ...
     """
-    same = (
-        type(times) is type(ends)
-        or not isinstance(times, pd.PeriodIndex | pd.DatetimeIndex)
-        and not isinstance(ends, pd.PeriodIndex | pd.DatetimeIndex)
-    )
-    if isinstance(ends, pd.PeriodIndex) and same:
-        same = times.freq == ends.freq
-    if isinstance(ends, pd.DatetimeIndex) and same:  # any zone compares
-        same = (times.tz is None) == (ends.tz is None)
-    if not same:
+
+    def kind(index):
+        """Periods of a frequency, dates with or without a zone, or numbers."""
+        if isinstance(index, pd.PeriodIndex):
+            return "period", index.freq
+        if isinstance(index, pd.DatetimeIndex):  # any zone compares with another
+            return "date", index.tz is None
+        return "number", None
+
+    if kind(times) != kind(ends):
         raise ValueError(
             f"update's time points are {times.dtype}, but the forecaster was "
             f"fitted on {ends.dtype}. Pass new rows indexed as in fit."
