@@ -1,7 +1,7 @@
 """Checks of parameters and data, each error naming the problem and the fix."""
 
 import numbers
-from collections.abc import Mapping, Set
+from collections.abc import Iterator, Mapping, Set
 
 import numpy as np
 import pandas as pd
@@ -151,8 +151,9 @@ def quantile_levels(quantiles):
 
 def check_quantile_levels(name, value):
     """Refuse levels that are not increasing probabilities including 0.5."""
-    try:  # a string, a set (no order) or a number is no list of levels
-        ordered = not isinstance(value, str | Set | Mapping)
+    try:  # a string, a set (no order), a number, or a one-pass iterator that
+        # the check would use up, is no list of levels
+        ordered = not isinstance(value, str | Set | Mapping | Iterator)
         levels = np.asarray(quantile_levels(value), dtype=np.float64)
     except (TypeError, ValueError):
         ordered, levels = False, np.zeros(0)

@@ -147,7 +147,15 @@ def test_quantiles_beyond_the_learned_levels_are_refused():
 
 @pytest.mark.parametrize(
     "quantiles",
-    [(0.1, 0.9), (0.5, 0.3, 0.9), (0.0, 0.5, 1.0), 0.5, "0.5", {0.1, 0.5, 0.9}],
+    [
+        (0.1, 0.9),
+        (0.5, 0.3, 0.9),
+        (0.0, 0.5, 1.0),
+        0.5,
+        "0.5",
+        {0.1, 0.5, 0.9},
+        iter([0.1, 0.5, 0.9]),
+    ],
 )
 def test_invalid_quantile_levels(quantiles):
     forecaster = Seq2SeqLSTMForecaster(**TINY, loss="quantile", quantiles=quantiles)
