@@ -697,8 +697,10 @@ def train_network(
     step_limit = math.inf if max_steps is None else max_steps
     history, steps = [], 0
     best = _BestWeights(network)
-    epochs = tqdm(
-        range(num_epochs) if num_epochs is not None else itertools.count(),
+    epochs = range(num_epochs) if num_epochs is not None else itertools.count()
+    # updated by hand: a bar over the loop would miss the epoch a budget ends
+    bar = tqdm(
+        total=num_epochs,
         desc="fit",
         unit="epoch",
         disable=not config.verbose or rank() != 0,
@@ -745,7 +747,8 @@ def train_network(
                     "seconds": time.perf_counter() - epoch_started,
                 }
             )
-            epochs.set_postfix(train_loss=train_loss, monitored_loss=monitored)
+            bar.set_postfix(train_loss=train_loss, monitored_loss=monitored)
+            bar.update()
             if scheduler is not None:
                 _step(scheduler, monitored)
             # each rank's own clock: the ranks stop when the first runs out
@@ -768,7 +771,7 @@ def train_network(
         best.restore()
         return history
     finally:
-        epochs.close()
+        bar.close()
     if steps == 0:
         warn_user(
             f"max_time={max_time} ran out before the first optimiser step: the "

@@ -306,6 +306,19 @@ def test_progress_bar_only_when_asked(capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_progress_bar_counts_the_epoch_a_budget_ends(capsys):
+    windows, _ = sine_windows(n=40)  # 25 windows: one step an epoch
+    history = train(
+        Seq2SeqNetwork(1, reads_availability=True, hidden_size=4),
+        windows,
+        5,
+        max_steps=2,
+        verbose=True,
+    )
+    assert len(history) == 2
+    assert "2/5" in capsys.readouterr().err
+
+
 def test_the_config_maps_each_estimator_parameter_of_its_name():
     from skseq2seq import Seq2SeqLSTMForecaster
 
