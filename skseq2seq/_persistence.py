@@ -387,6 +387,14 @@ def _encode_index(index):
             "unit": index.unit,
             "name": name,
         }
+    if isinstance(index, pd.TimedeltaIndex):  # a horizon of time deltas
+        return {
+            "__kind__": "timedelta",
+            "values": index.asi8.tolist(),
+            "freq": index.freqstr,
+            "unit": index.unit,
+            "name": name,
+        }
     return {
         "__kind__": "index",
         "values": _encode(index.to_numpy()),
@@ -456,6 +464,10 @@ def _decode(value):
         else:  # the strings carry UTC offsets; the zone's name comes back here
             index = pd.to_datetime(value["values"], utc=True).tz_convert(value["tz"])
         index = pd.DatetimeIndex(index.as_unit(value["unit"]), freq=value["freq"])
+        return index.rename(_decode(value["name"]))
+    if kind == "timedelta":
+        index = pd.to_timedelta(value["values"], unit=value["unit"])
+        index = pd.TimedeltaIndex(index.as_unit(value["unit"]), freq=value["freq"])
         return index.rename(_decode(value["name"]))
     if kind == "index":
         return pd.Index(_decode(value["values"]), name=_decode(value["name"]))

@@ -88,6 +88,16 @@ def test_safe_round_trip_predicts_identically(y, fh, tmp_path):
             pd.testing.assert_frame_equal(got, expected, check_exact=True)
 
 
+def test_a_horizon_of_time_deltas_round_trips(tmp_path):
+    index = pd.date_range("2021-03-01", periods=40, freq="D")
+    y = pd.Series(5 + np.sin(np.arange(40.0)), index=index)
+    fh = pd.to_timedelta([1, 2], unit="D")
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=fh)
+    restored = Seq2SeqLSTMForecaster.load_safe(forecaster.save_safe(tmp_path / "m"))
+    pd.testing.assert_index_equal(restored.fh.to_pandas(), forecaster.fh.to_pandas())
+    pd.testing.assert_series_equal(restored.predict(), forecaster.predict())
+
+
 def test_safe_round_trip_after_update_and_then_update_again(tmp_path):
     y = load_airline()
     forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y.iloc[:-12], fh=[1, 2])
