@@ -178,8 +178,9 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
 
         Parameters
         ----------
-        X : numpy3D array or a panel
-            Series of one length, with no missing values.
+        X : numpy3D array, a panel or a hierarchy
+            Series of one length, with no missing values. A hierarchy's
+            series are one panel: one network is trained over all of them.
         y : ignored
 
         Returns
@@ -189,26 +190,27 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         checked = as_multiindex_panel(X)
         check_equal_lengths(checked)
         check_numeric_finite(checked, "X")
-        return super().fit(X, y)
+        return super().fit(_one_panel(checked), y)
 
     def transform(self, X, y=None):
         """Embed each series of ``X``: sktime's ``transform``, after checking ``X``.
 
         Parameters
         ----------
-        X : numpy3D array or a panel
+        X : numpy3D array, a panel or a hierarchy
             Series of one length, with no missing values.
         y : ignored
 
         Returns
         -------
         pd.DataFrame
-            One row per series, ``hidden_size`` columns.
+            One row per series, in the order of their first rows in ``X``,
+            ``hidden_size`` columns.
         """
         checked = as_multiindex_panel(X)
         check_equal_lengths(checked)
         check_numeric_finite(checked, "X")
-        return super().transform(X, y)
+        return super().transform(_one_panel(checked), y)
 
     def _fit(self, X, y=None):
         """Train the autoencoder to reconstruct every series of ``X``."""
@@ -358,6 +360,21 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             },
             {**tiny, "num_layers": 2, "dropout": 0.1, "scaling": None},
         ]
+
+
+def _one_panel(X):
+    """Make a panel or hierarchy one panel, each series' rows in time order.
+
+    sktime would fit a hierarchy one top-level group at a time, and read a
+    panel's rows into series in the order given, which scrambles a panel
+    sorted by time. The series are numbered in the order of their first
+    rows, as the embeddings are returned.
+    """
+    if not (isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)):
+        return X
+    series = pd.factorize(X.index.droplevel(-1))[0]
+    index = pd.MultiIndex.from_arrays([series, X.index.get_level_values(-1)])
+    return X.set_axis(index).sort_index()
 
 
 def _sequences(X):

@@ -207,3 +207,48 @@ def test_a_failed_fit_leaves_no_fitted_attribute(unit_test, monkeypatch):
     with pytest.raises(FloatingPointError):
         fresh.fit(unit_test[0])
     assert not [name for name in vars(fresh) if name.endswith("_")]
+
+
+def panel(values, keys):
+    """A pd-multiindex frame of ``values`` (series, time), instances ``keys``."""
+    n_series, length = values.shape
+    index = pd.MultiIndex.from_tuples(
+        [
+            (*key, t) if isinstance(key, tuple) else (key, t)
+            for key in keys
+            for t in range(length)
+        ]
+    )
+    return pd.DataFrame({"c": values.ravel()}, index=index)
+
+
+def test_a_panel_in_time_order_embeds_as_in_series_order():
+    values = np.random.default_rng(0).normal(size=(3, 10))
+    by_series = panel(values, ["a", "b", "c"])
+    by_time = by_series.sort_index(level=1, sort_remaining=False)
+    kept = by_time.copy()
+    embedder = Seq2SeqLSTMEmbedder(**TINY).fit(by_time)
+    np.testing.assert_array_equal(
+        embedder.transform(by_time).to_numpy(),
+        embedder.transform(by_series).to_numpy(),
+    )
+    pd.testing.assert_frame_equal(by_time, kept)
+    # rows follow the series' first appearance, as sktime's own order
+    np.testing.assert_array_equal(
+        embedder.transform(by_series.loc[["b", "a"]]).to_numpy(),
+        embedder.transform(by_series).to_numpy()[[1, 0]],
+    )
+
+
+def test_a_hierarchy_is_one_panel_of_its_series():
+    values = np.random.default_rng(1).normal(size=(4, 10))
+    keys = [("g", "a"), ("g", "b"), ("h", "a"), ("h", "c")]
+    hierarchy = panel(values, keys)
+    flat = panel(values, range(4))
+    embedder = Seq2SeqLSTMEmbedder(**TINY).fit(hierarchy)
+    same = Seq2SeqLSTMEmbedder(**TINY).fit(flat)
+    expected = same.transform(flat).to_numpy()
+    np.testing.assert_array_equal(embedder.transform(hierarchy).to_numpy(), expected)
+    # one network over all series: a panel's fit embeds the hierarchy alike
+    np.testing.assert_array_equal(same.transform(hierarchy).to_numpy(), expected)
+    assert embedder.transform(hierarchy).shape == (4, TINY["hidden_size"])
