@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from skseq2seq._network import on_data_scale
-from skseq2seq._scaling import is_constant, is_extreme, log_targets, scale
+from skseq2seq._scaling import constant_spread, is_extreme, log_targets, scale
 
 
 class ForecastGraph(nn.Module):
@@ -149,7 +149,7 @@ class EmbeddingGraph(nn.Module):
             variance = centred.square().mean(1, keepdim=True)
             variance = variance - centred.mean(1, keepdim=True).square()
             std = variance.clamp_min(0.0).sqrt()
-            spread = torch.where(is_constant(loc, std), torch.ones_like(std), std)
+            spread = constant_spread(loc, std)
             sequences = scale(units, loc, spread)
         sequences = sequences.float()
         embedding = self.network.embed(sequences)

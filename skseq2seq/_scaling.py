@@ -147,11 +147,29 @@ def is_constant(loc, std):
     return std <= CONSTANT_RELATIVE_SPREAD * abs(loc)
 
 
+def constant_spread(loc, std):
+    """Give the spread to divide by: ``std``, or for a constant column its level's size.
+
+    A constant column (see :func:`is_constant`) thus scales to zeros, up to
+    the round-off its spread may hold, rather than to a division by zero;
+    its size, not 1, since round-off of a level of 1e20 is about 1e6. Takes
+    numpy arrays or torch tensors alike (the exported embedder's graph
+    applies the same rule).
+
+    Examples
+    --------
+    >>> constant_spread(np.array([1e20, 0.5, 3.0]), np.array([1e6, 0.0, 2.0])).tolist()
+    [1e+20, 1.0, 2.0]
+    """
+    where = torch.where if isinstance(std, torch.Tensor) else np.where
+    return where(is_constant(loc, std), abs(loc).clip(1.0), std)
+
+
 def fit_scaler(values, lengths, scaling="series", last=None):
     """Mean and standard deviation of every column, for every series.
 
-    A constant column (see :func:`is_constant`) gets a scale of 1, so it
-    scales to zeros rather than to a division by zero.
+    A constant column (see :func:`is_constant`) is divided by its level's
+    size instead (see :func:`constant_spread`).
 
     Parameters
     ----------
@@ -175,8 +193,8 @@ def fit_scaler(values, lengths, scaling="series", last=None):
     --------
     >>> values = np.array([[1.0], [3.0], [5.0], [5.0]])
     >>> loc, scale = fit_scaler(values, [2, 2])
-    >>> loc.ravel().tolist(), scale.ravel().tolist()
-    ([2.0, 5.0], [1.0, 1.0])
+    >>> loc.ravel().tolist(), scale.ravel().tolist()  # the second is constant
+    ([2.0, 5.0], [1.0, 5.0])
     >>> loc, scale = fit_scaler(values, [2, 2], scaling="global")
     >>> loc.ravel().tolist(), scale.ravel().tolist()
     ([3.5, 3.5], [1.6583123951777, 1.6583123951777])
@@ -200,7 +218,7 @@ def fit_scaler(values, lengths, scaling="series", last=None):
         usable = np.isfinite(recent_std) & ~is_constant(recent_loc, recent_std)
         loc = np.where(usable, recent_loc, loc)
         std = np.where(usable, recent_std, std)
-    return loc, np.where(is_constant(loc, std), 1.0, std)
+    return loc, constant_spread(loc, std)
 
 
 def pooled_change(values, lengths):

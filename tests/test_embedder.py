@@ -252,3 +252,12 @@ def test_a_hierarchy_is_one_panel_of_its_series():
     # one network over all series: a panel's fit embeds the hierarchy alike
     np.testing.assert_array_equal(same.transform(hierarchy).to_numpy(), expected)
     assert embedder.transform(hierarchy).shape == (4, TINY["hidden_size"])
+
+
+def test_a_series_constant_up_to_round_off_embeds_as_a_constant_one():
+    X = np.random.default_rng(0).normal(size=(8, 1, 20))
+    embedder = Seq2SeqLSTMEmbedder(hidden_size=8, num_epochs=3, random_state=0).fit(X)
+    flat = embedder.transform(np.zeros((1, 1, 20))).to_numpy()
+    for level, round_off in ((1e20, 1e6), (1e155, 1e141)):  # 1e155: in its units
+        near = level + round_off * np.arange(20.0)[None, None]
+        np.testing.assert_allclose(embedder.transform(near).to_numpy(), flat, atol=1e-6)

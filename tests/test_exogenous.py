@@ -180,3 +180,15 @@ def test_pipeline_with_calendar_covariates(features):
     forecaster = pipeline.forecaster_
     assert len(forecaster.covariates_) >= 2
     assert "placeholder" not in forecaster.covariates_
+
+
+def test_a_covariate_constant_up_to_round_off_is_read_as_a_constant_one():
+    # at a level of 1e20 round-off is about 1e6; divided by 1 it read as signal
+    rng = np.random.default_rng(0)
+    y = pd.Series(np.sin(np.arange(60) / 3) + rng.normal(0, 0.1, 60))
+    forecasts = []
+    for x in (np.full(63, 1e20), 1e20 + 1e5 * np.arange(63)):
+        X = pd.DataFrame({"x": x})
+        forecaster = Seq2SeqLSTMForecaster(**SETTINGS).fit(y, X=X.iloc[:60], fh=[1, 2])
+        forecasts.append(forecaster.predict(X=X.iloc[60:]).to_numpy())
+    np.testing.assert_allclose(forecasts[1], forecasts[0], atol=1e-6)

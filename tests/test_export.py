@@ -387,6 +387,11 @@ def test_extreme_magnitudes_embed_or_are_refused_as_in_torch(tmp_path):
     expected = embedder.transform(X).to_numpy()
     for magnitude in (1e200, 1e-200):  # squared, they overflow or underflow
         np.testing.assert_allclose(model.embed(X * magnitude), expected, atol=1e-6)
+    # constant up to round-off, at a large level, and at one in its units
+    flat = embedder.transform(np.zeros((1, 1, 30))).to_numpy()
+    for level, round_off in ((1e20, 1e6), (1e155, 1e141)):
+        near = level + round_off * np.arange(30.0)[None, None]
+        np.testing.assert_allclose(model.embed(near), flat, atol=1e-6)
     # on the training data's scale, 1e200 is no float32: refused, as transform does
     pooled = Seq2SeqLSTMEmbedder(
         hidden_size=4, num_epochs=2, random_state=0, scaling="global"
