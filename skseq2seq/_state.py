@@ -157,7 +157,10 @@ def scaled_past(state):
     if state.season > 1:
         flags = state.seasonal[:, None, None]  # [series, 1, 1]
         parts.append(np.broadcast_to(flags, scaled.shape[:2] + (1,)))
-    return to_network_tensor(np.concatenate(parts, -1), "y")
+    # the error names where values float32 cannot hold came from
+    targets = np.abs(scaled[..., : state.n_targets])
+    source = "X" if (targets <= np.finfo(np.float32).max).all() else "y"
+    return to_network_tensor(np.concatenate(parts, -1), source)
 
 
 def scaled_future(state, X, horizon, cutoffs, which):

@@ -722,6 +722,14 @@ class TestRefusedUpdate:
         assert forecaster.cutoff.equals(cutoff)
         pd.testing.assert_series_equal(forecaster.predict(), before)
 
+    def test_values_the_network_cannot_read_in_x_are_named_there(self, airline):
+        X = pd.DataFrame({"a": np.sin(np.arange(len(airline)))}, index=airline.index)
+        forecaster = Seq2SeqLSTMForecaster(**TINY, past_covariates=["a"])
+        forecaster.fit(airline.iloc[:-12], X=X.iloc[:-12], fh=[1])
+        extreme = X.iloc[-12:].assign(a=1e300)
+        with pytest.raises(ValueError, match="infinite or extreme values .* in X"):
+            forecaster.update(airline.iloc[-12:], X=extreme, update_params=False)
+
     def test_extra_columns_too(self, fitted, airline):
         forecaster, cutoff, before = fitted
         new = pd.DataFrame({"a": airline.iloc[-12:], "b": airline.iloc[-12:]})
