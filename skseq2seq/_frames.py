@@ -148,6 +148,32 @@ def check_index_levels(frame, levels, name="X"):
         )
 
 
+def check_series_keys(frame, name="y"):
+    """Refuse a panel or hierarchy with a series key missing (NaN or None).
+
+    sktime's checks accept one; the series would then have no key to be
+    forecast under (and pandas numbers it -1).
+
+    Examples
+    --------
+    >>> index = pd.MultiIndex.from_tuples([("a", 0), (None, 0)], names=["id", "t"])
+    >>> check_series_keys(pd.DataFrame({"y": [1.0, 2.0]}, index))
+    Traceback (most recent call last):
+    ...
+    ValueError: y's index level 'id' has 1 missing key(s) (NaN or None), ...
+    """
+    index = frame.index
+    for level in range(index.nlevels - 1):
+        missing = int(index.get_level_values(level).isna().sum())
+        if missing:
+            label = level if index.names[level] is None else repr(index.names[level])
+            raise ValueError(
+                f"{name}'s index level {label} has {missing} missing key(s) (NaN "
+                "or None), so some rows belong to no series. Give every series a "
+                "key, or drop those rows."
+            )
+
+
 def rows_at(frame, index, columns, name, purpose, check=None):
     """Take ``columns`` at the rows ``index``, or say which are missing.
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from skseq2seq._frames import check_index_levels
+from skseq2seq._frames import check_index_levels, check_series_keys
 from skseq2seq._network import CELLS, DECODER_INPUTS
 from skseq2seq._training import (
     COSINE,
@@ -318,13 +318,16 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
 def check_data(y, X, allow_unobserved=False):
     """Refuse bad ``y`` and ``X`` before sktime reads them.
 
-    See :func:`check_numeric_finite`; missing values are allowed in ``y``.
-    ``X`` must be indexed with ``y``'s levels: sktime's own check of their
-    time indices fails inside pandas otherwise.
+    See :func:`check_numeric_finite`; missing values are allowed in ``y``,
+    missing series keys nowhere. ``X`` must be indexed with ``y``'s levels:
+    sktime's own check of their time indices fails inside pandas otherwise.
     """
     check_numeric_finite(y, "y", allow_missing=True, allow_unobserved=allow_unobserved)
     check_numeric_finite(X, "X")
     frames = pd.Series | pd.DataFrame
+    for frame, name in ((y, "y"), (X, "X")):
+        if isinstance(frame, frames):
+            check_series_keys(frame, name)
     if isinstance(y, frames) and isinstance(X, frames):
         check_index_levels(X, y.index.nlevels)
 

@@ -635,3 +635,26 @@ class TestMissingValues:
         with pytest.raises(ValueError, match=message):
             Seq2SeqLSTMForecaster(max_steps=5).fit(y, fh=[1, 2, 3])
         pd.testing.assert_series_equal(y, kept)
+
+
+def keyed_by(stores, names=("store", "t")):
+    """Two series of 40 points, their series keys ``stores``."""
+    index = pd.MultiIndex.from_arrays(
+        [[store for store in stores for _ in range(40)], [*range(40)] * 2],
+        names=names,
+    )
+    return pd.DataFrame({"y": np.r_[np.arange(40.0), np.arange(40.0)] + 1}, index)
+
+
+@pytest.mark.parametrize("missing", [np.nan, None])
+def test_a_series_without_a_key_is_refused_naming_the_level(missing):
+    forecaster = Seq2SeqLSTMForecaster(**TINY)
+    with pytest.raises(ValueError, match="y's index level 'store' has 40 missing"):
+        forecaster.fit(keyed_by(["a", missing]), fh=[1])
+    hierarchy = pd.concat({"north": keyed_by(["a", missing])})
+    with pytest.raises(ValueError, match="y's index level 'store' has 40 missing"):
+        forecaster.fit(hierarchy, fh=[1])
+    y = keyed_by(["a", "b"], names=(None, "t"))
+    X = keyed_by([missing, "b"], names=(None, "t")).rename(columns={"y": "x"})
+    with pytest.raises(ValueError, match="X's index level 0 has 40 missing"):
+        forecaster.fit(y, X=X, fh=[1])
