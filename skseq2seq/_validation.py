@@ -315,15 +315,35 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
             )
 
 
-def check_data(y, X, allow_unobserved=False):
+def read_part(X, y, columns=None):
+    """Take the rows of ``X`` at ``y``'s time points, and its ``columns``.
+
+    Either is left whole where it would come out empty: an ``X`` that shares
+    no time point or column with what is read is refused later, by name.
+    """
+    if not isinstance(X, pd.DataFrame) or not isinstance(y, pd.Series | pd.DataFrame):
+        return X
+    rows = X.index.isin(y.index) if X.index.nlevels == y.index.nlevels else None
+    if rows is not None and rows.any() and not rows.all():
+        X = X[rows]
+    if columns is not None:
+        read = [column for column in X.columns if column in set(columns)]
+        X = X[read] if read else X
+    return X
+
+
+def check_data(y, X, allow_unobserved=False, columns=None):
     """Refuse bad ``y`` and ``X`` before sktime reads them.
 
     See :func:`check_numeric_finite`; missing values are allowed in ``y``,
     missing series keys nowhere. ``X`` must be indexed with ``y``'s levels:
     sktime's own check of their time indices fails inside pandas otherwise.
+    Only what is read of ``X`` is checked, as ``predict`` checks it: its rows
+    at ``y``'s time points, and of ``columns`` (all, if None), where ``X``
+    has any.
     """
     check_numeric_finite(y, "y", allow_missing=True, allow_unobserved=allow_unobserved)
-    check_numeric_finite(X, "X")
+    check_numeric_finite(read_part(X, y, columns), "X")
     frames = pd.Series | pd.DataFrame
     for frame, name in ((y, "y"), (X, "X")):
         if isinstance(frame, frames):

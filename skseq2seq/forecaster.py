@@ -379,7 +379,8 @@ default="cosine"
             Also train on the windows whose horizon reaches into the new data.
         """
         # new rows may all be missing: a time point passes without a value
-        check_data(y, X, allow_unobserved=True)
+        read = self.covariates_ + self.past_covariates_ if self.is_fitted else None
+        check_data(y, X, allow_unobserved=True, columns=read)
         # sktime moves the cutoff and stores the data before _update checks
         # the new rows or trains on them: a refused update leaves all as it
         # was (sktime changes its converter stores, dicts, in place)

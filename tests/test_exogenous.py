@@ -148,6 +148,32 @@ def test_predict_checks_only_the_covariates_it_reads(driven):
         forecaster.predict(X=unread)
 
 
+def test_fit_and_update_check_only_the_rows_and_columns_they_read(driven):
+    X, y, _ = driven
+    X = X.assign(past=np.cos(np.arange(300.0)))
+    settings = {"hidden_size": 4, "max_steps": 5, "random_state": 0}
+    forecaster = Seq2SeqLSTMForecaster(past_covariates=["past"], **settings)
+    expected = forecaster.fit(y[:280], X=X[:280], fh=[1, 2]).predict(X=X[280:])
+    # rows after y's, where a past covariate is not known yet: not read
+    later = X.assign(past=np.where(np.arange(300) < 280, X["past"], np.nan))
+    refit = Seq2SeqLSTMForecaster(past_covariates=["past"], **settings)
+    pd.testing.assert_series_equal(
+        refit.fit(y[:280], X=later, fh=[1, 2]).predict(X=X[280:]), expected
+    )
+    updated = forecaster.update(y[280:290], X=X[280:290], update_params=False)
+    expected = updated.predict(X=X[290:])
+    # nor a column fit never had, nor the rows after the new ones
+    unread = X.assign(note="text", past=np.where(np.arange(300) < 290, X["past"], 0))
+    unread.loc[295:, "past"] = np.nan
+    refit.update(y[280:290], X=unread, update_params=False)
+    pd.testing.assert_series_equal(refit.predict(X=X[290:]), expected)
+    read = X.assign(past=np.nan)  # at the new rows
+    with pytest.raises(ValueError, match="X has 10 missing"):
+        Seq2SeqLSTMForecaster(past_covariates=["past"], **settings).fit(
+            y[:280], X=X[:280], fh=[1]
+        ).update(y[280:290], X=read[:290], update_params=False)
+
+
 @pytest.mark.parametrize(
     "features",
     [
