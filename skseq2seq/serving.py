@@ -106,7 +106,8 @@ class OnnxForecaster(OnnxModel):
             Each window's position among the fitted series; by default
             0, 1, ... in order.
         future : array-like, shape (batch, horizon, n_covariates), optional
-            The raw covariates known ahead, when the model reads them.
+            The raw covariates known ahead, when the model reads them (and
+            only then).
         distribution : bool, default=False
             Also return the distribution's parameters (see ``export_onnx``).
 
@@ -121,7 +122,8 @@ class OnnxForecaster(OnnxModel):
         ValueError
             If a window has the wrong shape, gaps, or a value of zero or
             below in a log-scale target, a ``series`` position is out of
-            range, or the covariates over the horizon are missing.
+            range, or the covariates over the horizon are missing (or given
+            to a model that reads none).
         """
         past = np.asarray(past, dtype=self._dtype["past"])
         if past.ndim == 1:  # one univariate window
@@ -186,6 +188,11 @@ class OnnxForecaster(OnnxModel):
                     "future has missing or infinite values; the decoder reads the "
                     "covariates at every step. Fill them first."
                 )
+        elif future is not None:  # a slip that would otherwise go unnoticed
+            raise ValueError(
+                "This model reads no covariates known ahead, so future must be "
+                "None. Past covariates go in past, after the targets."
+            )
         point, parameters = self.session.run(None, inputs)
         if not np.isfinite(point).all():
             raise ValueError(

@@ -436,3 +436,14 @@ def test_extreme_values_anywhere_in_the_inputs_are_refused_as_predict_does(tmp_p
     extreme[0, 0, 0] = 1e300
     with pytest.raises(ValueError, match="extreme values"):
         model.forecast(past, future=extreme)
+
+
+def test_covariates_given_to_a_model_that_reads_none_are_refused(tmp_path):
+    y = sine_frame(60)["y0"]
+    model = exported(Seq2SeqLSTMForecaster(**SETTINGS).fit(y, fh=[1, 2]), tmp_path)
+    window = y.to_numpy()[-model.window_length :]
+    with pytest.raises(ValueError, match="reads no covariates known ahead"):
+        model.forecast(window, future=np.zeros((1, 2, 1)))
+    np.testing.assert_array_equal(
+        model.forecast(window, future=None), model.forecast(window)
+    )
