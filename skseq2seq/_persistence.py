@@ -115,7 +115,26 @@ def _write_zip(path, members):
 
 
 def load_safe(path, cls):
-    """Read a forecaster of class ``cls`` written by :func:`save_safe`."""
+    """Read a forecaster of class ``cls`` written by :func:`save_safe`.
+
+    Raises
+    ------
+    ValueError
+        For any file that is not a valid save: the parts of one that
+        save_safe never writes are named, and what else fails to rebuild
+        (a part missing, weights of another shape) is reported as damage.
+    """
+    try:
+        return _read_safe(path, cls)
+    except (KeyError, TypeError, AttributeError, IndexError, RuntimeError) as error:
+        raise ValueError(
+            f"{path} is damaged, or was not written by save_safe "
+            f"({type(error).__name__}: {error}). Do not trust this file."
+        ) from error
+
+
+def _read_safe(path, cls):
+    """Rebuild the forecaster; a damaged file fails somewhere along the way."""
     try:
         with zipfile.ZipFile(path) as archive:
             document = json.loads(archive.read(_STATE))

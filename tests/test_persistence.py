@@ -181,6 +181,52 @@ def saved_with_state(tmp_path, name, value, section="state"):
     return tampered
 
 
+def with_hidden_size(network, size):
+    """An encoded network's hyperparameters with another hidden size."""
+    items = [[k, size if k == "hidden_size" else v] for k, v in network["items"]]
+    return {**network, "items": items}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda document: document.pop("params"),
+        lambda document: document.update(state=[]),
+        lambda document: document["networks"].update(
+            pretrained_network_=document["networks"]["network_"]
+        ),
+        lambda document: document["networks"]["network_"]["items"].append(["bogus", 1]),
+        lambda document: document["networks"].update(
+            network_=with_hidden_size(document["networks"]["network_"], 16)
+        ),
+    ],
+    ids=[
+        "no-params",
+        "state-a-list",
+        "network-without-weights",
+        "unknown-argument",
+        "weights-of-another-shape",
+    ],
+)
+def test_a_damaged_file_is_refused_as_not_a_valid_save(tmp_path, damage):
+    path = (
+        Seq2SeqLSTMForecaster(**TINY)
+        .fit(load_airline(), fh=[1])
+        .save_safe(tmp_path / "model.zip")
+    )
+    with zipfile.ZipFile(path) as source:
+        document = json.loads(source.read("forecaster.json"))
+        weights = source.read("weights.pt")
+    damage(document)
+    for written in (document, "a bare string"):
+        damaged = tmp_path / "damaged.zip"
+        with zipfile.ZipFile(damaged, "w") as sink:
+            sink.writestr("forecaster.json", json.dumps(written))
+            sink.writestr("weights.pt", weights)
+        with pytest.raises(ValueError, match="damaged.zip is damaged"):
+            Seq2SeqLSTMForecaster.load_safe(damaged)
+
+
 def test_an_unknown_kind_in_the_json_is_refused(tmp_path):
     tampered = saved_with_state(
         tmp_path, "_recent", {"__kind__": "callable", "value": "os.system"}
