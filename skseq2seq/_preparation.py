@@ -246,6 +246,7 @@ def choose_lengths(data, period, window_length, horizon):
     """
     if period == "auto":
         season, seasonal = detect_seasons(target_series(data), data.freq)
+        seasonal = seasonal & (observed_spans(data) >= season)  # see seasonal_series
     else:
         season = 1 if period is None else period
         seasonal = seasonal_series(data, season, period)
@@ -265,10 +266,29 @@ def choose_lengths(data, period, window_length, horizon):
 
 
 def seasonal_series(data, season, period):
-    """Which series of ``data`` show ``season`` (all, if ``period`` gave it)."""
+    """Which series of ``data`` show ``season`` (all, if ``period`` gave it).
+
+    Never a series shorter than a season: it has no value a season before
+    to anchor at (its window's padding would be read instead, its first
+    value carried back), so it is anchored at its last value.
+    """
     if season == 1 or period != "auto":
-        return np.full(len(data.lengths), season > 1)
-    return seasonal_flags(target_series(data), season)
+        seasonal = np.full(len(data.lengths), season > 1)
+    else:
+        seasonal = seasonal_flags(target_series(data), season)
+    return seasonal & (observed_spans(data) >= season)
+
+
+def observed_spans(data):
+    """Each series' time points from its first observed target value on.
+
+    Missing values before it are padding, as a shorter series' are.
+    """
+    spans = []
+    for targets in target_series(data):
+        observed = ~np.isnan(targets).all(axis=1)
+        spans.append(len(targets) - np.argmax(observed) if observed.any() else 0)
+    return np.array(spans, dtype=np.int64)
 
 
 def target_series(data):

@@ -658,3 +658,31 @@ def test_a_series_without_a_key_is_refused_naming_the_level(missing):
     X = keyed_by([missing, "b"], names=(None, "t")).rename(columns={"y": "x"})
     with pytest.raises(ValueError, match="X's index level 0 has 40 missing"):
         forecaster.fit(y, X=X, fh=[1])
+
+
+@pytest.mark.parametrize("seasonal_period", [12, "auto"])
+def test_a_series_shorter_than_the_season_is_anchored_at_its_last_value(
+    seasonal_period,
+):
+    # it has no value a season before: the anchor would read the padding,
+    # its first value carried back
+    times = pd.period_range("2000-01", periods=60, freq="M")
+    t = np.arange(60)
+    frames = {
+        "long": 20 + np.sin(2 * np.pi * t / 12),
+        "other": 30 + np.cos(2 * np.pi * t / 12),
+        "short": np.array([8.0, 9.0, 10.0, 11.0, 12.0]),
+    }
+    y = pd.concat(
+        {
+            key: pd.DataFrame({"y": v}, index=times[-len(v) :])
+            for key, v in frames.items()
+        }
+    )
+    # no training: the forecast is the anchor, give or take the head's start
+    forecaster = Seq2SeqLSTMForecaster(
+        seasonal_period=seasonal_period, max_steps=1, lr=1e-12, random_state=0
+    ).fit(y, fh=[1, 2, 3])
+    assert forecaster.seasonal_series_.tolist() == [True, True, False]
+    short = forecaster.predict().loc["short", "y"].to_numpy()
+    np.testing.assert_allclose(short, 12.0, atol=0.5)
