@@ -964,10 +964,18 @@ class _Stepper:
 
 
 def _step(scheduler, monitored):
-    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-        scheduler.step(monitored)
-    else:
-        scheduler.step()
+    """Step a user's epoch scheduler; its refusal says how it is stepped."""
+    try:
+        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(monitored)
+        else:
+            scheduler.step()
+    except ValueError as error:  # e.g. OneCycleLR past its total_steps
+        raise ValueError(
+            f"lr_scheduler {type(scheduler).__name__} refused a step: {error}. "
+            "It is stepped once per epoch, so count its steps in epochs (for "
+            "OneCycleLR, total_steps of at least num_epochs)."
+        ) from error
 
 
 class _BestWeights:

@@ -462,6 +462,19 @@ class TestTrainingControls:
         plateau = Seq2SeqLSTMForecaster(**TINY, lr_scheduler="ReduceLROnPlateau")
         assert len(plateau.fit(airline, fh=[1]).history_) == TINY["num_epochs"]
 
+    def test_a_scheduler_stepped_past_its_end_says_it_counts_epochs(self, airline):
+        forecaster = Seq2SeqLSTMForecaster(
+            **{**TINY, "num_epochs": 4},
+            lr_scheduler="OneCycleLR",
+            lr_scheduler_kwargs={"max_lr": 0.01, "total_steps": 2},
+        )
+        with pytest.raises(ValueError, match="OneCycleLR refused a step.* per epoch"):
+            forecaster.fit(airline, fh=[1])
+        enough = forecaster.set_params(
+            lr_scheduler_kwargs={"max_lr": 0.01, "total_steps": 4}
+        )
+        assert len(enough.fit(airline, fh=[1]).history_) == 4
+
     def test_the_default_schedule_decays_to_zero_over_the_budget(self, airline):
         forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline, fh=[1])
         lr = forecaster.history_["lr"].to_numpy()  # at the start of each epoch
