@@ -27,6 +27,11 @@ SCALE_ROWS = 1000
 #: ignored.
 CONSTANT_RELATIVE_SPREAD = 1e-13
 
+#: A constant column at a large level is divided by this fraction of it:
+#: its round-off (at most ``CONSTANT_RELATIVE_SPREAD`` of the level) then
+#: scales to about 1e-7, while a level of up to 1e6 keeps a unit of 1.
+CONSTANT_UNIT_FRACTION = 1e-6
+
 
 #: Magnitudes whose squares, summed, float64 holds with room to spare.
 SAFE_MAGNITUDE = 1e100
@@ -148,28 +153,31 @@ def is_constant(loc, std):
 
 
 def constant_spread(loc, std):
-    """Give the spread to divide by: ``std``, or for a constant column its level's size.
+    """Give the spread to divide by: ``std``, or 1 for a constant column.
 
-    A constant column (see :func:`is_constant`) thus scales to zeros, up to
-    the round-off its spread may hold, rather than to a division by zero;
-    its size, not 1, since round-off of a level of 1e20 is about 1e6. Takes
-    numpy arrays or torch tensors alike (the exported embedder's graph
-    applies the same rule).
+    A constant column (see :func:`is_constant`) thus scales to zeros rather
+    than to a division by zero, and a column constant in training keeps its
+    data's unit when it moves later. Only at a level past
+    ``1 / CONSTANT_UNIT_FRACTION`` is the divisor that fraction of it
+    instead: round-off of a level of 1e20 is about 1e6, which divided by 1
+    would read as signal. Takes numpy arrays or torch tensors alike (the
+    exported embedder's graph applies the same rule).
 
     Examples
     --------
     >>> constant_spread(np.array([1e20, 0.5, 3.0]), np.array([1e6, 0.0, 2.0])).tolist()
-    [1e+20, 1.0, 2.0]
+    [100000000000000.0, 1.0, 2.0]
     """
     where = torch.where if isinstance(std, torch.Tensor) else np.where
-    return where(is_constant(loc, std), abs(loc).clip(1.0), std)
+    unit = (abs(loc) * CONSTANT_UNIT_FRACTION).clip(1.0)
+    return where(is_constant(loc, std), unit, std)
 
 
 def fit_scaler(values, lengths, scaling="series", last=None):
     """Mean and standard deviation of every column, for every series.
 
-    A constant column (see :func:`is_constant`) is divided by its level's
-    size instead (see :func:`constant_spread`).
+    A constant column (see :func:`is_constant`) is divided by 1 instead, or
+    at a very large level by a fraction of it (see :func:`constant_spread`).
 
     Parameters
     ----------
@@ -194,7 +202,7 @@ def fit_scaler(values, lengths, scaling="series", last=None):
     >>> values = np.array([[1.0], [3.0], [5.0], [5.0]])
     >>> loc, scale = fit_scaler(values, [2, 2])
     >>> loc.ravel().tolist(), scale.ravel().tolist()  # the second is constant
-    ([2.0, 5.0], [1.0, 5.0])
+    ([2.0, 5.0], [1.0, 1.0])
     >>> loc, scale = fit_scaler(values, [2, 2], scaling="global")
     >>> loc.ravel().tolist(), scale.ravel().tolist()
     ([3.5, 3.5], [1.6583123951777, 1.6583123951777])
