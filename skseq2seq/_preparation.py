@@ -132,6 +132,9 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
         window_length, horizon = pretrained.window_length, pretrained.horizon
         season = pretrained.season
         seasonal = seasonal_series(data, season, period)
+    # a series observed over less than a season has no value a season
+    # before: its anchor would read padding, its first value carried back
+    seasonal = seasonal & (observed_spans(data) >= season)
     if data.keys is None and data.lengths[0] < window_length:
         warn_user(
             f"window_length={window_length} is longer than the series "
@@ -246,7 +249,6 @@ def choose_lengths(data, period, window_length, horizon):
     """
     if period == "auto":
         season, seasonal = detect_seasons(target_series(data), data.freq)
-        seasonal = seasonal & (observed_spans(data) >= season)  # see seasonal_series
     else:
         season = 1 if period is None else period
         seasonal = seasonal_series(data, season, period)
@@ -266,17 +268,10 @@ def choose_lengths(data, period, window_length, horizon):
 
 
 def seasonal_series(data, season, period):
-    """Which series of ``data`` show ``season`` (all, if ``period`` gave it).
-
-    Never a series shorter than a season: it has no value a season before
-    to anchor at (its window's padding would be read instead, its first
-    value carried back), so it is anchored at its last value.
-    """
+    """Which series of ``data`` show ``season`` (all, if ``period`` gave it)."""
     if season == 1 or period != "auto":
-        seasonal = np.full(len(data.lengths), season > 1)
-    else:
-        seasonal = seasonal_flags(target_series(data), season)
-    return seasonal & (observed_spans(data) >= season)
+        return np.full(len(data.lengths), season > 1)
+    return seasonal_flags(target_series(data), season)
 
 
 def observed_spans(data):

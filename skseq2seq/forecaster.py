@@ -79,8 +79,9 @@ class Seq2SeqLSTMForecaster(PicklesNetworksOnCPU, BaseForecaster):
         usual period of the index's frequency (or the strongest cycle of an
         integer index), tested series by series as the Theta method does
         (see ``seasonal_series_``). An int: every series has that season.
-        ``None`` or 1: none. Either way a series observed over less than the
-        season is anchored at its last value.
+        ``None`` or 1: none. With a season, a series observed over fewer
+        time points than the season is anchored at its last value (decided
+        at ``fit``; ``update`` keeps it).
     hidden_size : int, default=64
         Width of the recurrent state of encoder and decoder.
     num_layers : int, default=1
