@@ -9,6 +9,7 @@ from sktime.transformations.base import BaseTransformer
 
 from skseq2seq._device import PicklesNetworksOnCPU, draw_seed, resolve_device, seeded
 from skseq2seq._export import EmbeddingGraph, export_graph
+from skseq2seq._frames import check_series_keys
 from skseq2seq._network import Seq2SeqNetwork
 from skseq2seq._scaling import fit_scaler, scale
 from skseq2seq._training import TrainingConfig, fit_network, history_frame, plain_number
@@ -188,6 +189,8 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         self
         """
         checked = as_multiindex_panel(X)
+        if isinstance(checked, pd.DataFrame):
+            check_series_keys(checked, "X")
         check_equal_lengths(checked)
         check_numeric_finite(checked, "X")
         return super().fit(_one_panel(checked), y)
@@ -208,6 +211,8 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             ``hidden_size`` columns.
         """
         checked = as_multiindex_panel(X)
+        if isinstance(checked, pd.DataFrame):
+            check_series_keys(checked, "X")
         check_equal_lengths(checked)
         check_numeric_finite(checked, "X")
         return super().transform(_one_panel(checked), y)

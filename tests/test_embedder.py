@@ -261,3 +261,11 @@ def test_a_series_constant_up_to_round_off_embeds_as_a_constant_one():
     for level, round_off in ((1e20, 1e6), (1e155, 1e141)):  # 1e155: in its units
         near = level + round_off * np.arange(20.0)[None, None]
         np.testing.assert_allclose(embedder.transform(near).to_numpy(), flat, atol=1e-6)
+
+
+def test_a_series_without_a_key_is_refused():
+    values = np.random.default_rng(0).normal(size=(3, 10))
+    embedder = Seq2SeqLSTMEmbedder(**TINY).fit(panel(values, ["a", "b", "c"]))
+    for fitted in (Seq2SeqLSTMEmbedder(**TINY).fit, embedder.transform):
+        with pytest.raises(ValueError, match="X's index level 0 has 10 missing"):
+            fitted(panel(values, ["a", np.nan, "c"]))
