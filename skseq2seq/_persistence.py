@@ -120,17 +120,32 @@ def load_safe(path, cls):
     Raises
     ------
     ValueError
-        For any file that is not a valid save: the parts of one that
-        save_safe never writes are named, and what else fails to rebuild
-        (a part missing, weights of another shape) is reported as damage.
+        For a file that is not a save: the parts of one that save_safe
+        never writes are named, and what else fails to rebuild (a part
+        missing, weights of another shape) is reported as damage. Reading
+        runs no code from the file; it does not prove that values altered
+        within their kinds are the ones saved.
     """
     try:
-        return _read_safe(path, cls)
-    except (KeyError, TypeError, AttributeError, IndexError, RuntimeError) as error:
+        forecaster = _read_safe(path, cls)
+    except (
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OverflowError,
+        RuntimeError,
+    ) as error:
         raise ValueError(
             f"{path} is damaged, or was not written by save_safe "
             f"({type(error).__name__}: {error}). Do not trust this file."
         ) from error
+    if hasattr(forecaster, "network_"):
+        # back on the device it was fitted on, as unpickling does; outside
+        # the rebuild, so that running out of its memory is not "damage"
+        forecaster.device_ = device_or_cpu(forecaster.device_)
+        forecaster.network_.to(forecaster.device_)
+    return forecaster
 
 
 def _read_safe(path, cls):
@@ -198,10 +213,10 @@ def _read_safe(path, cls):
         network = Seq2SeqNetwork(**hyperparameters)
         network.load_state_dict(state_dicts[name])
         setattr(forecaster, name, network.eval())
-    if "network_" in document["networks"]:
-        # back on the device it was fitted on, as unpickling does
-        forecaster.device_ = device_or_cpu(forecaster.device_)
-        forecaster.network_.to(forecaster.device_)
+    if "network_" in document["networks"] and not isinstance(
+        getattr(forecaster, "_forecast_state", None), ForecastState
+    ):
+        raise ValueError(f"{path} holds a network but no forecast state.")
     return forecaster
 
 

@@ -199,6 +199,15 @@ def with_hidden_size(network, size):
         lambda document: document["networks"].update(
             network_=with_hidden_size(document["networks"]["network_"], 16)
         ),
+        lambda document: document["state"].update(_forecast_state=3),
+        lambda document: document["state"].update(
+            history_={
+                "__kind__": "ndarray",
+                "dtype": "|i1",
+                "shape": [1],
+                "data": [1000],
+            }
+        ),
     ],
     ids=[
         "no-params",
@@ -206,6 +215,8 @@ def with_hidden_size(network, size):
         "network-without-weights",
         "unknown-argument",
         "weights-of-another-shape",
+        "state-not-a-state",
+        "int8-overflowing",
     ],
 )
 def test_a_damaged_file_is_refused_as_not_a_valid_save(tmp_path, damage):
@@ -218,13 +229,21 @@ def test_a_damaged_file_is_refused_as_not_a_valid_save(tmp_path, damage):
         document = json.loads(source.read("forecaster.json"))
         weights = source.read("weights.pt")
     damage(document)
-    for written in (document, "a bare string"):
-        damaged = tmp_path / "damaged.zip"
-        with zipfile.ZipFile(damaged, "w") as sink:
-            sink.writestr("forecaster.json", json.dumps(written))
-            sink.writestr("weights.pt", weights)
-        with pytest.raises(ValueError, match="damaged.zip is damaged"):
-            Seq2SeqLSTMForecaster.load_safe(damaged)
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(damaged, "w") as sink:
+        sink.writestr("forecaster.json", json.dumps(document))
+        sink.writestr("weights.pt", weights)
+    with pytest.raises(ValueError, match="damaged.zip (is damaged|holds a network)"):
+        Seq2SeqLSTMForecaster.load_safe(damaged)
+
+
+def test_a_document_that_is_no_object_is_refused(tmp_path):
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(damaged, "w") as sink:
+        sink.writestr("forecaster.json", json.dumps("a bare string"))
+        sink.writestr("weights.pt", b"")
+    with pytest.raises(ValueError, match="damaged.zip is damaged"):
+        Seq2SeqLSTMForecaster.load_safe(damaged)
 
 
 def test_an_unknown_kind_in_the_json_is_refused(tmp_path):
