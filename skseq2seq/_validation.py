@@ -318,17 +318,20 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
 def read_part(X, y, columns=None):
     """Take the rows of ``X`` at ``y``'s time points, and its ``columns``.
 
-    Either is left whole where it would come out empty: an ``X`` that shares
-    no time point or column with what is read is refused later, by name.
+    None where nothing of ``X`` is read (``columns`` empty, or none of them
+    or of its rows there): an ``X`` that lacks what is read is refused
+    later, by name.
     """
     if not isinstance(X, pd.DataFrame) or not isinstance(y, pd.Series | pd.DataFrame):
         return X
-    rows = X.index.isin(y.index) if X.index.nlevels == y.index.nlevels else None
-    if rows is not None and rows.any() and not rows.all():
+    if X.index.nlevels == y.index.nlevels and len(X):
+        rows = X.index.isin(y.index)
+        if not rows.any():
+            return None
         X = X[rows]
     if columns is not None:
         read = [column for column in X.columns if column in set(columns)]
-        X = X[read] if read else X
+        X = X[read] if read else None
     return X
 
 

@@ -174,6 +174,22 @@ def test_fit_and_update_check_only_the_rows_and_columns_they_read(driven):
         ).update(y[280:290], X=read[:290], update_params=False)
 
 
+def test_an_update_reading_nothing_of_x_checks_none_of_it(driven):
+    X, y, _ = driven
+    settings = {"hidden_size": 4, "max_steps": 5, "random_state": 0}
+    unread = pd.DataFrame({"b": np.nan}, index=X.index[280:290])
+    plain = Seq2SeqLSTMForecaster(**settings).fit(y[:280], fh=[1])
+    plain.update(y[280:290], update_params=False)
+    expected = plain.predict()
+    again = Seq2SeqLSTMForecaster(**settings).fit(y[:280], fh=[1])
+    again.update(y[280:290], X=unread, update_params=False)
+    pd.testing.assert_series_equal(again.predict(), expected)
+    # what fit read is missing: said by name, not the unread column's NaN
+    read = Seq2SeqLSTMForecaster(**settings).fit(y[:280], X=X[:280], fh=[1])
+    with pytest.raises(ValueError, match=r"X lacks the columns \['x'\]"):
+        read.update(y[280:290], X=unread, update_params=False)
+
+
 @pytest.mark.parametrize(
     "features",
     [
