@@ -188,7 +188,7 @@ class OnnxForecaster(OnnxModel):
                     "future has missing or infinite values; the decoder reads the "
                     "covariates at every step. Fill them first."
                 )
-        elif future is not None:  # a slip that would otherwise go unnoticed
+        elif future is not None and np.size(future):  # a slip, else unnoticed
             raise ValueError(
                 "This model reads no covariates known ahead, so future must be "
                 "None. Past covariates go in past, after the targets."
