@@ -7,6 +7,7 @@ training loop (``_training``) and what predict and update compute
 (``_state``) live in their own modules.
 """
 
+import contextlib
 import copy
 import functools
 
@@ -383,9 +384,23 @@ default="cosine"
         # new rows may all be missing: a time point passes without a value
         read = self.covariates_ + self.past_covariates_ if self.is_fitted else None
         check_data(y, X, allow_unobserved=True, columns=read)
-        # sktime moves the cutoff and stores the data before _update checks
-        # the new rows or trains on them: a refused update leaves all as it
-        # was (sktime changes its converter stores, dicts, in place)
+        with self._kept_if_refused():
+            cutoff = self.cutoff if self.is_fitted else None
+            super().update(y, X=X, update_params=update_params)
+            if cutoff is not None and self.cutoff[0] < cutoff[0]:
+                # rows already seen, or a lagging series' new ones: the
+                # panel's latest time point is still the cutoff
+                set_cutoff(self, cutoff)
+        return self
+
+    @contextlib.contextmanager
+    def _kept_if_refused(self):
+        """Leave the forecaster as it was if the block raises.
+
+        sktime's update and pretrain store the data's types and move the
+        cutoff before our checks run or training fails (and change their
+        converter stores, dicts, in place).
+        """
         kept = {
             name: copy.copy(value)
             if name.startswith("_") and isinstance(value, dict | list)
@@ -393,13 +408,7 @@ default="cosine"
             for name, value in self.__dict__.items()
         }
         try:
-            cutoff = self.cutoff if self.is_fitted else None
-            super().update(y, X=X, update_params=update_params)
-            if cutoff is not None and self.cutoff[0] < cutoff[0]:
-                # rows already seen, or a lagging series' new ones: the
-                # panel's latest time point is still the cutoff
-                set_cutoff(self, cutoff)
-            return self
+            yield
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(kept)
@@ -420,7 +429,9 @@ default="cosine"
                 "this one was fitted without being pretrained. Pretrain a new "
                 "one, sklearn.clone(forecaster).pretrain(y), then fit it."
             )
-        return super().pretrain(y, X=X, fh=fh)
+        with self._kept_if_refused():
+            super().pretrain(y, X=X, fh=fh)
+        return self
 
     def predict_interval(self, fh=None, X=None, coverage=0.90):
         """Prediction intervals: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""

@@ -131,6 +131,15 @@ class TestPretraining:
         forecaster = Seq2SeqLSTMForecaster(num_epochs=20, random_state=0)
         return forecaster.pretrain(sine_panel(n_series=20, seed=0), fh=np.arange(1, 13))
 
+    def test_a_refused_pretrain_leaves_a_fitted_forecaster_predicting(self):
+        panel = sine_panel(n_series=2, length=60)
+        forecaster = Seq2SeqLSTMForecaster(**TINY).pretrain(panel, fh=[1, 2])
+        y = pd.Series(np.sin(np.arange(60.0)) + 3)
+        before = forecaster.fit(y, fh=[1, 2]).predict()
+        with pytest.raises(ValueError, match="column"):
+            forecaster.pretrain(panel.assign(z=1.0))  # another column count
+        pd.testing.assert_series_equal(forecaster.predict(), before)
+
     def test_state_and_pretrained_attributes(self, pretrained):
         assert pretrained.state == "pretrained"
         assert set(pretrained.get_pretrained_params()) >= {
