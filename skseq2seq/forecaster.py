@@ -9,6 +9,7 @@ training loop (``_training``) and what predict and update compute
 
 import contextlib
 import copy
+import dataclasses
 import functools
 
 import numpy as np
@@ -634,6 +635,11 @@ default="cosine"
         if network is not None:
             self.network_ = network
             self.history_ = continued_history(self.history_, history)
+            # trained on rows that move a column constant until now: it is
+            # no longer held at its last value (untrained, nothing was learned)
+            constant = state.constant.copy()
+            constant[positions] &= combined.constant_targets()
+            self._forecast_state = dataclasses.replace(state, constant=constant)
         return self
 
     def export_onnx(self, path):

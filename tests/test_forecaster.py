@@ -1243,3 +1243,18 @@ def test_unscaled_values_float32_cannot_tell_apart_warn():
         Seq2SeqLSTMForecaster(**TINY, target_transform=None).fit(level, fh=[1])
         Seq2SeqLSTMForecaster(**params).fit(level - 1e8, fh=[1])
         Seq2SeqLSTMForecaster(**params).fit(level * 0 + 1e8, fh=[1])  # constant
+
+
+def test_an_update_that_trains_on_a_moving_column_no_longer_holds_it():
+    y = pd.Series(np.r_[np.full(40, 5.0), 6.0 + np.arange(10.0)])
+    settings = {"hidden_size": 8, "max_steps": 20, "random_state": 0}
+    held = Seq2SeqLSTMForecaster(**settings).fit(y[:40], fh=[1, 2])
+    held.update(y[40:], update_params=False)  # nothing learned: still held
+    np.testing.assert_array_equal(held.predict().to_numpy(), [15.0, 15.0])
+    trained = Seq2SeqLSTMForecaster(**settings).fit(y[:40], fh=[1, 2])
+    trained.update(y[40:], update_params=True)
+    assert not np.isclose(trained.predict().to_numpy(), 15.0).any()
+    # new rows at the same value: still constant, still held
+    flat = Seq2SeqLSTMForecaster(**settings).fit(y[:40], fh=[1, 2])
+    flat.update(pd.Series(np.full(5, 5.0), index=range(40, 45)), update_params=True)
+    np.testing.assert_array_equal(flat.predict().to_numpy(), [5.0, 5.0])
