@@ -155,12 +155,8 @@ def test_a_malicious_pickle_in_the_weights_is_refused(tmp_path):
 ABSENT = object()
 
 
-def saved_with_state(tmp_path, name, value, section="state"):
-    """Save a fitted forecaster, then a copy whose JSON state has ``name: value``.
-
-    ``section=None`` sets ``name`` at the document's top level instead;
-    ``value=ABSENT`` removes it.
-    """
+def saved_with(tmp_path, change):
+    """Save a fitted forecaster, then a copy whose JSON ``change`` altered in place."""
     path = (
         Seq2SeqLSTMForecaster(**TINY)
         .fit(load_airline(), fh=[1])
@@ -169,16 +165,29 @@ def saved_with_state(tmp_path, name, value, section="state"):
     with zipfile.ZipFile(path) as source:
         document = json.loads(source.read("forecaster.json"))
         weights = source.read("weights.pt")
-    entries = document if section is None else document[section]
-    if value is ABSENT:
-        del entries[name]
-    else:
-        entries[name] = value
+    change(document)
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(tampered, "w") as sink:
         sink.writestr("forecaster.json", json.dumps(document))
         sink.writestr("weights.pt", weights)
     return tampered
+
+
+def saved_with_state(tmp_path, name, value, section="state"):
+    """Save a fitted forecaster, then a copy whose JSON state has ``name: value``.
+
+    ``section=None`` sets ``name`` at the document's top level instead;
+    ``value=ABSENT`` removes it.
+    """
+
+    def change(document):
+        entries = document if section is None else document[section]
+        if value is ABSENT:
+            del entries[name]
+        else:
+            entries[name] = value
+
+    return saved_with(tmp_path, change)
 
 
 def with_hidden_size(network, size):
@@ -220,20 +229,8 @@ def with_hidden_size(network, size):
     ],
 )
 def test_a_damaged_file_is_refused_as_not_a_valid_save(tmp_path, damage):
-    path = (
-        Seq2SeqLSTMForecaster(**TINY)
-        .fit(load_airline(), fh=[1])
-        .save_safe(tmp_path / "model.zip")
-    )
-    with zipfile.ZipFile(path) as source:
-        document = json.loads(source.read("forecaster.json"))
-        weights = source.read("weights.pt")
-    damage(document)
-    damaged = tmp_path / "damaged.zip"
-    with zipfile.ZipFile(damaged, "w") as sink:
-        sink.writestr("forecaster.json", json.dumps(document))
-        sink.writestr("weights.pt", weights)
-    with pytest.raises(ValueError, match="damaged.zip (is damaged|holds a network)"):
+    damaged = saved_with(tmp_path, damage)
+    with pytest.raises(ValueError, match="tampered.zip (is damaged|holds a network)"):
         Seq2SeqLSTMForecaster.load_safe(damaged)
 
 
