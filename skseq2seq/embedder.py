@@ -188,12 +188,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         -------
         self
         """
-        checked = as_multiindex_panel(X)
-        if isinstance(checked, pd.DataFrame):
-            check_series_keys(checked, "X")
-        check_equal_lengths(checked)
-        check_numeric_finite(checked, "X")
-        return super().fit(_one_panel(checked), y)
+        return super().fit(_checked_panel(X), y)
 
     def transform(self, X, y=None):
         """Embed each series of ``X``: sktime's ``transform``, after checking ``X``.
@@ -210,12 +205,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             One row per series, in the order of their first rows in ``X``,
             ``hidden_size`` columns.
         """
-        checked = as_multiindex_panel(X)
-        if isinstance(checked, pd.DataFrame):
-            check_series_keys(checked, "X")
-        check_equal_lengths(checked)
-        check_numeric_finite(checked, "X")
-        return super().transform(_one_panel(checked), y)
+        return super().transform(_checked_panel(X), y)
 
     def _fit(self, X, y=None):
         """Train the autoencoder to reconstruct every series of ``X``."""
@@ -365,6 +355,20 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             },
             {**tiny, "num_layers": 2, "dropout": 0.1, "scaling": None},
         ]
+
+
+def _checked_panel(X):
+    """Refuse what the embedder cannot read in ``X``; else ``X`` as one panel.
+
+    Series keys, one length, and numbers with no gaps are checked before
+    sktime converts ``X``, whose own errors would not say why.
+    """
+    checked = as_multiindex_panel(X)
+    if isinstance(checked, pd.DataFrame):
+        check_series_keys(checked, "X")
+    check_equal_lengths(checked)
+    check_numeric_finite(checked, "X")
+    return _one_panel(checked)
 
 
 def _one_panel(X):
