@@ -330,7 +330,8 @@ def read_part(X, y, columns=None):
             return None
         X = X[rows]
     if columns is not None:
-        read = [column for column in X.columns if column in set(columns)]
+        wanted = set(columns)
+        read = [column for column in X.columns if column in wanted]
         X = X[read] if read else None
     return X
 
