@@ -125,8 +125,14 @@ def test_a_series_too_short_to_spare_windows_is_trained_on_whole():
 
 
 def test_split_windows_refuses_to_leave_nothing():
+    # 6 windows, horizon 2: holding out 5 leaves 1, which overlaps them
     with pytest.raises(ValueError, match="leaves no training windows"):
         split_windows([10], 3, 2, validation_size=5)
+
+
+def test_refusal_names_the_windows_there_are_not_the_number_asked():
+    with pytest.raises(ValueError, match="at most 6 window.*fewer than 5 of them"):
+        split_windows([10, 7], 3, 2, validation_size=10_000)
 
 
 @pytest.mark.parametrize(
