@@ -10,6 +10,7 @@ import pathlib
 import sys
 import warnings
 
+import pandas as pd
 import sktime
 import torch
 from sktime.datatypes._dtypekind import DtypeKind  # noqa: F401 (re-exported)
@@ -66,6 +67,20 @@ def set_cutoff(forecaster, cutoff):
     even where that is earlier than the cutoff already reached.
     """
     forecaster._set_cutoff(cutoff)
+
+
+def later_cutoff(before, after):
+    """Return the cutoff after ``update``: the later time point, at fit's frequency.
+
+    sktime moves the cutoff to the last row ``update`` was given, even where
+    that is earlier than the cutoff already reached, and takes a datetime
+    cutoff's frequency from those rows: three weekdays of a business-day
+    series infer ``"D"``, which ``predict`` then refuses against fit's.
+    """
+    latest = after if after[0] >= before[0] else before
+    if isinstance(before, pd.DatetimeIndex):
+        latest = pd.DatetimeIndex(latest.to_list(), freq=before.freq)
+    return latest
 
 
 def forget_data(forecaster):

@@ -285,8 +285,11 @@ def check_consecutive(instances, freq):
     if isinstance(times, pd.PeriodIndex):
         due, fix = times[:-1] + 1, "y.asfreq(freq) for a single series"
     elif isinstance(times, pd.DatetimeIndex):
-        # the index's own offset where it has one: it knows its holidays
-        offset = times.freq or pd.tseries.frequencies.to_offset(freq)
+        # the index's own offset where it is the frequency found in fit (it
+        # knows its holidays); update's rows at another one are checked at fit's
+        offset = times.freq
+        if offset is None or (freq is not None and offset.freqstr != freq):
+            offset = pd.tseries.frequencies.to_offset(freq)
         with warnings.catch_warnings():  # calendar offsets are applied one by one
             warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
             due = times[:-1] + offset

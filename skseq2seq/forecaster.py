@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sktime.forecasting.base import BaseForecaster
 
-from skseq2seq._compat import forget_data, set_cutoff
+from skseq2seq._compat import forget_data, later_cutoff, set_cutoff
 from skseq2seq._device import PicklesNetworksOnCPU, draw_seed
 from skseq2seq._export import export_forecaster
 from skseq2seq._frames import Collection, rows_after
@@ -388,10 +388,10 @@ default="cosine"
         with self._kept_if_refused():
             cutoff = self.cutoff if self.is_fitted else None
             super().update(y, X=X, update_params=update_params)
-            if cutoff is not None and self.cutoff[0] < cutoff[0]:
+            if cutoff is not None:
                 # rows already seen, or a lagging series' new ones: the
                 # panel's latest time point is still the cutoff
-                set_cutoff(self, cutoff)
+                set_cutoff(self, later_cutoff(cutoff, self.cutoff))
         return self
 
     @contextlib.contextmanager

@@ -786,6 +786,35 @@ def test_update_of_a_datetime_panel_a_row_at_a_time(airline):
     assert stepwise.cutoff[0] == times[-1]
 
 
+def test_update_refuses_rows_at_another_frequency(airline):
+    days = pd.Series(
+        airline.to_numpy()[:60], pd.date_range("2020-01-01", periods=60, freq="D")
+    )
+    fitted = Seq2SeqLSTMForecaster(**TINY).fit(days, fh=[1])
+    for freq in ("2D", "h"):  # the rows' own frequency is not fit's
+        rows = pd.Series(
+            airline.to_numpy()[60:65], pd.date_range("2020-03-01", periods=5, freq=freq)
+        )
+        with pytest.raises(ValueError, match="where 2020-03-02 00:00:00 was due"):
+            fitted.update(rows)
+    assert fitted.cutoff[0] == days.index[-1]
+
+
+def test_update_keeps_fit_s_frequency_where_its_rows_infer_another(airline):
+    # three weekdays without a frequency infer "D"; the cutoff stays "B"
+    values = airline.to_numpy()[:63]
+    weekdays = pd.bdate_range("2020-01-06", periods=63)
+    fitted = Seq2SeqLSTMForecaster(**TINY).fit(pd.Series(values[:60], weekdays[:60]))
+    bare, stamped = copy.deepcopy(fitted), copy.deepcopy(fitted)
+    bare.update(
+        pd.Series(values[60:], pd.DatetimeIndex(weekdays[60:].to_list())),
+        update_params=False,
+    )
+    stamped.update(pd.Series(values[60:], weekdays[60:]), update_params=False)
+    assert bare.cutoff.freq == stamped.cutoff.freq == weekdays.freq
+    pd.testing.assert_series_equal(bare.predict(fh=[1, 2]), stamped.predict(fh=[1, 2]))
+
+
 def test_update_takes_time_points_that_passed_without_a_value(airline):
     fitted = Seq2SeqLSTMForecaster(**TINY, seasonal_period=None)
     fitted.fit(airline.iloc[:-2], fh=[1, 2])
