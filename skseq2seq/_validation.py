@@ -1,11 +1,12 @@
 """Checks of parameters and data, each error naming the problem and the fix."""
 
 import numbers
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Hashable, Iterator, Mapping, Set
 
 import numpy as np
 import pandas as pd
 import torch
+from pandas.api.types import is_scalar
 
 from skseq2seq._frames import check_index_levels, check_series_keys
 from skseq2seq._network import CELLS, DECODER_INPUTS
@@ -132,6 +133,37 @@ def check_validation_size(name, value):
         check_int(name, value, minimum=1)
 
 
+def check_random_state(name, value):
+    """Refuse a seed that is neither None, a RandomState nor a 32-bit unsigned int."""
+    if value is None or isinstance(value, np.random.RandomState):
+        return
+    if (
+        isinstance(value, numbers.Integral)
+        and not isinstance(value, bool)
+        and 0 <= value < 2**32
+    ):
+        return
+    raise ValueError(
+        f"{name} must be None, an integer in [0, 2**32 - 1] or a "
+        f"numpy.random.RandomState, got {value!r}."
+    )
+
+
+def check_past_covariates(name, value):
+    """Refuse ``past_covariates`` that are not column names: a list, or one str."""
+    if value is None or isinstance(value, str):
+        return
+    if isinstance(value, list | tuple | pd.Index | np.ndarray) and all(
+        isinstance(column, Hashable) for column in value
+    ):
+        return
+    hint = f" For the column {value!r}, pass [{value!r}]." if is_scalar(value) else ""
+    raise ValueError(
+        f"{name} must be a list of X's column names (or one name as a str), or "
+        f"None; got {value!r}.{hint}"
+    )
+
+
 #: Quantile levels ``loss="quantile"`` learns unless told otherwise: enough
 #: for sktime's usual 80%, 90%, 95% and 98% intervals.
 DEFAULT_QUANTILES = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99)
@@ -193,11 +225,12 @@ TRAINING_CONSTRAINTS = {
     "teacher_forcing_decay": Real(0.0, 1.0),
     "num_epochs": Integer(1, optional=True),
     "batch_size": Integer(1),
-    "lr": Real(0.0, np.inf, closed_left=False),
-    "weight_decay": Real(0.0, np.inf),
+    "lr": Real(0.0, np.inf, closed_left=False, closed_right=False),
+    "weight_decay": Real(0.0, np.inf, closed_right=False),
     "optimizer": Rule(_check_optimizer),
     "optimizer_kwargs": Rule(check_keywords),
     "precision": Choice(*PRECISIONS),
+    "random_state": Rule(check_random_state),
 }
 
 

@@ -49,6 +49,7 @@ from skseq2seq._validation import (
     check_gives_distribution,
     check_keywords,
     check_params,
+    check_past_covariates,
     check_quantile_levels,
     check_scheduler,
     check_seasonal_period,
@@ -270,6 +271,7 @@ default="cosine"
         "target_transform": Choice("auto", "log", None),
         "loss": Choice("auto", *LOSSES),
         "quantiles": Rule(check_quantile_levels),
+        "past_covariates": Rule(check_past_covariates),
     }
 
     def __init__(

@@ -6,12 +6,10 @@ import pytest
 from skseq2seq import Seq2SeqLSTMEmbedder, Seq2SeqLSTMForecaster
 from skseq2seq._validation import Choice, Integer, Real, check_params
 
-#: Parameters any value of which is taken: checked where they are used
-#: (the covariates' names against X).
+#: Parameters checked where they are used (the device against the machine's),
+#: or any value of which serves (verbose, by its truth).
 FREE = {
-    "past_covariates",
     "device",
-    "random_state",
     "verbose",
 }
 
