@@ -132,10 +132,6 @@ class PointHead(nn.Module):
         """Mean squared error over the observed targets."""
         return masked_mean((output - target) ** 2, mask)
 
-    def gives_distribution(self, log, names):
-        """Say whether the head has a distribution of its own: no, sktime's normal."""
-        return False
-
 
 class AbsoluteHead(PointHead):
     """One value per target, trained on absolute error: a median forecast.
@@ -200,12 +196,16 @@ class GaussianHead(nn.Module):
         median, std = np.moveaxis(output, -1, 0)
         return np.where(log, median**2 * np.exp(std**2) * np.expm1(std**2), std**2)
 
-    def gives_distribution(self, log, names):
-        """Whether the distribution is a log-normal, which sktime's normal is not.
+    def distribution(self, output, log, frame, names):
+        """Build the normal of the data-scale ``output``: log-normal for ``log``.
 
-        Raises ``NotImplementedError`` for a mix of log-scale targets and
-        others: one distribution object holds one family.
+        The mean, or for log-scale targets the median, is what ``predict``
+        gives. ``frame`` turns an array shaped as a parameter into the
+        forecast's ``pd.DataFrame``. A mix of log-scale targets and others
+        raises ``NotImplementedError``: one distribution holds one family.
         """
+        from skpro.distributions import LogNormal
+
         if log.any() and not log.all():
             raise NotImplementedError(
                 f"predict_proba gives one family of distributions, but the "
@@ -214,21 +214,12 @@ class GaussianHead(nn.Module):
                 "Use predict_quantiles or predict_interval, or refit with "
                 "target_transform=None or 'log' for all of them."
             )
-        return bool(log.all())
-
-    def distribution(self, output, frame):
-        """Build the log-normal of the data-scale ``output`` (numpy), for log targets.
-
-        ``frame`` turns an array shaped as a parameter into the forecast's
-        ``pd.DataFrame``. The median is what ``predict`` gives.
-        """
-        from skpro.distributions import LogNormal
-
-        median, sigma = np.moveaxis(output, -1, 0)
-        # a constant column is held at its value: a log-normal has no zero spread
-        sigma = np.maximum(sigma, np.finfo(np.float64).tiny)
-        mu = frame(np.log(median))
-        return LogNormal(mu=mu, sigma=frame(sigma), index=mu.index, columns=mu.columns)
+        center, sigma = np.moveaxis(output, -1, 0)
+        if not log.any():
+            return normal(frame(center), frame(sigma))
+        mu = frame(np.log(center))
+        sigma = frame(np.maximum(sigma, np.finfo(np.float64).tiny))  # see normal
+        return LogNormal(mu=mu, sigma=sigma, index=mu.index, columns=mu.columns)
 
     def loss(self, output, target, mask=None):
         """Negative log-likelihood of the observed targets."""
@@ -321,15 +312,34 @@ class QuantileHead(nn.Module):
         lower, upper = np.moveaxis(self.quantiles(output, [0.25, 0.75]), -1, 0)
         return ((upper - lower) / (2 * scipy.stats.norm.ppf(0.75))) ** 2
 
-    def gives_distribution(self, log, names):
-        """Say whether the head has a distribution of its own: no, sktime's normal."""
-        return False
+    def distribution(self, output, log, frame, names):
+        """Build the normal around the median with :meth:`variance`'s variance.
+
+        What sktime makes of ``predict`` and ``predict_var``; the learned
+        shape is :meth:`quantiles`'. Arguments as ``GaussianHead.distribution``.
+        """
+        median = output[..., self.median]
+        return normal(frame(median), frame(np.sqrt(self.variance(output))))
 
     def loss(self, output, target, mask=None):
         """Pinball loss of the observed targets, averaged over the levels."""
         error = target[..., None] - output  # [..., n_targets, n_quantiles]
         pinball = torch.maximum(self.levels * error, (self.levels - 1) * error)
         return masked_mean(pinball, mask)
+
+
+def normal(mean, sigma):
+    """Build skpro's ``Normal`` from frames of means and standard deviations.
+
+    A column constant in training is held at its value with no spread; a
+    spread of exactly 0 would make the density and the distribution
+    function NaN, so it is the smallest positive float: a point mass, as
+    near as a normal comes to one.
+    """
+    from skpro.distributions import Normal
+
+    sigma = sigma.clip(lower=np.finfo(np.float64).tiny)
+    return Normal(mu=mean, sigma=sigma, index=mean.index, columns=mean.columns)
 
 
 def interpolate_quantiles(values, levels, alpha):

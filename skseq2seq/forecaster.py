@@ -571,21 +571,19 @@ default="cosine"
         return intervals
 
     def _predict_proba(self, fh, X, marginal=True):
-        """Give the head's distribution; sktime's normal where it is one.
+        """Give the head's distribution of each step (marginal, as sktime's default).
 
-        sktime's default, a normal around ``predict`` with ``predict_var``'s
-        variance, is the Gaussian head's on the data's scale and the quantile
-        head's normal of the same interquartile range; a head whose output is
-        another distribution gives it (see ``GaussianHead.distribution``).
+        The Gaussian head's normal (a log-normal for log-scale targets); the
+        quantile head's normal around the median with ``predict_var``'s
+        variance, which is what sktime's default builds.
         """
-        head, log = self.network_.head, np.asarray(self.log_targets_, dtype=bool)
-        names = self._forecast_state.target_names
-        if not head.gives_distribution(log, names):
-            return super()._predict_proba(fh=fh, X=X, marginal=marginal)
         output, index = self._decode(fh, X)
-        return head.distribution(
+        names = self._forecast_state.target_names
+        return self.network_.head.distribution(
             output.numpy(),
+            np.asarray(self.log_targets_, dtype=bool),
             lambda values: pd.DataFrame(values.reshape(len(index), -1), index, names),
+            names,
         )
 
     def _predict_var(self, fh, X=None, cov=False):

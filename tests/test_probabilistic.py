@@ -207,6 +207,39 @@ def test_a_constant_column_has_no_spread():
     assert (interval["flat"].to_numpy() == 5.0).all()
 
 
+@pytest.mark.parametrize("loss", ["gaussian", "quantile"])
+def test_a_constant_column_s_distribution_is_a_point_mass_not_nan(loss):
+    # signed data: the normal, not the log-normal, whose spread was floored
+    y = pd.DataFrame({"wave": np.sin(np.arange(60) / 3), "flat": -5.0})
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss=loss).fit(y, fh=[1, 2])
+    distribution = forecaster.predict_proba()
+    truth = pd.DataFrame(
+        {"wave": [0.0, 0.0], "flat": [-5.0, -5.0]}, index=distribution.index
+    )
+    assert np.isfinite(distribution.log_pdf(truth).to_numpy()).all()
+    np.testing.assert_array_equal(distribution.cdf(truth)["flat"], 0.5)
+    np.testing.assert_array_equal(
+        distribution.cdf(truth + 1e-9)["flat"], 1.0
+    )  # all the mass at -5
+    np.testing.assert_array_equal(distribution.mean()["flat"], -5.0)
+
+
+@pytest.mark.parametrize("loss", ["gaussian", "quantile"])
+def test_the_normal_is_sktime_s_normal_of_predict_and_predict_var(loss):
+    from skpro.distributions import Normal
+
+    y = pd.Series(np.sin(np.arange(80) / 3))  # signed: not on the log scale
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss=loss).fit(y, fh=[1, 2, 3])
+    mean = forecaster.predict().to_frame()
+    sigma = np.sqrt(forecaster.predict_var())
+    expected = Normal(mu=mean, sigma=sigma, index=mean.index, columns=mean.columns)
+    distribution = forecaster.predict_proba()
+    alpha = [0.1, 0.5, 0.9]
+    pd.testing.assert_frame_equal(
+        distribution.quantile(alpha), expected.quantile(alpha), check_exact=False
+    )
+
+
 def test_safe_format_keeps_the_distribution(tmp_path):
     forecaster = Seq2SeqLSTMForecaster(**TINY, loss="quantile").fit(
         load_airline(), fh=[1, 2]
