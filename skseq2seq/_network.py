@@ -370,12 +370,17 @@ def interpolate_quantiles(values, levels, alpha):
     alpha = np.asarray(alpha, dtype=np.float64)
     near = np.abs(alpha[:, None] - levels[None, :]) <= 1e-6  # [alpha, levels]
     alpha = np.where(near.any(axis=1), levels[near.argmax(axis=1)], alpha)
-    if alpha.min() < levels[0] or alpha.max() > levels[-1]:
+    if len(alpha) == 0:  # what the Gaussian head gives for no level
+        return values[..., :0]
+    beyond = (alpha < levels[0]) | (alpha > levels[-1])
+    if beyond.any():
+        shown = np.round(alpha, 10)  # 0.005, not 0.0050000000000000044
         raise ValueError(
-            f"alpha {alpha.tolist()} reaches beyond the learned quantiles "
-            f"{levels.tolist()}. Refit with quantiles that cover it, e.g. "
-            f"quantiles=({min(alpha.min(), levels[0])}, ..., 0.5, ..., "
-            f"{max(alpha.max(), levels[-1])})."
+            f"The levels {shown[beyond].tolist()} (predict_quantiles' alpha, or "
+            "0.5 -+ coverage / 2 for predict_interval) reach beyond the learned "
+            f"quantiles {levels.tolist()}. Refit with quantiles that cover them, "
+            f"e.g. quantiles=({min(shown.min(), levels[0])}, ..., 0.5, ..., "
+            f"{max(shown.max(), levels[-1])})."
         )
     if len(levels) == 1:  # only that level itself can be asked for
         return values[..., np.zeros(len(alpha), dtype=np.int64)]

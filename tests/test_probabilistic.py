@@ -143,6 +143,16 @@ def test_quantiles_beyond_the_learned_levels_are_refused():
     forecaster.fit(load_airline(), fh=[1])
     with pytest.raises(ValueError, match="beyond the learned quantiles"):
         forecaster.predict_quantiles(alpha=[0.05])
+    # coverage 0.9 asks for 0.05 and 0.95, which float noise made 0.0500...04
+    with pytest.raises(ValueError, match=r"levels \[0.05, 0.95\] .* coverage"):
+        forecaster.predict_interval(coverage=0.9)
+
+
+@pytest.mark.parametrize("loss", ["gaussian", "quantile"])
+def test_no_level_asked_gives_no_column(loss):
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss=loss).fit(load_airline(), fh=[1])
+    assert forecaster.predict_quantiles(alpha=[]).shape == (1, 0)
+    assert forecaster.predict_interval(coverage=[]).shape == (1, 0)
 
 
 @pytest.mark.parametrize(
