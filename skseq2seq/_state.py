@@ -178,7 +178,9 @@ def scaled_future(state, X, horizon, cutoffs, which):
         state.covariates,
         "X",
         "The decoder reads X at every step from the cutoff to the furthest "
-        "step of fh, not only at the steps of fh.",
+        "step of fh, not only at the steps of fh. (sktime's evaluate and "
+        "tuners pass X at the steps of the splitter's fh only: give them a "
+        "contiguous fh, 1 to its furthest step.)",
         # the same message as in fit, for the values the decoder reads only
         check=lambda rows: check_numeric_finite(rows, "X"),
     ).reshape(len(which), horizon, -1)

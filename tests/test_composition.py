@@ -151,6 +151,22 @@ def test_evaluate(y):
     assert all(len(prediction) == 3 for prediction in results["y_pred"])
 
 
+def test_evaluate_with_x_needs_a_contiguous_fh_and_says_so(y):
+    X = pd.DataFrame({"month": y.index.month.astype(float)}, index=y.index)
+    gapped = ExpandingWindowSplitter(initial_window=120, step_length=12, fh=[2, 4])
+    with pytest.raises(ValueError, match="give them a contiguous fh"):
+        evaluate(Seq2SeqLSTMForecaster(**TINY), gapped, y, X=X, error_score="raise")
+    contiguous = ExpandingWindowSplitter(initial_window=120, step_length=12, fh=FH)
+    results = evaluate(
+        Seq2SeqLSTMForecaster(**TINY), contiguous, y, X=X, return_data=True
+    )
+    # the first fold, by hand: fit on the first 120 months, X over the horizon
+    by_hand = Seq2SeqLSTMForecaster(**TINY).fit(y.iloc[:120], X=X.iloc[:120], fh=FH)
+    pd.testing.assert_series_equal(
+        results["y_pred"].iloc[0], by_hand.predict(X=X.iloc[120:123])
+    )
+
+
 def test_evaluate_with_update_strategy(y):
     results = evaluate(Seq2SeqLSTMForecaster(**TINY), cv(), y, strategy="update")
     assert np.isfinite(results.iloc[:, 0]).all()
