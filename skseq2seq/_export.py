@@ -211,13 +211,13 @@ def export_graph(graph, path, inputs, outputs, dynamic_axes, metadata):
 def export_forecaster(network, state, quantiles, path):
     """Write the forecaster's ``predict`` for ``state`` as an ONNX graph.
 
-    The graph takes each series' raw last ``window_length`` values (and,
-    with covariates known ahead, their raw values over the horizon) and
-    returns forecasts on the data's scale: the log, the scaling, the
-    network and the rule for constant columns are inside it. The batch
-    dimension is dynamic, so a whole panel is one call; the horizon is fixed
-    at the network's training horizon (the decoding loop is unrolled), and
-    the window must have no missing values.
+    The graph takes each series' raw last ``max(window_length, season)``
+    values, as many as ``state`` keeps (and, with covariates known ahead,
+    their raw values over the horizon) and returns forecasts on the data's
+    scale: the log, the scaling, the network and the rule for constant
+    columns are inside it. The batch dimension is dynamic, so a whole panel
+    is one call; the horizon is fixed at the network's training horizon (the
+    decoding loop is unrolled), and the window must have no missing values.
 
     Parameters
     ----------
