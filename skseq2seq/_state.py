@@ -343,7 +343,20 @@ def steps_ahead(fh, cutoff):
         )
     if fh.is_relative:  # e.g. Timedeltas: through the absolute time points
         fh = fh.to_absolute(cutoff)
-    return np.asarray(fh.to_relative(cutoff), dtype=np.int64)
+    steps = np.asarray(fh.to_relative(cutoff), dtype=np.int64)
+    times = fh.to_pandas()
+    if isinstance(times, pd.DatetimeIndex):
+        # sktime rounds a time between two steps down to the earlier step
+        stepped = ForecastingHorizon(steps, freq=cutoff.freq).to_absolute(cutoff)
+        off = np.asarray(times != stepped.to_pandas())
+        if off.any():
+            raise ValueError(
+                f"fh asks for {times[off][0]}, which is no time point of the "
+                f"series' frequency {cutoff.freqstr} counted from {cutoff[0]}: "
+                "the decoder forecasts whole steps. Pass time points of that "
+                "frequency, or steps ahead such as fh=[1, 2, 3]."
+            )
+    return steps
 
 
 def next_time(end, freq):

@@ -192,3 +192,18 @@ def test_update_trains_on_a_gap_filled_with_the_observation_before_it():
     values = combined.values.copy()
     fill_gaps(values, combined.lengths, 1)
     np.testing.assert_allclose(np.exp(values[:-2, 0]), 20.0)
+
+
+def test_an_fh_between_two_steps_is_refused_not_rounded_down():
+    days = pd.date_range("2020-01-01", periods=40, freq="D")
+    forecaster = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=5, random_state=0)
+    forecaster.fit(pd.Series(np.sin(np.arange(40) / 3), days), fh=[1, 2])
+    on_grid = forecaster.predict(fh=pd.DatetimeIndex(["2020-02-11"]))
+    np.testing.assert_array_equal(on_grid, forecaster.predict(fh=[2]))
+    for between in (
+        pd.DatetimeIndex(["2020-02-10 18:00"]),  # was given step 1's value
+        pd.to_timedelta(["36h"]),
+        pd.to_timedelta(["12h"]),  # was said to reach into the data
+    ):
+        with pytest.raises(ValueError, match="no time point of the series' freq"):
+            forecaster.predict(fh=between)
