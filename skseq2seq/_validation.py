@@ -297,6 +297,13 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
             "appear once: aggregate the duplicates first (e.g. "
             "y.groupby(level=...).mean()) or drop them."
         )
+    check_time_order(frame.index, name)
+    named_twice = frame.columns[frame.columns.duplicated()].unique()
+    if len(named_twice):
+        raise ValueError(
+            f"{name} has more than one column named {list(named_twice)}. Give "
+            "each column its own name."
+        )
     for column, dtype in frame.dtypes.items():
         if not (
             pd.api.types.is_numeric_dtype(dtype)
@@ -346,6 +353,43 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
                 f"{name} has {int(mask.sum())} {problem} value(s), the first at "
                 f"index {first!r}. The estimator cannot read them: {fix}."
             )
+
+
+def check_time_order(index, name="y"):
+    """Refuse a series whose time points are out of order, naming the fix.
+
+    sktime refuses them too, as an "unsupported input data type". A panel's
+    series may come in any order, and its rows interleaved; within each
+    series, time must increase.
+
+    Examples
+    --------
+    >>> check_time_order(pd.Index([2000, 2002, 2001]))
+    Traceback (most recent call last):
+    ...
+    ValueError: y's time points are out of order: 2001 comes after 2002. ...
+    """
+    times = index.get_level_values(-1)
+    series = (
+        np.zeros(len(index), dtype=np.int64)
+        if index.nlevels == 1
+        else pd.factorize(index.droplevel(-1))[0]
+    )
+    order = np.argsort(series, kind="stable")  # each series' rows, as given
+    times, series = times[order], series[order]
+    try:
+        backwards = np.asarray(times[1:] < times[:-1])
+    except TypeError:  # time points that do not compare: sktime says so
+        return
+    backwards &= series[1:] == series[:-1]
+    if backwards.any():
+        row = int(np.argmax(backwards))
+        key = index[order][row][:-1] if index.nlevels > 1 else ()
+        where = f", in series {key[0] if len(key) == 1 else key!r}" if key else ""
+        raise ValueError(
+            f"{name}'s time points are out of order: {times[row + 1]} comes "
+            f"after {times[row]}{where}. Sort them first: {name}.sort_index()."
+        )
 
 
 def read_part(X, y, columns=None):

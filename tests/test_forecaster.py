@@ -1006,6 +1006,32 @@ class TestSilentlyWrongBecomesRight:
         with pytest.raises(ValueError, match="1 repeated time point"):
             Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
 
+    def test_time_out_of_order_is_refused_in_words(self, airline):
+        # sktime's own refusal: "unsupported input data type"
+        with pytest.raises(ValueError, match="1960-11 comes after 1960-12.*sort_"):
+            Seq2SeqLSTMForecaster(**TINY).fit(airline.iloc[::-1], fh=[1])
+        panel = pd.concat({"a": airline, "b": airline}).to_frame("y")
+        shuffled = panel.sample(frac=1, random_state=0)
+        with pytest.raises(ValueError, match="out of order: .* in series"):
+            Seq2SeqLSTMForecaster(**TINY).fit(shuffled, fh=[1])
+        fitted = Seq2SeqLSTMForecaster(**TINY).fit(airline.iloc[:-3], fh=[1])
+        with pytest.raises(ValueError, match="out of order"):
+            fitted.update(airline.iloc[-3:][::-1])
+        assert fitted.cutoff[0] == airline.index[-4]
+
+    def test_a_panel_s_rows_may_come_interleaved(self, airline):
+        panel = pd.concat({"a": airline, "b": 2 * airline}).to_frame("y")
+        by_time = panel.swaplevel().sort_index().swaplevel()
+        pd.testing.assert_frame_equal(
+            Seq2SeqLSTMForecaster(**TINY).fit(by_time, fh=[1]).predict(),
+            Seq2SeqLSTMForecaster(**TINY).fit(panel, fh=[1]).predict(),
+        )
+
+    def test_a_column_name_given_twice_is_refused(self, airline):
+        y = pd.concat([airline, airline], axis=1, keys=["a", "a"])
+        with pytest.raises(ValueError, match=r"more than one column named \['a'\]"):
+            Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
+
     @pytest.mark.parametrize(
         "bad, message",
         [
