@@ -134,7 +134,7 @@ def decode(network, state, fh, X, cutoff, device, precision):
         )  # [series, horizon, targets, ...]
     output = to_data_scale(state, network.head, output)
     chosen = output[np.arange(len(steps))[:, None], steps - 1]  # [series, fh, ..]
-    times = [fh.to_absolute_index(cutoff) for cutoff in cutoffs]
+    times = [fh_times(fh, cutoff).to_pandas() for cutoff in cutoffs]
     index = panel_index(state.keys, [times[w] for w in which], state.index_names)
     return chosen, index
 
@@ -341,10 +341,9 @@ def steps_ahead(fh, cutoff):
             "cutoff to count it from. Pass fh as steps ahead, such as "
             "fh=[1, 2, 3]."
         )
-    if fh.is_relative:  # e.g. Timedeltas: through the absolute time points
-        fh = fh.to_absolute(cutoff)
-    steps = np.asarray(fh.to_relative(cutoff), dtype=np.int64)
-    times = fh.to_pandas()
+    absolute = fh_times(fh, cutoff)
+    steps = np.asarray(absolute.to_relative(cutoff), dtype=np.int64)
+    times = absolute.to_pandas()
     if isinstance(times, pd.DatetimeIndex):
         # sktime rounds a time between two steps down to the earlier step
         stepped = ForecastingHorizon(steps, freq=cutoff.freq).to_absolute(cutoff)
@@ -357,6 +356,28 @@ def steps_ahead(fh, cutoff):
                 "frequency, or steps ahead such as fh=[1, 2, 3]."
             )
     return steps
+
+
+def fh_times(fh, cutoff):
+    """Return the time points of ``fh`` after ``cutoff``, as an absolute horizon.
+
+    sktime adds a ``Timedelta`` fh in absolute time. On a calendar of days
+    or longer with a time zone, a day across a daylight-saving switch lasts
+    23 or 25 hours, so there it is added on the wall clock: two days after
+    a midnight are the midnight two days on.
+    """
+    if not fh.is_relative:
+        return fh
+    deltas = fh.to_pandas()
+    calendar = isinstance(cutoff, pd.DatetimeIndex) and not isinstance(
+        cutoff.freq, pd.offsets.Tick
+    )
+    if calendar and cutoff.tz is not None and isinstance(deltas, pd.TimedeltaIndex):
+        wall = cutoff.tz_localize(None)[0] + deltas
+        return ForecastingHorizon(
+            wall.tz_localize(cutoff.tz), is_relative=False, freq=cutoff.freq
+        )
+    return fh.to_absolute(cutoff)
 
 
 def next_time(end, freq):

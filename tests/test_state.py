@@ -207,3 +207,15 @@ def test_an_fh_between_two_steps_is_refused_not_rounded_down():
     ):
         with pytest.raises(ValueError, match="no time point of the series' freq"):
             forecaster.predict(fh=between)
+
+
+def test_a_timedelta_of_days_counts_on_the_wall_clock_across_a_dst_switch():
+    # 2021-03-28 has 23 hours in Berlin: 48 hours after midnight of the
+    # 27th is 01:00 of the 29th, which no daily time point is
+    days = pd.date_range("2021-02-20", "2021-03-27", freq="D", tz="Europe/Berlin")
+    forecaster = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=5, random_state=0)
+    forecaster.fit(pd.Series(np.sin(np.arange(len(days)) / 3) + 2, days), fh=[1, 2])
+    pd.testing.assert_series_equal(
+        forecaster.predict(fh=pd.to_timedelta(["1D", "2D"])),
+        forecaster.predict(fh=[1, 2]),
+    )
