@@ -204,8 +204,6 @@ class GaussianHead(nn.Module):
         forecast's ``pd.DataFrame``. A mix of log-scale targets and others
         raises ``NotImplementedError``: one distribution holds one family.
         """
-        from skpro.distributions import LogNormal
-
         if log.any() and not log.all():
             raise NotImplementedError(
                 f"predict_proba gives one family of distributions, but the "
@@ -215,11 +213,7 @@ class GaussianHead(nn.Module):
                 "target_transform=None or 'log' for all of them."
             )
         center, sigma = np.moveaxis(output, -1, 0)
-        if not log.any():
-            return normal(frame(center), frame(sigma))
-        mu = frame(np.log(center))
-        sigma = frame(np.maximum(sigma, np.finfo(np.float64).tiny))  # see normal
-        return LogNormal(mu=mu, sigma=sigma, index=mu.index, columns=mu.columns)
+        return normal_distribution(center, sigma, bool(log.all()), frame)
 
     def loss(self, output, target, mask=None):
         """Negative log-likelihood of the observed targets."""
@@ -318,8 +312,8 @@ class QuantileHead(nn.Module):
         What sktime makes of ``predict`` and ``predict_var``; the learned
         shape is :meth:`quantiles`'. Arguments as ``GaussianHead.distribution``.
         """
-        median = output[..., self.median]
-        return normal(frame(median), frame(np.sqrt(self.variance(output))))
+        spread = np.sqrt(self.variance(output))
+        return normal_distribution(self.point(output), spread, False, frame)
 
     def loss(self, output, target, mask=None):
         """Pinball loss of the observed targets, averaged over the levels."""
@@ -328,18 +322,20 @@ class QuantileHead(nn.Module):
         return masked_mean(pinball, mask)
 
 
-def normal(mean, sigma):
-    """Build skpro's ``Normal`` from frames of means and standard deviations.
+def normal_distribution(center, sigma, log, frame):
+    """Build skpro's normal, or log-normal for ``log``, from numpy parameters.
 
-    A column constant in training is held at its value with no spread; a
-    spread of exactly 0 would make the density and the distribution
-    function NaN, so it is the smallest positive float: a point mass, as
-    near as a normal comes to one.
+    ``center`` is the mean, or the log-normal's median; ``frame`` turns each
+    parameter into the forecast's ``pd.DataFrame``. A column constant in
+    training is held at its value with no spread; a spread of exactly 0
+    makes the density and the distribution function NaN, so it is the
+    smallest positive float: a point mass, as near as these come to one.
     """
-    from skpro.distributions import Normal
+    from skpro.distributions import LogNormal, Normal
 
-    sigma = sigma.clip(lower=np.finfo(np.float64).tiny)
-    return Normal(mu=mean, sigma=sigma, index=mean.index, columns=mean.columns)
+    sigma = frame(np.maximum(sigma, np.finfo(np.float64).tiny))
+    mu, family = (frame(np.log(center)), LogNormal) if log else (frame(center), Normal)
+    return family(mu=mu, sigma=sigma, index=mu.index, columns=mu.columns)
 
 
 def interpolate_quantiles(values, levels, alpha):
