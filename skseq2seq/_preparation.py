@@ -302,7 +302,9 @@ def covariate_columns(X, past_covariates):
     past = (
         [past_covariates]
         if isinstance(past_covariates, str)
-        else list(past_covariates or [])
+        else []
+        if past_covariates is None
+        else list(past_covariates)  # an Index or an array has no truth value
     )
     repeated = [column for i, column in enumerate(past) if column in past[:i]]
     if repeated:

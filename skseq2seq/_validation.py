@@ -1,7 +1,7 @@
 """Checks of parameters and data, each error naming the problem and the fix."""
 
 import numbers
-from collections.abc import Hashable, Iterator, Mapping, Set
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Set
 
 import numpy as np
 import pandas as pd
@@ -133,7 +133,7 @@ def check_validation_size(name, value):
         check_int(name, value, minimum=1)
 
 
-def check_random_state(name, value):
+def check_seed(name, value):
     """Refuse a seed that is neither None, a RandomState nor a 32-bit unsigned int."""
     if value is None or isinstance(value, np.random.RandomState):
         return
@@ -150,11 +150,18 @@ def check_random_state(name, value):
 
 
 def check_past_covariates(name, value):
-    """Refuse ``past_covariates`` that are not column names: a list, or one str."""
+    """Refuse ``past_covariates`` that are not column names in order, or one str.
+
+    A set has no order to give the columns (a str's hash differs from one
+    process to the next), and an iterator would be used up by the check.
+    """
     if value is None or isinstance(value, str):
         return
-    if isinstance(value, list | tuple | pd.Index | np.ndarray) and all(
-        isinstance(column, Hashable) for column in value
+    ordered = not isinstance(value, Set | Mapping | Iterator)
+    if (
+        ordered
+        and isinstance(value, Iterable)
+        and all(isinstance(column, Hashable) for column in value)
     ):
         return
     hint = f" For the column {value!r}, pass [{value!r}]." if is_scalar(value) else ""
@@ -230,7 +237,7 @@ TRAINING_CONSTRAINTS = {
     "optimizer": Rule(_check_optimizer),
     "optimizer_kwargs": Rule(check_keywords),
     "precision": Choice(*PRECISIONS),
-    "random_state": Rule(check_random_state),
+    "random_state": Rule(check_seed),
 }
 
 
@@ -369,6 +376,8 @@ def check_time_order(index, name="y"):
     ...
     ValueError: y's time points are out of order: 2001 comes after 2002. ...
     """
+    if index.is_monotonic_increasing:  # sorted: every series in time order
+        return
     times = index.get_level_values(-1)
     series = (
         np.zeros(len(index), dtype=np.int64)
@@ -423,12 +432,12 @@ def check_data(y, X, allow_unobserved=False, columns=None):
     at ``y``'s time points, and of ``columns`` (all, if None), where ``X``
     has any.
     """
-    check_numeric_finite(y, "y", allow_missing=True, allow_unobserved=allow_unobserved)
-    check_numeric_finite(read_part(X, y, columns), "X")
     frames = pd.Series | pd.DataFrame
-    for frame, name in ((y, "y"), (X, "X")):
+    for frame, name in ((y, "y"), (X, "X")):  # first: pandas takes NaN for None
         if isinstance(frame, frames):
             check_series_keys(frame, name)
+    check_numeric_finite(y, "y", allow_missing=True, allow_unobserved=allow_unobserved)
+    check_numeric_finite(read_part(X, y, columns), "X")
     if isinstance(y, frames) and isinstance(X, frames):
         check_index_levels(X, y.index.nlevels)
 

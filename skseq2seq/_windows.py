@@ -222,13 +222,18 @@ def split_windows(lengths, window_length, horizon, validation_size):
     # the horizon - 1 windows before the held-out ones overlap their targets
     spares = per_series - held_out - (horizon - 1) >= 1
     if not spares.any():
-        most = int(per_series.max())
+        most, overlap = int(per_series.max()), horizon - 1
+        spare = most - overlap  # hold out fewer than this to keep one
+        fix = (
+            f"validation_size={max(spare - 1, 1)} or less"
+            if spare > 1
+            else "validation_size=None (every series is too short to spare one)"
+        )
         raise ValueError(
             f"validation_size={validation_size} leaves no training windows: a "
-            f"series has at most {most} window(s), and to keep one it must hold "
-            f"out fewer than {max(most - horizon + 1, 0)} of them (the "
-            f"{horizon - 1} window(s) before the held-out ones overlap their targets). "
-            "Pass a smaller validation_size or a longer series."
+            f"series has at most {most} window(s), and the {overlap} before the "
+            "held-out ones overlap their targets. Pass "
+            f"{fix}, or longer series."
         )
     held_out = np.where(spares, held_out, 0)
     # each window's position in its own series, and its series' counts

@@ -75,6 +75,26 @@ def test_mixed_covariates_sizes_the_network(driven):
     assert len(forecaster.predict(X=X[290:292][["x", "known"]])) == 2
 
 
+@pytest.mark.parametrize("names", [pd.Index(["past"]), np.array(["past"]), ("past",)])
+def test_past_covariates_may_be_any_sequence_of_names(driven, names):
+    X, y, _ = driven
+    X = X.assign(past=np.cos(np.arange(300.0)))
+    settings = {"hidden_size": 4, "max_steps": 5, "random_state": 0}
+    as_list = Seq2SeqLSTMForecaster(past_covariates=["past"], **settings)
+    other = Seq2SeqLSTMForecaster(past_covariates=names, **settings)
+    pd.testing.assert_series_equal(
+        other.fit(y[:290], X=X[:290], fh=[1]).predict(X=X[290:291][["x"]]),
+        as_list.fit(y[:290], X=X[:290], fh=[1]).predict(X=X[290:291][["x"]]),
+    )
+
+
+def test_past_covariates_in_a_set_are_refused_having_no_order(driven):
+    X, y, _ = driven
+    forecaster = Seq2SeqLSTMForecaster(past_covariates={"x"}, max_steps=5)
+    with pytest.raises(ValueError, match="past_covariates must be a list"):
+        forecaster.fit(y, X=X, fh=[1])
+
+
 class TestPredictNeedsX:
     @pytest.fixture(scope="class")
     @classmethod

@@ -667,6 +667,10 @@ def test_a_series_without_a_key_is_refused_naming_the_level(missing):
     X = keyed_by([missing, "b"], names=(None, "t")).rename(columns={"y": "x"})
     with pytest.raises(ValueError, match="X's index level 0 has 40 missing"):
         forecaster.fit(y, X=X, fh=[1])
+    # a NaN key and a None key are two series, each in time order: not a
+    # series whose time goes back
+    with pytest.raises(ValueError, match="y's index level 'store' has 80 missing"):
+        forecaster.fit(keyed_by([np.nan, None]), fh=[1])
 
 
 @pytest.mark.parametrize("seasonal_period", [12, "auto"])

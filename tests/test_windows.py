@@ -131,8 +131,12 @@ def test_split_windows_refuses_to_leave_nothing():
 
 
 def test_refusal_names_the_windows_there_are_not_the_number_asked():
-    with pytest.raises(ValueError, match="at most 6 window.*fewer than 5 of them"):
+    with pytest.raises(ValueError, match="at most 6 window.*validation_size=4 or le"):
         split_windows([10, 7], 3, 2, validation_size=10_000)
+    split_windows([10, 7], 3, 2, validation_size=4)  # what it advised
+    # two windows, one of which overlaps the other's targets: none to spare
+    with pytest.raises(ValueError, match="Pass validation_size=None"):
+        split_windows([6], 3, 2, validation_size=1)
 
 
 @pytest.mark.parametrize(
