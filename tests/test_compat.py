@@ -3,6 +3,7 @@
 import pathlib
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sktime.datasets import load_airline
@@ -15,6 +16,7 @@ from skseq2seq._compat import (
     cell_function,
     forget_data,
     forked_after_cuda,
+    later_cutoff,
     set_cutoff,
     warn_user,
 )
@@ -86,3 +88,15 @@ def test_a_warning_skips_the_package_s_frames_to_the_caller_s():
     with pytest.warns(UserWarning, match="from inside") as warned:
         namespace["check"]()
     assert warned.pop(UserWarning).filename == __file__
+
+
+def test_later_cutoff_keeps_the_later_time_at_fit_s_frequency():
+    before = pd.DatetimeIndex(["2020-03-27"], freq="B")  # a Friday
+    inferred = pd.DatetimeIndex(["2020-04-01"], freq="D")  # from three weekdays
+    kept = later_cutoff(before, inferred)
+    assert kept[0] == inferred[0] and kept.freq == before.freq
+    assert later_cutoff(before, pd.DatetimeIndex(["2020-03-20"]))[0] == before[0]
+    zoned = pd.DatetimeIndex(["2021-03-27"], freq="D").tz_localize("Europe/Berlin")
+    assert later_cutoff(zoned, zoned + pd.Timedelta("1D")).tz == zoned.tz
+    months = pd.PeriodIndex(["2000-01"], freq="M")
+    assert later_cutoff(months, months + 2)[0] == months[0] + 2
