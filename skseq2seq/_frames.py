@@ -248,6 +248,15 @@ def time_frequency(times):
     if not isinstance(first, pd.DatetimeIndex):
         return None
     if first.freq is not None:
+        if pd.tseries.frequencies.to_offset(first.freqstr) != first.freq:
+            # the forecaster keeps the frequency as its name, as sktime's fh does
+            raise ValueError(
+                f"The time index's frequency {first.freq!r} is more than its name "
+                f"{first.freqstr!r} says (a calendar of holidays, say), and the "
+                "forecaster keeps only the name. Give the skipped days rows of "
+                "NaN on a plain calendar, e.g. y = y.asfreq('B'), or convert "
+                "the index to integers."
+            )
         return first.freqstr
     longest = max(times, key=len)
     inferred = pd.infer_freq(longest) if len(longest) >= 3 else None
@@ -285,8 +294,8 @@ def check_consecutive(instances, freq):
     if isinstance(times, pd.PeriodIndex):
         due, fix = times[:-1] + 1, "y.asfreq(freq) for a single series"
     elif isinstance(times, pd.DatetimeIndex):
-        # the index's own offset where it is the frequency found in fit (it
-        # knows its holidays); update's rows at another one are checked at fit's
+        # the index's own offset where it is the frequency found in fit;
+        # update's rows at another one are checked at fit's
         offset = times.freq
         if offset is None or (freq is not None and offset.freqstr != freq):
             offset = pd.tseries.frequencies.to_offset(freq)

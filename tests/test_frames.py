@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from skseq2seq import Seq2SeqLSTMForecaster
 from skseq2seq._frames import Instances, check_consecutive, panel_index, rows_at
 
 
@@ -120,3 +121,17 @@ class TestConsecutiveTimePoints:
         frame = pd.DataFrame({"y": np.ones(4)}, index=[0, 2, 4, 6])
         with pytest.raises(ValueError, match="after 0 comes 2.*reset_index"):
             check_consecutive(Instances(frame), None)
+
+
+def test_a_calendar_of_holidays_is_refused_at_fit_not_at_predict():
+    # kept as its name, "C", the calendar lost its holidays, and predict
+    # failed in sktime: "Frequencies from two sources do not coincide"
+    holidays = pd.offsets.CustomBusinessDay(holidays=["2020-01-20"])
+    days = pd.date_range("2020-01-02", periods=40, freq=holidays)
+    y = pd.Series(np.arange(40.0) + 1, days)
+    with pytest.raises(ValueError, match=r"more than its name 'C'.*asfreq\('B'\)"):
+        Seq2SeqLSTMForecaster(hidden_size=4, max_steps=3).fit(y, fh=[1])
+    plain = pd.date_range("2020-01-02", periods=40, freq=pd.offsets.CustomBusinessDay())
+    fitted = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=3)
+    fitted.fit(pd.Series(np.arange(40.0) + 1, plain), fh=[1])
+    assert fitted.predict().index[0] == plain[-1] + plain.freq
