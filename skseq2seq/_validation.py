@@ -319,7 +319,8 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
             kind = (
                 "categorical"
                 if isinstance(dtype, pd.CategoricalDtype)
-                else "text, which sktime treats as categorical"
+                else "text (or numbers kept as Python objects), which sktime "
+                "treats as categorical"
                 if pd.api.types.is_string_dtype(dtype)
                 else "not numeric, so not categorical either"
             )

@@ -628,6 +628,11 @@ class TestBadInput:
         with pytest.raises(TypeError, match="needs numbers. Convert it"):
             Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
 
+    def test_numbers_kept_as_objects_are_called_so(self):
+        y = pd.Series(np.arange(40.0), dtype=object)
+        with pytest.raises(TypeError, match=r"numbers kept as Python objects.*to_nu"):
+            Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
+
     def test_no_target_column(self):
         frame = pd.DataFrame(index=pd.RangeIndex(40))
         with pytest.raises(ValueError, match="no columns. .* at least one target"):
