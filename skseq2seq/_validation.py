@@ -304,7 +304,6 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
             "appear once: aggregate the duplicates first (e.g. "
             "y.groupby(level=...).mean()) or drop them."
         )
-    check_time_order(frame.index, name)
     named_twice = frame.columns[frame.columns.duplicated()].unique()
     if len(named_twice):
         raise ValueError(
@@ -366,9 +365,10 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
 def check_time_order(index, name="y"):
     """Refuse a series whose time points are out of order, naming the fix.
 
-    sktime refuses them too, as an "unsupported input data type". A panel's
-    series may come in any order, and its rows interleaved; within each
-    series, time must increase.
+    sktime's forecasters refuse them too, as an "unsupported input data
+    type". A panel's series may come in any order, and its rows interleaved;
+    within each series, time must increase. (The embedder sorts each series
+    itself: a panel is a set of sequences to it.)
 
     Examples
     --------
@@ -438,7 +438,11 @@ def check_data(y, X, allow_unobserved=False, columns=None):
         if isinstance(frame, frames):
             check_series_keys(frame, name)
     check_numeric_finite(y, "y", allow_missing=True, allow_unobserved=allow_unobserved)
-    check_numeric_finite(read_part(X, y, columns), "X")
+    read = read_part(X, y, columns)
+    check_numeric_finite(read, "X")
+    for frame, name in ((y, "y"), (read, "X")):
+        if isinstance(frame, frames):
+            check_time_order(frame.index, name)
     if isinstance(y, frames) and isinstance(X, frames):
         check_index_levels(X, y.index.nlevels)
 

@@ -89,6 +89,9 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
     device_ : torch.device
     scale_loc_, scale_scale_ : ndarray of shape (n_channels,)
         With ``scaling="global"``: the pooled statistics.
+    feature_names_in_ : list or None
+        The channels' names in fit, by which ``transform`` reads a panel's
+        columns (in any order); None after a numpy3D array, read by position.
 
     See Also
     --------
@@ -188,7 +191,13 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         -------
         self
         """
-        return super().fit(_checked_panel(X), y)
+        panel = _checked_panel(X)
+        super().fit(panel, y)
+        # sktime's numpy3D drops the names: kept to read transform's by name
+        self.feature_names_in_ = (
+            list(panel.columns) if isinstance(panel, pd.DataFrame) else None
+        )
+        return self
 
     def transform(self, X, y=None):
         """Embed each series of ``X``: sktime's ``transform``, after checking ``X``.
@@ -205,7 +214,11 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             One row per series, in the order of their first rows in ``X``,
             ``hidden_size`` columns.
         """
-        return super().transform(_checked_panel(X), y)
+        panel = _checked_panel(X)
+        names = getattr(self, "feature_names_in_", None)  # None: fit read numpy
+        if isinstance(panel, pd.DataFrame) and names is not None:
+            panel = _matched_channels(panel, names)
+        return super().transform(panel, y)
 
     def _fit(self, X, y=None):
         """Train the autoencoder to reconstruct every series of ``X``."""
@@ -369,6 +382,22 @@ def _checked_panel(X):
     check_equal_lengths(checked)
     check_numeric_finite(checked, "X")
     return _one_panel(checked)
+
+
+def _matched_channels(X, names):
+    """Reorder ``X``'s columns as in fit, or refuse columns fit did not have.
+
+    As the forecaster reads its targets: by name, in any order, and a
+    single column is that column whatever its name.
+    """
+    if list(X.columns) == names or (len(names) == 1 and X.shape[1] == 1):
+        return X
+    if set(X.columns) == set(names) and X.shape[1] == len(names):
+        return X[names]
+    raise ValueError(
+        f"X has the columns {list(X.columns)}, but the embedder was fitted on "
+        f"{names}. Pass the same columns (in any order)."
+    )
 
 
 def _one_panel(X):

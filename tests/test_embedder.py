@@ -240,6 +240,38 @@ def test_a_panel_in_time_order_embeds_as_in_series_order():
     )
 
 
+def test_a_series_whose_rows_run_back_in_time_embeds_as_sorted():
+    values = np.random.default_rng(0).normal(size=(3, 10))
+    by_series = panel(values, ["a", "b", "c"])
+    embedder = Seq2SeqLSTMEmbedder(**TINY).fit(by_series)
+    backwards = by_series.iloc[::-1]  # "c" first, each series from its end
+    np.testing.assert_array_equal(
+        embedder.transform(backwards).to_numpy(),
+        embedder.transform(by_series).to_numpy()[[2, 1, 0]],
+    )
+
+
+def test_channels_are_read_by_name_as_in_fit():
+    rng = np.random.default_rng(0)
+    index = pd.MultiIndex.from_product([range(6), range(20)])
+    X = pd.DataFrame(
+        {"walk": rng.normal(size=120).cumsum(), "noise": rng.normal(size=120)}, index
+    )
+    embedder = Seq2SeqLSTMEmbedder(**TINY).fit(X)
+    assert embedder.feature_names_in_ == ["walk", "noise"]
+    np.testing.assert_array_equal(
+        embedder.transform(X[["noise", "walk"]]).to_numpy(),
+        embedder.transform(X).to_numpy(),
+    )
+    with pytest.raises(ValueError, match=r"columns \['a', 'noise'\], but .* fitted"):
+        embedder.transform(X.rename(columns={"walk": "a"}))
+    # an array has no names: its channels are read in fit's order
+    array = X.to_numpy().reshape(6, 20, 2).transpose(0, 2, 1)
+    np.testing.assert_allclose(
+        embedder.transform(array).to_numpy(), embedder.transform(X).to_numpy()
+    )
+
+
 def test_a_hierarchy_is_one_panel_of_its_series():
     values = np.random.default_rng(1).normal(size=(4, 10))
     keys = [("g", "a"), ("g", "b"), ("h", "a"), ("h", "c")]
