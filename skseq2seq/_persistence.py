@@ -97,6 +97,11 @@ def save_safe(forecaster, path):
 
 def _write_zip(path, members):
     """Write a zip of ``members`` to ``path`` whole, or leave ``path`` as it was."""
+    if not path.parent.is_dir():  # else the error names the temporary file
+        raise FileNotFoundError(
+            f"Cannot write {str(path)!r}: the folder {str(path.parent)!r} does not "
+            "exist. Create it first."
+        )
     handle, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )

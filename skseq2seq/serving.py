@@ -125,7 +125,7 @@ class OnnxForecaster(OnnxModel):
             range, or the covariates over the horizon are missing (or given
             to a model that reads none).
         """
-        past = np.asarray(past, dtype=self._dtype["past"])
+        past = _real_array(past, self._dtype["past"], "past")
         if past.ndim == 1:  # one univariate window
             past = past[None, :, None]
         elif past.ndim == 2:  # one window of several columns
@@ -182,7 +182,7 @@ class OnnxForecaster(OnnxModel):
                     f"This model reads the covariates {self.covariates} over the "
                     f"horizon: pass them as future, of shape {expected}."
                 )
-            inputs["future"] = np.asarray(future, dtype=self._dtype["future"])
+            inputs["future"] = _real_array(future, self._dtype["future"], "future")
             if not np.isfinite(inputs["future"]).all():
                 raise ValueError(
                     "future has missing or infinite values; the decoder reads the "
@@ -252,7 +252,7 @@ n_timepoints)
             If the series have the wrong number of channels, no time points,
             or gaps.
         """
-        sequences = np.asarray(sequences, dtype=self._dtype["sequences"])
+        sequences = _real_array(sequences, self._dtype["sequences"], "sequences")
         if sequences.ndim == 1:
             sequences = sequences[None, None]
         if sequences.ndim != 3 or sequences.shape[1] != self.n_channels:
@@ -280,3 +280,18 @@ n_timepoints)
                 "network reads them. Pass values of a plausible size."
             )
         return embedding
+
+
+def _real_array(values, dtype, name):
+    """Return ``values`` as an array of ``dtype``, refusing what holds no real numbers.
+
+    numpy would drop a complex number's imaginary part with only a warning,
+    and fail on text without naming the input.
+    """
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{name} must hold real numbers, but its dtype is {array.dtype}. "
+            f"Convert it first, e.g. np.asarray({name}, dtype=float)."
+        )
+    return array.astype(dtype, copy=False)

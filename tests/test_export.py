@@ -220,6 +220,8 @@ def test_bad_embedding_input_gets_an_error_naming_the_fix(tmp_path):
     with pytest.raises(ValueError, match="Fill or drop the gaps"):
         model.embed(gappy)
     assert np.isnan(gappy[0, 1, 5])
+    with pytest.raises(ValueError, match="sequences must hold real numbers"):
+        model.embed(X.astype(str))
 
 
 @pytest.mark.parametrize("loss", ["mae", "gaussian", "quantile"])
@@ -436,6 +438,11 @@ def test_extreme_values_anywhere_in_the_inputs_are_refused_as_predict_does(tmp_p
     extreme[0, 0, 0] = 1e300
     with pytest.raises(ValueError, match="extreme values"):
         model.forecast(past, future=extreme)
+    # numpy would drop an imaginary part with a warning, and fail on text
+    with pytest.raises(ValueError, match="past must hold real numbers.*complex"):
+        model.forecast(past + 0j, future=future)
+    with pytest.raises(ValueError, match="future must hold real numbers.*<U"):
+        model.forecast(past, future=future.astype(str))
 
 
 def test_covariates_given_to_a_model_that_reads_none_are_refused(tmp_path):

@@ -290,6 +290,14 @@ def test_saving_needs_a_fitted_forecaster(tmp_path):
         Seq2SeqLSTMForecaster(**TINY).save_safe(tmp_path / "model.zip")
 
 
+def test_saving_into_a_missing_folder_names_the_folder(tmp_path):
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(load_airline(), fh=[1])
+    missing = tmp_path / "no such folder"
+    with pytest.raises(FileNotFoundError, match="the folder '.*no such folder' do"):
+        forecaster.save_safe(missing / "model.zip")
+    assert not missing.exists()
+
+
 def test_a_custom_optimizer_class_cannot_be_saved_safely(tmp_path):
     class MySGD(torch.optim.SGD):
         pass
