@@ -295,7 +295,7 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
         fix = "at least one target column" if name == "y" else f"{name}=None"
         raise ValueError(f"{name} has no columns. Pass the columns to read, or {fix}.")
     if len(frame) == 0:
-        raise ValueError(f"{name} is empty: it has no time points. Pass data.")
+        raise ValueError(f"{name} is empty: it has no rows. Pass data.")
     repeated = frame.index.duplicated()
     if repeated.any():
         raise ValueError(

@@ -436,25 +436,49 @@ default="cosine"
             super().pretrain(y, X=X, fh=fh)
         return self
 
+    @contextlib.contextmanager
+    def _fh_kept_if_refused(self):
+        """Keep the stored ``fh`` if the block raises.
+
+        sktime stores a new ``fh`` before the forecast is made; a refused
+        one (``X`` too short for it, say) would otherwise be the default of
+        every later ``predict``.
+        """
+        fh = self._fh
+        try:
+            yield
+        except BaseException:
+            self._fh = fh
+            raise
+
+    def predict(self, fh=None, X=None):
+        """Forecast at ``fh``: sktime's ``predict``; a refused ``fh`` is not kept."""
+        with self._fh_kept_if_refused():
+            return super().predict(fh=fh, X=X)
+
     def predict_interval(self, fh=None, X=None, coverage=0.90):
         """Prediction intervals: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_interval")
-        return super().predict_interval(fh=fh, X=X, coverage=coverage)
+        with self._fh_kept_if_refused():
+            return super().predict_interval(fh=fh, X=X, coverage=coverage)
 
     def predict_quantiles(self, fh=None, X=None, alpha=None):
         """Quantile forecasts: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_quantiles")
-        return super().predict_quantiles(fh=fh, X=X, alpha=alpha)
+        with self._fh_kept_if_refused():
+            return super().predict_quantiles(fh=fh, X=X, alpha=alpha)
 
     def predict_var(self, fh=None, X=None, cov=False):
         """Variance forecasts: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_var")
-        return super().predict_var(fh=fh, X=X, cov=cov)
+        with self._fh_kept_if_refused():
+            return super().predict_var(fh=fh, X=X, cov=cov)
 
     def predict_proba(self, fh=None, X=None, marginal=True):
         """Forecast distributions, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_proba")
-        return super().predict_proba(fh=fh, X=X, marginal=marginal)
+        with self._fh_kept_if_refused():
+            return super().predict_proba(fh=fh, X=X, marginal=marginal)
 
     def _fit(self, y, X, fh):
         """Prepare, train (a pretrained network is used as it is), and store."""

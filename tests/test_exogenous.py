@@ -123,6 +123,17 @@ class TestPredictNeedsX:
         gappy = fitted.predict(fh=[1, 3], X=X[290:293])
         pd.testing.assert_series_equal(gappy, full.iloc[[0, 2]])
 
+    @pytest.mark.parametrize("method", ["predict", "predict_interval"])
+    def test_a_refused_fh_is_not_kept_for_the_next_predict(self, driven, method):
+        X, y, _ = driven
+        forecaster = Seq2SeqLSTMForecaster(
+            hidden_size=4, max_steps=3, random_state=0, loss="gaussian"
+        ).fit(y[:290], X=X[:290], fh=[1, 2, 3])
+        with pytest.raises(ValueError, match=r"no rows for \[295\]"):
+            getattr(forecaster, method)(fh=[1, 2, 3, 4, 5, 6], X=X[290:295])
+        assert list(forecaster.fh) == [1, 2, 3]
+        assert len(forecaster.predict(X=X[290:295])) == 3
+
     def test_x_with_no_columns(self, driven):
         X, y, _ = driven
         with pytest.raises(ValueError, match="X has no columns. .* or X=None"):
