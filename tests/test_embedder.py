@@ -301,3 +301,10 @@ def test_a_series_without_a_key_is_refused():
     for fitted in (Seq2SeqLSTMEmbedder(**TINY).fit, embedder.transform):
         with pytest.raises(ValueError, match="X's index level 0 has 10 missing"):
             fitted(panel(values, ["a", np.nan, "c"]))
+
+
+def test_a_panel_of_no_series_is_called_empty_of_rows():
+    # its time level is not empty of time points: 20 of them, and no series
+    X = panel(np.zeros((1, 20)), ["a"]).iloc[:0]
+    with pytest.raises(ValueError, match="X is empty: it has no rows"):
+        Seq2SeqLSTMEmbedder(**TINY).fit(X)
