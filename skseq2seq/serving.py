@@ -286,12 +286,15 @@ def _real_array(values, dtype, name):
     """Return ``values`` as an array of ``dtype``, refusing what holds no real numbers.
 
     numpy would drop a complex number's imaginary part with only a warning,
-    and fail on text without naming the input.
+    read dates as numbers, and name no input when text is no number. Object
+    arrays (a frame with a bool column and a float one) convert as they did.
     """
     array = np.asarray(values)
-    if array.dtype.kind not in "biuf":
+    try:
+        if array.dtype.kind in "cmM":
+            raise TypeError(f"dtype {array.dtype}")
+        return array.astype(dtype, copy=False)
+    except (TypeError, ValueError) as error:
         raise ValueError(
-            f"{name} must hold real numbers, but its dtype is {array.dtype}. "
-            f"Convert it first, e.g. np.asarray({name}, dtype=float)."
-        )
-    return array.astype(dtype, copy=False)
+            f"{name} must hold real numbers; {error}. Pass its values as floats."
+        ) from None

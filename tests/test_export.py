@@ -221,7 +221,7 @@ def test_bad_embedding_input_gets_an_error_naming_the_fix(tmp_path):
         model.embed(gappy)
     assert np.isnan(gappy[0, 1, 5])
     with pytest.raises(ValueError, match="sequences must hold real numbers"):
-        model.embed(X.astype(str))
+        model.embed(X + 1j)
 
 
 @pytest.mark.parametrize("loss", ["mae", "gaussian", "quantile"])
@@ -439,10 +439,26 @@ def test_extreme_values_anywhere_in_the_inputs_are_refused_as_predict_does(tmp_p
     with pytest.raises(ValueError, match="extreme values"):
         model.forecast(past, future=extreme)
     # numpy would drop an imaginary part with a warning, and fail on text
+    # without naming the input
     with pytest.raises(ValueError, match="past must hold real numbers.*complex"):
         model.forecast(past + 0j, future=future)
-    with pytest.raises(ValueError, match="future must hold real numbers.*<U"):
-        model.forecast(past, future=future.astype(str))
+    with pytest.raises(ValueError, match="future must hold real numbers.*'n/a'"):
+        model.forecast(past, future=np.full(future.shape, "n/a"))
+
+
+def test_a_frame_of_bool_and_float_columns_serves_as_predict(tmp_path):
+    # its values are an object array: numbers, which serving converts
+    X = pd.DataFrame({"holiday": np.arange(83) % 7 == 0})
+    y = pd.Series(np.sin(np.arange(83) / 4) + X["holiday"], name="y")
+    forecaster = Seq2SeqLSTMForecaster(**SETTINGS).fit(y[:80], X=X[:80], fh=[1, 2])
+    model = exported(forecaster, tmp_path)
+    past = pd.concat([y[:80], X[:80]], axis=1).iloc[-model.window_length :]
+    assert past.to_numpy().dtype == object
+    np.testing.assert_allclose(
+        model.forecast(past.to_numpy(), future=X.to_numpy()[None, 80:82])[0, :, 0],
+        forecaster.predict(X=X[80:82]).to_numpy(),
+        rtol=1e-4,
+    )
 
 
 def test_covariates_given_to_a_model_that_reads_none_are_refused(tmp_path):
