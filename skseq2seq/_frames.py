@@ -248,15 +248,7 @@ def time_frequency(times):
     if not isinstance(first, pd.DatetimeIndex):
         return None
     if first.freq is not None:
-        if pd.tseries.frequencies.to_offset(first.freqstr) != first.freq:
-            # the forecaster keeps the frequency as its name, as sktime's fh does
-            raise ValueError(
-                f"The time index's frequency {first.freq!r} is more than its name "
-                f"{first.freqstr!r} says (a calendar of holidays, say), and the "
-                "forecaster keeps only the name. Give the skipped days rows of "
-                "NaN on a plain calendar, e.g. y = y.asfreq('B'), or convert "
-                "the index to integers."
-            )
+        _check_named_by_freqstr(first)
         return first.freqstr
     longest = max(times, key=len)
     inferred = pd.infer_freq(longest) if len(longest) >= 3 else None
@@ -269,6 +261,35 @@ def time_frequency(times):
             "level to a PeriodIndex."
         )
     return inferred
+
+
+def _check_named_by_freqstr(times):
+    """Refuse a frequency that its name does not rebuild.
+
+    The forecaster keeps the frequency as its name, as sktime's fh does: a
+    calendar of holidays is named "C", which rebuilds without them.
+    """
+    offset = times.freq
+    try:
+        rebuilt = pd.tseries.frequencies.to_offset(offset.freqstr) == offset
+    except ValueError:  # a name pandas cannot read back (Easter, say)
+        rebuilt = False
+    if rebuilt:
+        return
+    if isinstance(offset, pd.offsets.CustomBusinessDay):
+        fix = "give the days it skips rows of NaN on a plain calendar: y.asfreq('B')"
+    else:
+        inferred = pd.infer_freq(times) if len(times) >= 3 else None
+        fix = (
+            f"set the frequency by its name: y.asfreq({inferred!r})"
+            if inferred is not None
+            else "convert the index to integers"
+        )
+    raise ValueError(
+        f"The time index's frequency {offset!r} is more than its name "
+        f"{offset.freqstr!r} says, and the forecaster keeps only the name. To "
+        f"fit it, {fix}."
+    )
 
 
 def check_consecutive(instances, freq):

@@ -131,6 +131,10 @@ def test_a_calendar_of_holidays_is_refused_at_fit_not_at_predict():
     y = pd.Series(np.arange(40.0) + 1, days)
     with pytest.raises(ValueError, match=r"more than its name 'C'.*asfreq\('B'\)"):
         Seq2SeqLSTMForecaster(hidden_size=4, max_steps=3).fit(y, fh=[1])
+    # Week() on Mondays is named "W", which rebuilds as Sundays
+    mondays = pd.date_range("2024-01-01", periods=40, freq=pd.offsets.Week())
+    with pytest.raises(ValueError, match=r"name 'W' says.*asfreq\('W-MON'\)"):
+        Seq2SeqLSTMForecaster(hidden_size=4, max_steps=3).fit(y.set_axis(mondays))
     plain = pd.date_range("2020-01-02", periods=40, freq=pd.offsets.CustomBusinessDay())
     fitted = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=3)
     fitted.fit(pd.Series(np.arange(40.0) + 1, plain), fh=[1])
