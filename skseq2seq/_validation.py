@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import torch
 from pandas.api.types import is_scalar
+from sktime.forecasting.base import ForecastingHorizon
 
 from skseq2seq._frames import check_index_levels, check_series_keys
 from skseq2seq._network import CELLS, DECODER_INPUTS
@@ -399,6 +400,32 @@ def check_time_order(index, name="y"):
         raise ValueError(
             f"{name}'s time points are out of order: {times[row + 1]} comes "
             f"after {times[row]}{where}. Sort them first: {name}.sort_index()."
+        )
+
+
+def check_fh_frequency(fh, cutoff):
+    """Refuse an ``fh`` of periods of another frequency than the data's.
+
+    sktime's own check is a bare ``assert``, which says nothing.
+
+    Examples
+    --------
+    >>> months = pd.PeriodIndex(["2000-01"], freq="M")
+    >>> check_fh_frequency(pd.PeriodIndex(["2000Q2"], freq="Q"), months)
+    Traceback (most recent call last):
+    ...
+    ValueError: fh holds periods of frequency Q-DEC, but the data's are M. ...
+    """
+    periods = fh.to_pandas() if isinstance(fh, ForecastingHorizon) else fh
+    if (
+        isinstance(periods, pd.PeriodIndex)
+        and isinstance(cutoff, pd.PeriodIndex)
+        and periods.freqstr != cutoff.freqstr
+    ):
+        raise ValueError(
+            f"fh holds periods of frequency {periods.freqstr}, but the data's are "
+            f"{cutoff.freqstr}. Pass periods of {cutoff.freqstr}, or steps ahead "
+            "such as fh=[1, 2, 3]."
         )
 
 

@@ -46,6 +46,7 @@ from skseq2seq._validation import (
     Real,
     Rule,
     check_data,
+    check_fh_frequency,
     check_gives_distribution,
     check_keywords,
     check_params,
@@ -437,47 +438,48 @@ default="cosine"
         return self
 
     @contextlib.contextmanager
-    def _fh_kept_if_refused(self):
-        """Keep the stored ``fh`` if the block raises.
+    def _predicting(self, fh):
+        """Check ``fh``'s frequency; keep the stored ``fh`` if the block raises.
 
         sktime stores a new ``fh`` before the forecast is made; a refused
         one (``X`` too short for it, say) would otherwise be the default of
-        every later ``predict``.
+        every later ``predict``. Its check of the frequency is a bare assert.
         """
-        fh = self._fh
+        kept = self._fh
         try:
+            check_fh_frequency(fh, self.cutoff)
             yield
         except BaseException:
-            self._fh = fh
+            self._fh = kept
             raise
 
     def predict(self, fh=None, X=None):
         """Forecast at ``fh``: sktime's ``predict``; a refused ``fh`` is not kept."""
-        with self._fh_kept_if_refused():
+        with self._predicting(fh):
             return super().predict(fh=fh, X=X)
 
     def predict_interval(self, fh=None, X=None, coverage=0.90):
         """Prediction intervals: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_interval")
-        with self._fh_kept_if_refused():
+        with self._predicting(fh):
             return super().predict_interval(fh=fh, X=X, coverage=coverage)
 
     def predict_quantiles(self, fh=None, X=None, alpha=None):
         """Quantile forecasts: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_quantiles")
-        with self._fh_kept_if_refused():
+        with self._predicting(fh):
             return super().predict_quantiles(fh=fh, X=X, alpha=alpha)
 
     def predict_var(self, fh=None, X=None, cov=False):
         """Variance forecasts: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_var")
-        with self._fh_kept_if_refused():
+        with self._predicting(fh):
             return super().predict_var(fh=fh, X=X, cov=cov)
 
     def predict_proba(self, fh=None, X=None, marginal=True):
         """Forecast distributions, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_proba")
-        with self._fh_kept_if_refused():
+        with self._predicting(fh):
             return super().predict_proba(fh=fh, X=X, marginal=marginal)
 
     def _fit(self, y, X, fh):

@@ -219,3 +219,14 @@ def test_a_timedelta_of_days_counts_on_the_wall_clock_across_a_dst_switch():
         forecaster.predict(fh=pd.to_timedelta(["1D", "2D"])),
         forecaster.predict(fh=[1, 2]),
     )
+
+
+def test_an_fh_of_periods_of_another_frequency_is_refused_in_words():
+    # sktime's own check is a bare assert
+    months = pd.period_range("2000-01", periods=40, freq="M")
+    forecaster = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=5, random_state=0)
+    forecaster.fit(pd.Series(np.arange(40.0) + 1, months), fh=[1, 2])
+    quarter = pd.PeriodIndex(["2003-06"], freq="Q")
+    with pytest.raises(ValueError, match="periods of frequency Q-DEC, but the data"):
+        forecaster.predict(fh=quarter)
+    assert list(forecaster.fh) == [1, 2]  # the refused fh is not kept
