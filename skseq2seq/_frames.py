@@ -174,6 +174,29 @@ def check_series_keys(frame, name="y"):
             )
 
 
+def columns_as_in_fit(frame, names, given, fitted):
+    """Reorder ``frame``'s columns as ``names``, fit's, or refuse others.
+
+    Columns are matched by name, in any order; a single column is that
+    column, whatever its name. ``given`` and ``fitted`` word the refusal:
+    what the columns passed are, and what was fitted on ``names``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"b": [1.0], "a": [2.0]})
+    >>> list(columns_as_in_fit(frame, ["a", "b"], "X has", "the model").columns)
+    ['a', 'b']
+    """
+    if list(frame.columns) == names or (len(names) == 1 and frame.shape[1] == 1):
+        return frame
+    if set(frame.columns) == set(names) and frame.shape[1] == len(names):
+        return frame[names]
+    raise ValueError(
+        f"{given} {list(frame.columns)}, but {fitted} was fitted on {names}. "
+        "Pass the same columns (in any order)."
+    )
+
+
 def rows_at(frame, index, columns, name, purpose, check=None):
     """Take ``columns`` at the rows ``index``, or say which are missing.
 

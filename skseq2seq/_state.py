@@ -14,7 +14,13 @@ import pandas as pd
 import torch
 from sktime.forecasting.base import ForecastingHorizon
 
-from skseq2seq._frames import Collection, locate, panel_index, rows_at
+from skseq2seq._frames import (
+    Collection,
+    columns_as_in_fit,
+    locate,
+    panel_index,
+    rows_at,
+)
 from skseq2seq._network import on_data_scale
 from skseq2seq._scaling import log_targets, scale
 from skseq2seq._training import autocast
@@ -292,14 +298,8 @@ def check_time_points(ends, times):
 
 def match_target_columns(state, y):
     """Reorder ``y``'s columns as in fit, or refuse columns fit did not have."""
-    names = state.target_names
-    if list(y.columns) == names or (len(names) == 1 and y.shape[1] == 1):
-        return y  # one column is one column, whatever its name
-    if set(y.columns) == set(names) and y.shape[1] == len(names):
-        return y[names]
-    raise ValueError(
-        f"update got target columns {list(y.columns)}, but the forecaster was "
-        f"fitted on {names}. Pass the same columns (in any order)."
+    return columns_as_in_fit(
+        y, state.target_names, "update got target columns", "the forecaster"
     )
 
 

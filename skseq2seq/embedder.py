@@ -9,7 +9,7 @@ from sktime.transformations.base import BaseTransformer
 
 from skseq2seq._device import PicklesNetworksOnCPU, draw_seed, resolve_device, seeded
 from skseq2seq._export import EmbeddingGraph, export_graph
-from skseq2seq._frames import check_series_keys
+from skseq2seq._frames import check_series_keys, columns_as_in_fit
 from skseq2seq._network import Seq2SeqNetwork
 from skseq2seq._scaling import fit_scaler, scale
 from skseq2seq._training import TrainingConfig, fit_network, history_frame, plain_number
@@ -217,7 +217,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         panel = _checked_panel(X)
         names = getattr(self, "feature_names_in_", None)  # None: fit read numpy
         if isinstance(panel, pd.DataFrame) and names is not None:
-            panel = _matched_channels(panel, names)
+            panel = columns_as_in_fit(panel, names, "X has the columns", "the embedder")
         return super().transform(panel, y)
 
     def _fit(self, X, y=None):
@@ -382,22 +382,6 @@ def _checked_panel(X):
     check_equal_lengths(checked)
     check_numeric_finite(checked, "X")
     return _one_panel(checked)
-
-
-def _matched_channels(X, names):
-    """Reorder ``X``'s columns as in fit, or refuse columns fit did not have.
-
-    As the forecaster reads its targets: by name, in any order, and a
-    single column is that column whatever its name.
-    """
-    if list(X.columns) == names or (len(names) == 1 and X.shape[1] == 1):
-        return X
-    if set(X.columns) == set(names) and X.shape[1] == len(names):
-        return X[names]
-    raise ValueError(
-        f"X has the columns {list(X.columns)}, but the embedder was fitted on "
-        f"{names}. Pass the same columns (in any order)."
-    )
 
 
 def _one_panel(X):
