@@ -290,11 +290,12 @@ def _real_array(values, dtype, name):
     arrays (a frame with a bool column and a float one) convert as they did.
     """
     array = np.asarray(values)
-    try:
-        if array.dtype.kind in "cmM":
-            raise TypeError(f"dtype {array.dtype}")
-        return array.astype(dtype, copy=False)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"{name} must hold real numbers; {error}. Pass its values as floats."
-        ) from None
+    problem = f"dtype {array.dtype}"
+    if array.dtype.kind not in "cmM":  # complex numbers, time deltas, dates
+        try:
+            return array.astype(dtype, copy=False)
+        except (TypeError, ValueError) as error:
+            problem = str(error)
+    raise ValueError(
+        f"{name} must hold real numbers; {problem}. Pass its values as floats."
+    )
