@@ -500,6 +500,7 @@ default="cosine"
         self.scale_loc_, self.scale_scale_ = prepared.loc, prepared.scale
         self.covariates_, self.past_covariates_ = prepared.data.columns
         self._forecast_state = forecast_state(prepared, y.index.names)
+        self._fit_columns = list(y.columns)  # before pretraining's reordered them
         self._seed = seed  # update trains with it again
         return self
 
@@ -571,30 +572,43 @@ default="cosine"
             self.precision,
         )
 
+    def _frame(self, values, index, *levels):
+        """Frame a forecast: a column per target (and per ``levels``) in ``y``'s order.
+
+        The network's targets are in pretraining's order, which ``fit``'s
+        ``y`` may name differently; sktime's metrics match columns by place.
+        """
+        names = self._forecast_state.target_names
+        if levels:
+            columns = pd.MultiIndex.from_product([names, *levels])
+        else:
+            columns = pd.Index(names)
+        frame = pd.DataFrame(values.reshape(len(index), -1), index, columns)
+        # absent from forecasters saved before it was kept: they had no other
+        order = getattr(self, "_fit_columns", names)
+        return frame.reindex(columns=order, level=0 if levels else None)
+
     def _predict(self, fh, X):
         """Decode every series at once; the point forecast at the steps of ``fh``."""
         output, index = self._decode(fh, X)
-        point = self.network_.head.point(output)  # [series, fh, targets]
-        names = self._forecast_state.target_names
-        return pd.DataFrame(point.reshape(-1, len(names)).numpy(), index, names)
+        return self._frame(self.network_.head.point(output).numpy(), index)
+
+    def _quantiles(self, fh, X, alpha):
+        """Decode; the head's quantiles at ``alpha``, [series, fh, targets, alpha]."""
+        output, index = self._decode(fh, X)
+        values = self.network_.head.quantiles(output.numpy(), alpha, self.log_targets_)
+        return values, index
 
     def _predict_quantiles(self, fh, X, alpha):
         """Give the head's quantiles: a normal's (or log-normal's), or learned ones."""
-        output, index = self._decode(fh, X)
-        values = self.network_.head.quantiles(output.numpy(), alpha, self.log_targets_)
-        columns = pd.MultiIndex.from_product(
-            [self._forecast_state.target_names, list(alpha)]
-        )
-        return pd.DataFrame(values.reshape(len(index), -1), index, columns)
+        values, index = self._quantiles(fh, X, alpha)
+        return self._frame(values, index, list(alpha))
 
     def _predict_interval(self, fh, X, coverage):
         """Intervals from the quantiles at ``0.5 -+ coverage / 2``."""
         alpha = [a for c in coverage for a in (0.5 - 0.5 * c, 0.5 + 0.5 * c)]
-        intervals = self._predict_quantiles(fh, X, alpha)
-        intervals.columns = pd.MultiIndex.from_product(
-            [self._forecast_state.target_names, list(coverage), ["lower", "upper"]]
-        )
-        return intervals
+        values, index = self._quantiles(fh, X, alpha)
+        return self._frame(values, index, list(coverage), ["lower", "upper"])
 
     def _predict_proba(self, fh, X, marginal=True):
         """Give the head's distribution of each step (marginal, as sktime's default).
@@ -604,12 +618,11 @@ default="cosine"
         variance, which is what sktime's default builds.
         """
         output, index = self._decode(fh, X)
-        names = self._forecast_state.target_names
         return self.network_.head.distribution(
             output.numpy(),
             np.asarray(self.log_targets_, dtype=bool),
-            lambda values: pd.DataFrame(values.reshape(len(index), -1), index, names),
-            names,
+            lambda values: self._frame(values, index),
+            self._forecast_state.target_names,
         )
 
     def _predict_var(self, fh, X=None, cov=False):
@@ -621,8 +634,7 @@ default="cosine"
             )
         output, index = self._decode(fh, X)
         variance = self.network_.head.variance(output.numpy(), self.log_targets_)
-        names = self._forecast_state.target_names
-        return pd.DataFrame(variance.reshape(len(index), -1), index, names)
+        return self._frame(variance, index)
 
     def _update(self, y, X=None, update_params=True):
         """Append the rows after each series' last time point; train on them if asked.
