@@ -10,6 +10,7 @@ here runs and training is as in one process; several GPUs on a machine
 never start it by themselves.
 """
 
+import hashlib
 import os
 
 import torch
@@ -68,39 +69,54 @@ def join_launched_group(device):
         torch.cuda.set_device(device)  # where NCCL's own tensors go
 
 
-def check_same_windows(*window_sets):
-    """Refuse, on every rank alike, windows that differ between the ranks.
+def check_same_training(settings, *window_sets):
+    """Refuse, on every rank alike, parameters or windows that differ between ranks.
 
-    Each rank must be given the same data: the ranks cut the same batches
-    between them, and ones that did not would wait on each other for ever.
-    The count of windows, their starts and the values they read are
-    compared, in one all-reduce.
+    Each rank must be given the same data and the same training parameters:
+    the ranks cut the same batches between them and take the same steps,
+    and ranks that did not would wait on each other for ever, or train on a
+    mix. Each setting and the windows' bytes are digested, rank 0's digests
+    are sent to the others, and the ranks that differ from them are counted
+    in one all-reduce, so that every rank raises the same error.
 
     Parameters
     ----------
+    settings : dict
+        The training parameters, compared by their ``repr``.
     window_sets : WindowSet or SequenceSet
+        Compared by the bytes of their values and window starts: the same
+        series under swapped keys, or ``X`` with its columns swapped, are
+        other data.
     """
     if not joined():
         return
-    # x_1 = ... = x_n exactly where n * sum(x^2) = (sum x)^2
-    mine = []
-    for windows in window_sets:
-        mine += [
-            float(len(windows)),
-            float(windows.starts.double().sum()),
-            float(windows.values.double().sum()),
-        ]
-    sums = total(*mine, *(value**2 for value in mine))
-    size, half = world_size(), len(mine)
-    if any(
-        abs(size * square - value**2) > 1e-9 * max(value**2, 1.0)
-        for value, square in zip(sums[:half], sums[half:], strict=True)
-    ):
+    names = sorted(settings)
+    tensors = [t for windows in window_sets for t in (windows.values, windows.starts)]
+    mine = torch.tensor(
+        [_digest(repr(settings[name]).encode()) for name in names]
+        + [_digest(tensor.detach().cpu().contiguous().numpy()) for tensor in tensors],
+        dtype=torch.float64,
+    )
+    differing = total_tensor((mine != agree_order(mine)).double())
+    counts = zip(names, differing[: len(names)], strict=True)
+    parameters = [name for name, count in counts if count]
+    if parameters:
+        raise ValueError(
+            f"The processes training together were given different {parameters}: "
+            "they take the same steps over the same batches. Pass every "
+            "process the same parameters."
+        )
+    if differing.any():
         raise ValueError(
             "The processes training together were given different data: each "
             "must be given the whole panel, which they cut between them batch "
             "by batch. Pass every process the same y and X."
         )
+
+
+def _digest(data):
+    """Digest ``data``'s bytes as a number exact in float64: 48 bits of SHA-256."""
+    return int.from_bytes(hashlib.sha256(data).digest()[:6], "little")
 
 
 def world_size():
@@ -131,7 +147,7 @@ def agree_order(order):
     """
     if not joined():
         return order
-    shared = order.to(_device())
+    shared = order.to(_device(), copy=True)  # never into the caller's tensor
     dist.broadcast(shared, 0)
     return shared.to(order.device)
 

@@ -21,7 +21,7 @@ from skseq2seq._distributed import (
     agree,
     agree_order,
     any_rank,
-    check_same_windows,
+    check_same_training,
     join_launched_group,
     joined,
     loss_weight,
@@ -378,7 +378,12 @@ def fit_network(network, windows, config, device, valid_windows=None):
     """
     check_can_train()
     join_launched_group(device)
-    check_same_windows(windows, *([] if valid_windows is None else [valid_windows]))
+    # verbose may differ: only rank 0 reports progress anyway
+    settings = {**network.hyperparameters, **dataclasses.asdict(config)}
+    del settings["verbose"]
+    check_same_training(
+        settings, windows, *([] if valid_windows is None else [valid_windows])
+    )
     optimizer = make_optimizer(
         network,
         config.optimizer,

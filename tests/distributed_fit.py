@@ -51,6 +51,29 @@ PANELS = {
 }
 
 
+def given_to_rank(case, rank, params):
+    """What ``rank`` fits in ``case``: rank 1 is given other data than rank 0."""
+    # in "rank keys", two series as long: only where each sits tells them apart
+    y = panel([48, 48, 72, 40] if case == "rank keys" else [60, 48, 72, 40])
+    X = pd.DataFrame(
+        {"a": np.arange(len(y), dtype=float), "b": np.ones(len(y))}, index=y.index
+    )
+    if rank == 0:
+        return y, X, params
+    if case == "rank series":  # one series fewer
+        y = y.drop("s3")
+        X = X.loc[y.index]
+    if case == "rank keys":  # the same series, two of them under each other's key
+        swapped = {"s0": "s1", "s1": "s0"}
+        y = y.rename(index=swapped, level=0).sort_index()
+        X = X.rename(index=swapped, level=0).sort_index()
+    if case == "rank columns":  # X's columns in the other order
+        X = X[["b", "a"]]
+    if case == "rank parameters":
+        params = {**params, "batch_size": 8, "max_steps": 12}
+    return y, X, params
+
+
 def flat_weights(network):
     return np.concatenate(
         [
@@ -83,9 +106,9 @@ def main(out, params, name):
             weights=flat_weights(forecaster.pretrained_network_),
         )
         return
-    if name == "rank data":  # each rank a panel of its own: refused alike
-        panel_of_rank = panel([60, 48, 72, 40][: 3 + rank])
-        Seq2SeqLSTMForecaster(**params).fit(panel_of_rank, fh=[1, 2, 3])
+    if name.startswith("rank "):  # rank 1 given other data: refused alike
+        y, X, params = given_to_rank(name, rank, params)
+        Seq2SeqLSTMForecaster(**params).fit(y, X=X, fh=[1, 2, 3])
         return
     if name == "embedder":  # the embedder trains through the same loop
         from skseq2seq import Seq2SeqLSTMEmbedder

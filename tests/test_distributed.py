@@ -8,6 +8,7 @@ waits for ever fails the test instead of hanging it.
 import json
 import pathlib
 import pickle
+import re
 import subprocess
 import sys
 
@@ -150,7 +151,18 @@ def test_a_rank_may_fit_alone_after_pretraining_together(tmp_path):
     assert np.load(tmp_path / "alone.npy").shape == (3, 1)
 
 
-def test_ranks_given_different_data_stop_with_one_clear_error(tmp_path):
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("rank series", "were given different data"),
+        ("rank keys", "were given different data"),
+        ("rank columns", "were given different data"),
+        ("rank parameters", r"were given different \['batch_size', 'max_steps'\]"),
+    ],
+)
+def test_ranks_given_different_data_stop_with_one_clear_error(tmp_path, case, message):
+    # what rank 1 is given differs from rank 0's: every rank must refuse,
+    # none hang, none train on a mix
     command = [
         sys.executable,
         "-m",
@@ -160,14 +172,12 @@ def test_ranks_given_different_data_stop_with_one_clear_error(tmp_path):
         str(HERE / "distributed_fit.py"),
         str(tmp_path),
         json.dumps(TINY),
-        "rank data",
+        case,
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
     for rank in (0, 1):
-        assert (
-            "were given different data" in (tmp_path / f"stderr{rank}.txt").read_text()
-        )
+        assert re.search(message, (tmp_path / f"stderr{rank}.txt").read_text())
 
 
 def test_loading_under_a_launcher_s_environment_joins_no_group(tmp_path, monkeypatch):
