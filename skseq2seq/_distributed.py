@@ -11,6 +11,7 @@ never start it by themselves.
 """
 
 import hashlib
+import inspect
 import os
 
 import torch
@@ -225,11 +226,13 @@ def parallel(network, device):
     """Wrap ``network`` so that its backward pass averages gradients across ranks."""
     if not joined():
         return network
-    return torch.nn.parallel.DistributedDataParallel(
-        network,
-        device_ids=[device.index] if device.type == "cuda" else None,
-        # the only buffers are the quantile levels: constants
-        broadcast_buffers=False,
+    wrapper = torch.nn.parallel.DistributedDataParallel
+    # the only buffers are the quantile levels, constants: nothing to send
+    # before each forward pass (torch 2.13 renamed the flag, and warns on it)
+    renamed = "forward_sync_buffers" in inspect.signature(wrapper).parameters
+    no_sync = {"forward_sync_buffers" if renamed else "broadcast_buffers": False}
+    return wrapper(
+        network, device_ids=[device.index] if device.type == "cuda" else None, **no_sync
     )
 
 

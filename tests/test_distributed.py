@@ -91,6 +91,13 @@ def test_progress_comes_from_rank_0_alone(two_ranks):
     assert "train_loss=" not in (folder / "stderr1.txt").read_text()
 
 
+def test_training_together_warns_of_nothing(two_ranks):
+    # torch 2.13 deprecates DistributedDataParallel's broadcast_buffers
+    folder, _ = two_ranks
+    for rank in (0, 1):
+        assert "Warning" not in (folder / f"stderr{rank}.txt").read_text()
+
+
 def test_early_stopping_stops_every_rank_at_the_same_epoch(tmp_path):
     params = {
         **TINY,
