@@ -340,6 +340,7 @@ def _encode(value):
     if isinstance(value, pd.DataFrame):
         return {
             "__kind__": "frame",
+            "index": _encode_index(value.index),
             "columns": _encode(list(value.columns)),
             "data": {str(c): _encode(value[c].to_numpy()) for c in value.columns},
         }
@@ -479,7 +480,10 @@ def _decode(value):
         return torch.device(value["value"])
     if kind == "frame":
         columns = _decode(value["columns"])
-        return pd.DataFrame({c: _decode(value["data"][str(c)]) for c in columns})
+        # files written before frames kept their index held RangeIndex ones
+        index = _decode(value["index"]) if "index" in value else None
+        data = {c: _decode(value["data"][str(c)]) for c in columns}
+        return pd.DataFrame(data, index=index, columns=columns)
     if kind == "fh":
         return ForecastingHorizon(
             _decode(value["values"]),

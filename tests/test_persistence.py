@@ -88,6 +88,24 @@ def test_safe_round_trip_predicts_identically(y, fh, tmp_path):
             pd.testing.assert_frame_equal(got, expected, check_exact=True)
 
 
+@pytest.mark.parametrize(
+    "y",
+    [
+        pytest.param(load_airline(), id="series"),
+        pytest.param(datetime_frame(), id="tz-datetime-frame"),
+    ],
+)
+def test_data_remembered_by_sktime_comes_back_with_its_index(y, tmp_path):
+    forecaster = Seq2SeqLSTMForecaster(**TINY).set_config(remember_data=True)
+    X = pd.DataFrame({"x": np.arange(len(y), dtype=float)}, index=y.index)
+    forecaster.fit(y.iloc[:-3], X=X.iloc[:-3], fh=[1, 2, 3])
+    restored = Seq2SeqLSTMForecaster.load_safe(forecaster.save_safe(tmp_path / "m"))
+    for name in ("_y", "_X"):
+        remembered = getattr(forecaster, name)
+        assert not isinstance(remembered.index, pd.RangeIndex)
+        pd.testing.assert_frame_equal(getattr(restored, name), remembered)
+
+
 def test_a_horizon_of_time_deltas_round_trips(tmp_path):
     index = pd.date_range("2021-03-01", periods=40, freq="D")
     y = pd.Series(5 + np.sin(np.arange(40.0)), index=index)
