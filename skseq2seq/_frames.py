@@ -360,12 +360,35 @@ def check_consecutive(instances, freq):
     row = int(np.argmax(skipped))
     position = int(np.searchsorted(last_rows, row, side="right"))
     series = "y" if instances.keys is None else f"Series {instances.keys[position]!r}"
+    if isinstance(times, pd.DatetimeIndex):
+        start = last_rows[position - 1] if position else 0
+        _check_same_grid(times[start : last_rows[position]], offset, series)
     raise ValueError(
         f"{series} does not follow its time steps: after {times[row]} comes "
         f"{times[row + 1]}, where {due[row]} was due. The encoder reads "
         "consecutive time points: give the absent ones rows with missing "
         "values (NaN) in y, which the forecaster fills and leaves out of the "
         f"loss (e.g. {fix}, or a reindex of a panel's time level)."
+    )
+
+
+def _check_same_grid(times, offset, series):
+    """Refuse a series regular on another grid than ``offset``'s, saying so.
+
+    Month ends among month starts, or weeks ending on Wednesdays among
+    weeks ending on Sundays, skip every step of the other grid; rows of
+    NaN cannot fix that, aligning the series can.
+    """
+    own = pd.infer_freq(times) if len(times) >= 3 else None
+    if own is None or own == offset.freqstr:
+        return
+    raise ValueError(
+        f"{series} is regular at the frequency {own!r}, but the forecaster "
+        f"steps by {offset.freqstr!r} here (the panel's, or fit's): the series "
+        "of a panel, and new rows, share one grid of time points. Put them on "
+        "one: the same anchor for all (month starts, say, or weeks ending on "
+        "the same day), or a PeriodIndex time level, on which a month's "
+        "start and its end are the same month."
     )
 
 

@@ -110,12 +110,17 @@ class TestConsecutiveTimePoints:
         with pytest.raises(ValueError, match="Series 'b' .* after 2000-01-02 00:00"):
             check_consecutive(self.panel({"a": days, "b": days.delete(2)}), "D")
 
-    def test_a_series_off_the_panels_weekday(self):
-        sundays = pd.date_range("2000-01-02", periods=5, freq="W-SUN")
-        wednesdays = pd.date_range("2000-01-05", periods=5, freq="W-WED")
-        match = "Series 'b' .* after 2000-01-05 .* where 2000-01-09"
+    @pytest.mark.parametrize(
+        ("panels", "theirs"),
+        [(("W-SUN", "W-WED"), "W-WED"), (("MS", "ME"), "ME")],
+        ids=["weekdays", "month starts and ends"],
+    )
+    def test_a_series_on_another_grid_is_told_to_align(self, panels, theirs):
+        # rows of NaN, the advice for a skipped time point, cannot fix this
+        first, second = (pd.date_range("2000-01-01", periods=5, freq=f) for f in panels)
+        match = f"Series 'b' is regular at the frequency '{theirs}'.*PeriodIndex"
         with pytest.raises(ValueError, match=match):
-            check_consecutive(self.panel({"a": sundays, "b": wednesdays}), "W-SUN")
+            check_consecutive(self.panel({"a": first, "b": second}), panels[0])
 
     def test_integers_count_steps_of_one(self):
         frame = pd.DataFrame({"y": np.ones(4)}, index=[0, 2, 4, 6])
