@@ -525,6 +525,15 @@ default="cosine"
 
     def _pretrain_update(self, y, X=None, fh=None):
         """Continue pretraining on another panel, with the same window and horizon."""
+        reach = None if fh is None else int(steps_ahead(fh, self.cutoff).max())
+        if reach not in (None, self.horizon_):
+            raise ValueError(
+                f"pretrain continues training for the first pretraining's "
+                f"horizon of {self.horizon_} steps, but fh={list(fh)} reaches "
+                f"{reach}. Pass no fh, or one that "
+                "reaches as far; to train for another horizon, pretrain a new "
+                "forecaster: sklearn.clone(forecaster).pretrain(y, fh=fh)."
+            )
         prepared = self._prepare(y, X, fh)
         network, history = self._train(
             prepared, draw_seed(self.random_state), self.pretrained_network_

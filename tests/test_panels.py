@@ -204,6 +204,17 @@ class TestPretraining:
         ]
         assert all(changed)
 
+    def test_more_pretraining_for_another_horizon_is_refused(self, pretrained):
+        # it trained on for the first horizon, whatever fh said
+        forecaster = copy.deepcopy(pretrained)
+        before = copy.deepcopy(forecaster.pretrained_network_.state_dict())
+        with pytest.raises(ValueError, match=r"horizon of 12 steps.*reaches 6"):
+            forecaster.pretrain(sine_panel(n_series=4, seed=3), fh=range(1, 7))
+        for name, tensor in forecaster.pretrained_network_.state_dict().items():
+            assert torch.equal(tensor, before[name])
+        forecaster.pretrain(sine_panel(n_series=4, seed=3), fh=np.arange(1, 13))
+        assert forecaster.horizon_ == 12
+
     def test_diverging_pretraining_keeps_the_pretrained_network(self, pretrained):
         forecaster = copy.deepcopy(pretrained)
         # set_params would reset the pretraining itself
