@@ -392,7 +392,8 @@ def check_observed(data, more_than, names):
     """Refuse a series with no more than ``more_than`` observed values in a target.
 
     Training needs 2 (``more_than=1``): a value to read and one to learn;
-    forecasting 1 (``more_than=0``). ``names`` are the target columns'.
+    forecasting 1 (``more_than=0``), with a warning that a single one is held
+    with no spread. ``names`` are the target columns'.
     """
     counts = data.observed_counts()  # [series, targets]
     series, column = np.unravel_index(np.argmin(counts), counts.shape)
@@ -406,4 +407,13 @@ def check_observed(data, more_than, names):
         raise ValueError(
             f"{which}target column {names[column]!r} has {counts[series, column]} "
             f"observed value(s); {need}. Drop the series, or fill it."
+        )
+    if not more_than and (counts == 1).any():
+        series, column = np.argwhere(counts == 1)[0]
+        which = "" if data.keys is None else f"series {data.keys[series]!r}, "
+        warn_user(
+            f"{which}target column {names[column]!r} has a single observed "
+            "value: it is forecast as that value with no spread at all, as a "
+            "constant column is, since nothing shows how it moves. Give it "
+            "more history, or read its intervals as unknown."
         )

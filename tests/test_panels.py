@@ -2,6 +2,7 @@
 
 import copy
 import dataclasses
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -214,6 +215,22 @@ class TestPretraining:
             assert torch.equal(tensor, before[name])
         forecaster.pretrain(sine_panel(n_series=4, seed=3), fh=np.arange(1, 13))
         assert forecaster.horizon_ == 12
+
+    def test_a_single_observed_value_is_held_with_a_warning(self):
+        panel = sine_panel(n_series=2, length=40) + 5
+        forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian")
+        forecaster.pretrain(panel, fh=[1, 2])
+        one_value = pd.Series([np.nan] * 29 + [5.0])
+        with pytest.warns(UserWarning, match="'y' has a single observed value"):
+            forecaster.fit(one_value.rename("y"), fh=[1, 2])
+        # held as a constant column is: the value, no spread
+        np.testing.assert_array_equal(forecaster.predict().to_numpy(), [5.0, 5.0])
+        np.testing.assert_array_equal(forecaster.predict_var().to_numpy(), 0.0)
+        two_values = pd.Series([np.nan] * 28 + [5.0, 5.5], name="y")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            forecaster.fit(two_values, fh=[1, 2])
+        assert (forecaster.predict_var().to_numpy() > 0).all()
 
     def test_diverging_pretraining_keeps_the_pretrained_network(self, pretrained):
         forecaster = copy.deepcopy(pretrained)
