@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -172,3 +176,23 @@ def test_no_training_where_torch_cannot_run_autograd(monkeypatch):
     forecaster = Seq2SeqLSTMForecaster(hidden_size=4, num_epochs=1, device="cpu")
     with pytest.raises(RuntimeError, match="cannot train in it, even on the CPU"):
         forecaster.fit(pd.Series(np.sin(np.arange(60.0))), fh=[1])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_importing_the_forecaster_sets_forked_children_to_one_thread():
+    # what joblib's "multiprocessing" backend needs (see the user guide)
+    script = (
+        "import os, torch\n"
+        "from skseq2seq import Seq2SeqLSTMForecaster\n"
+        "torch.set_num_threads(2)\n"
+        "reader, writer = os.pipe()\n"
+        "if os.fork() == 0:\n"
+        "    os.write(writer, str(torch.get_num_threads()).encode())\n"
+        "    os._exit(0)\n"
+        "os.wait()\n"
+        "print(torch.get_num_threads(), os.read(reader, 8).decode())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.split() == ["2", "1"], result.stderr
