@@ -70,42 +70,55 @@ def join_launched_group(device):
         torch.cuda.set_device(device)  # where NCCL's own tensors go
 
 
-def check_same_training(settings, *window_sets):
-    """Refuse, on every rank alike, parameters or windows that differ between ranks.
+def check_same_training(parameters, network, *window_sets):
+    """Refuse, on every rank alike, parameters or data that differ between ranks.
 
     Each rank must be given the same data and the same training parameters:
     the ranks cut the same batches between them and take the same steps,
     and ranks that did not would wait on each other for ever, or train on a
-    mix. Each setting and the windows' bytes are digested, rank 0's digests
-    are sent to the others, and the ranks that differ from them are counted
-    in one all-reduce, so that every rank raises the same error.
+    mix. Each parameter, each of the network's hyperparameters and the
+    windows' bytes are digested, rank 0's digests are sent to the others,
+    and the ranks that differ from them are counted in one all-reduce, so
+    that every rank raises the same error.
 
     Parameters
     ----------
-    settings : dict
-        The training parameters, compared by their ``repr``.
-    window_sets : WindowSet or SequenceSet
+    parameters : dict
+        The training parameters, compared as :func:`canonical` writes them.
+    network : dict
+        The network's hyperparameters, some of them read from the data (its
+        columns, season and window), compared alike.
+    *window_sets : WindowSet or SequenceSet
         Compared by the bytes of their values and window starts: the same
         series under swapped keys, or ``X`` with its columns swapped, are
         other data.
     """
     if not joined():
         return
-    names = sorted(settings)
-    tensors = [t for windows in window_sets for t in (windows.values, windows.starts)]
+    settings = [(name, parameters[name]) for name in sorted(parameters)]
+    settings += [(name, network[name]) for name in sorted(network)]
+    # the windows of training and validation share their values: digest once
+    tensors = {id(t): t for w in window_sets for t in (w.values, w.starts)}
     mine = torch.tensor(
-        [_digest(repr(settings[name]).encode()) for name in names]
-        + [_digest(tensor.detach().cpu().contiguous().numpy()) for tensor in tensors],
+        [_digest(canonical(value).encode()) for _, value in settings]
+        + [_digest(t.detach().cpu().contiguous().numpy()) for t in tensors.values()],
         dtype=torch.float64,
     )
-    differing = total_tensor((mine != agree_order(mine)).double())
-    counts = zip(names, differing[: len(names)], strict=True)
-    parameters = [name for name, count in counts if count]
-    if parameters:
+    differing = total_tensor((mine != agree_order(mine)).double()) > 0
+    flags = zip(settings, differing[: len(settings)], strict=True)
+    named = [name for (name, _), differs in flags if differs]
+    if any(name in parameters for name in named):
         raise ValueError(
-            f"The processes training together were given different {parameters}: "
-            "they take the same steps over the same batches. Pass every "
-            "process the same parameters."
+            "The processes training together were given different parameters "
+            f"({', '.join(n for n in named if n in parameters)}): they take the "
+            "same steps over the same batches. Pass every process the same ones."
+        )
+    if named:
+        raise ValueError(
+            "The processes training together built different networks "
+            f"({', '.join(named)}), from other parameters or from other data, "
+            "whose columns, season and length choose some of them. Pass every "
+            "process the same parameters, y and X."
         )
     if differing.any():
         raise ValueError(
@@ -113,6 +126,33 @@ def check_same_training(settings, *window_sets):
             "must be given the whole panel, which they cut between them batch "
             "by batch. Pass every process the same y and X."
         )
+
+
+def canonical(value):
+    """Write ``value`` as every process writes it: dicts sorted, objects by name.
+
+    A function or an object without a ``repr`` of its own prints its
+    address, which differs between processes running the same script; such
+    an object is written as its qualified name (two lambdas of one place
+    are alike).
+
+    Examples
+    --------
+    >>> canonical({"b": 2, "a": [1.5, None]}) == canonical({"a": [1.5, None], "b": 2})
+    True
+    >>> canonical({"lr_lambda": lambda epoch: 0.9**epoch})
+    "{'lr_lambda': skseq2seq._distributed.<lambda>}"
+    """
+    if isinstance(value, dict):
+        items = sorted((canonical(key), canonical(item)) for key, item in value.items())
+        return "{" + ", ".join(f"{key}: {item}" for key, item in items) + "}"
+    if isinstance(value, (list, tuple)):
+        return f"{type(value).__name__}({', '.join(map(canonical, value))})"
+    text = repr(value)
+    if " at 0x" in text:
+        named = value if hasattr(value, "__qualname__") else type(value)
+        return f"{named.__module__}.{named.__qualname__}"
+    return text
 
 
 def _digest(data):
@@ -228,7 +268,8 @@ def parallel(network, device):
         return network
     wrapper = torch.nn.parallel.DistributedDataParallel
     # the only buffers are the quantile levels, constants: nothing to send
-    # before each forward pass (torch 2.13 renamed the flag, and warns on it)
+    # before each forward pass (torch 2.13 deprecates the older flag for one
+    # that syncs them once at the start, harmless for constants)
     renamed = "forward_sync_buffers" in inspect.signature(wrapper).parameters
     no_sync = {"forward_sync_buffers" if renamed else "broadcast_buffers": False}
     return wrapper(

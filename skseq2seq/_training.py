@@ -379,10 +379,13 @@ def fit_network(network, windows, config, device, valid_windows=None):
     check_can_train()
     join_launched_group(device)
     # verbose may differ: only rank 0 reports progress anyway
-    settings = {**network.hyperparameters, **dataclasses.asdict(config)}
-    del settings["verbose"]
+    parameters = dataclasses.asdict(config)
+    del parameters["verbose"]
     check_same_training(
-        settings, windows, *([] if valid_windows is None else [valid_windows])
+        parameters,
+        network.hyperparameters,
+        windows,
+        *([] if valid_windows is None else [valid_windows]),
     )
     optimizer = make_optimizer(
         network,

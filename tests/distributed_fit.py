@@ -58,8 +58,19 @@ def given_to_rank(case, rank, params):
     X = pd.DataFrame(
         {"a": np.arange(len(y), dtype=float), "b": np.ones(len(y))}, index=y.index
     )
-    if rank == 0:
+    if case == "rank alike":  # what prints differently in each process, alike
+        params = {
+            **params,
+            "lr_scheduler": "LambdaLR",
+            "lr_scheduler_kwargs": {"lr_lambda": lambda epoch: 0.9**epoch},
+            "optimizer_kwargs": dict(
+                sorted({"eps": 1e-8, "betas": (0.9, 0.99)}.items(), reverse=rank)
+            ),
+        }
+    if rank == 0 or case == "rank alike":
         return y, X, params
+    if case == "rank without X":  # the network reads no covariate
+        X = None
     if case == "rank series":  # one series fewer
         y = y.drop("s3")
         X = X.loc[y.index]
