@@ -376,11 +376,18 @@ def _check_same_grid(times, offset, series):
     """Refuse a series regular on another grid than ``offset``'s, saying so.
 
     Month ends among month starts, or weeks ending on Wednesdays among
-    weeks ending on Sundays, skip every step of the other grid; rows of
-    NaN cannot fix that, aligning the series can.
+    weeks ending on Sundays, step as often as ``offset`` but miss every one
+    of its time points; rows of NaN cannot fix that, aligning the series
+    can. A series at another spacing (every other day among days) is left
+    to the advice for absent time points.
     """
     own = pd.infer_freq(times) if len(times) >= 3 else None
     if own is None or own == offset.freqstr:
+        return
+    with warnings.catch_warnings():  # calendar offsets are applied one by one
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        steps = len(pd.date_range(times[0], times[-1], freq=offset))
+    if abs(steps - len(times)) > 1:
         return
     raise ValueError(
         f"{series} is regular at the frequency {own!r}, but the forecaster "

@@ -122,6 +122,13 @@ class TestConsecutiveTimePoints:
         with pytest.raises(ValueError, match=match):
             check_consecutive(self.panel({"a": first, "b": second}), panels[0])
 
+    @pytest.mark.parametrize("step", [2, 3])
+    def test_a_series_skipping_regularly_is_told_to_fill_the_absent_points(self, step):
+        # every other day among days is on the panel's grid: rows of NaN fix it
+        days = pd.date_range("2000-01-01", periods=12, freq="D")
+        with pytest.raises(ValueError, match="Series 'b' does not follow.*NaN"):
+            check_consecutive(self.panel({"a": days, "b": days[::step]}), "D")
+
     def test_integers_count_steps_of_one(self):
         frame = pd.DataFrame({"y": np.ones(4)}, index=[0, 2, 4, 6])
         with pytest.raises(ValueError, match="after 0 comes 2.*reset_index"):
