@@ -399,6 +399,34 @@ def _check_same_grid(times, offset, series):
     )
 
 
+def in_zone(data, zone):
+    """Put ``data``'s time points in the time ``zone``; as they are if already so.
+
+    ``update``'s new rows may name the same instants in another zone; the
+    cutoff, and every step added to it, must stay on fit's wall clock.
+
+    Examples
+    --------
+    >>> utc = pd.Series([1.0], pd.DatetimeIndex(["2021-03-13 05:00"], tz="UTC"))
+    >>> in_zone(utc, "America/New_York").index[0]
+    Timestamp('2021-03-13 00:00:00-0500', tz='America/New_York')
+    """
+    index = getattr(data, "index", None)
+    times = index.levels[-1] if isinstance(index, pd.MultiIndex) else index
+    if (
+        zone is None
+        or not isinstance(times, pd.DatetimeIndex)
+        or times.tz is None
+        or str(times.tz) == str(zone)
+    ):
+        return data
+    if isinstance(index, pd.MultiIndex):
+        index = index.set_levels(times.tz_convert(zone), level=-1)
+    else:
+        index = times.tz_convert(zone)
+    return data.set_axis(index)
+
+
 def rows_after(frame, keys, ends):
     """Flag the rows of ``frame`` after the last known time point of their series.
 

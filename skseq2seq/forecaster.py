@@ -19,7 +19,7 @@ from sktime.forecasting.base import BaseForecaster
 from skseq2seq._compat import forget_data, later_cutoff, set_cutoff
 from skseq2seq._device import PicklesNetworksOnCPU, draw_seed
 from skseq2seq._export import export_forecaster
-from skseq2seq._frames import Collection, rows_after
+from skseq2seq._frames import Collection, in_zone, rows_after
 from skseq2seq._network import LOSSES, Seq2SeqNetwork
 from skseq2seq._persistence import load_safe, save_safe, upgrade_state
 from skseq2seq._preparation import Pretrained, forecast_state, prepare
@@ -390,6 +390,9 @@ default="cosine"
         check_data(y, X, allow_unobserved=True, columns=read)
         with self._kept_if_refused():
             cutoff = self.cutoff if self.is_fitted else None
+            # the same instants in another zone: on fit's clock, as the cutoff
+            zone = getattr(cutoff, "tz", None)
+            y, X = in_zone(y, zone), in_zone(X, zone)
             super().update(y, X=X, update_params=update_params)
             if cutoff is not None:
                 # rows already seen, or a lagging series' new ones: the

@@ -720,16 +720,55 @@ class TestRefusedUpdate:
                     "2020-02-10", periods=2, freq="D", tz="Europe/Berlin"
                 ).tz_convert(datetime.timezone(datetime.timedelta(hours=1))),
             ),
+            # the same instants in UTC, before a switch to summer time: the
+            # forecast's days stay on fit's clock
+            (
+                pd.date_range("2021-02-01", periods=42, freq="D", tz="US/Eastern"),
+                pd.date_range(
+                    "2021-03-13", periods=2, freq="D", tz="US/Eastern"
+                ).tz_convert("UTC"),
+            ),
         ],
-        ids=["range-after-int", "int-after-range", "us-after-ns", "another-zone"],
+        ids=[
+            "range-after-int",
+            "int-after-range",
+            "us-after-ns",
+            "another-zone",
+            "utc-before-summer-time",
+        ],
     )
     def test_time_points_of_a_compatible_kind(self, whole, new_index):
         y = sine(42).set_axis(whole)
         forecasts = []
         for new in (y.iloc[40:], y.iloc[40:].set_axis(new_index)):
-            forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y.iloc[:40], fh=[1])
+            forecaster = Seq2SeqLSTMForecaster(**TINY).fit(y.iloc[:40], fh=[1, 2, 3])
             forecasts.append(forecaster.update(new, update_params=False).predict())
-        np.testing.assert_array_equal(*forecasts)  # the same rows, however indexed
+        # the same rows, however indexed: the same forecast, at the same times
+        first, second = forecasts
+        np.testing.assert_array_equal(first.to_numpy(), second.to_numpy())
+        assert first.index.equals(second.index)
+        assert str(getattr(first.index, "tz", None)) == str(
+            getattr(second.index, "tz", None)
+        )
+
+    def test_a_panels_new_rows_in_another_zone_keep_fits(self):
+        hours = pd.date_range("2021-03-20", periods=60, freq="h", tz="Europe/Berlin")
+        y = pd.concat(
+            {
+                key: sine(60).set_axis(hours) + shift
+                for key, shift in (("a", 0), ("b", 5))
+            }
+        ).to_frame("y")
+        fitted = Seq2SeqLSTMForecaster(**TINY).fit(y.groupby(level=0).head(58))
+        new = y.groupby(level=0).tail(2)
+        in_utc = new.set_axis(
+            new.index.set_levels(new.index.levels[-1].tz_convert("UTC"), level=-1)
+        )
+        forecasts = [
+            copy.deepcopy(fitted).update(rows, update_params=False).predict(fh=[1, 2])
+            for rows in (new, in_utc)
+        ]
+        pd.testing.assert_frame_equal(*forecasts, check_exact=True)
 
     def test_time_points_of_another_kind(self, fitted, airline):
         forecaster, cutoff, before = fitted
