@@ -38,6 +38,10 @@ class ForecastGraph(nn.Module):
         scaled, and the forecasts are exponentiated back.
     seasonal : torch.Tensor of bool, shape (n_series,), optional
         With a season: which series show it (see ``reads_season_flag``).
+    order : torch.Tensor of int64, shape (n_targets,), optional
+        Where each of fit's target columns sits among the network's, where
+        pretraining put them in another order: the graph reads and returns
+        targets in fit's order, as ``predict`` does.
 
     Notes
     -----
@@ -53,10 +57,16 @@ class ForecastGraph(nn.Module):
     standard deviation).
     """
 
-    def __init__(self, network, loc, scale, constant, horizon, log, seasonal=None):
+    def __init__(
+        self, network, loc, scale, constant, horizon, log, seasonal=None, order=None
+    ):
         super().__init__()
         self.network = network
         self.horizon = horizon
+        self.reordered = order is not None
+        if self.reordered:
+            self.register_buffer("to_fit", order)
+            self.register_buffer("to_network", torch.argsort(order))
         # the scaling in float64, as predict's: float32 holds 7 digits, too
         # few for a series whose level is large against its spread
         self.register_buffer("loc", loc.double())
@@ -69,6 +79,9 @@ class ForecastGraph(nn.Module):
 
     def forward(self, past, series, future=None):
         network, n_targets = self.network, self.network.n_targets
+        if self.reordered:
+            targets = past[..., :n_targets].index_select(-1, self.to_network)
+            past = torch.cat([targets, past[..., n_targets:]], -1)
         last = past[:, -1:, :n_targets]  # the data's own, for constant columns
         if bool(self.log.any()):  # decided at export: the graph has no branch
             targets = log_targets(past[..., :n_targets], self.log)
@@ -101,6 +114,8 @@ class ForecastGraph(nn.Module):
         # the network would saturate and forecast as if they were sane
         finite = finite.reshape((-1,) + (1,) * (output.dim() - 1))
         output = torch.where(finite, output, torch.full_like(output, math.nan))
+        if self.reordered:  # [batch, horizon, n_targets, ...]
+            output = output.index_select(2, self.to_fit)
         return network.head.point(output), output
 
 
@@ -208,7 +223,7 @@ def export_graph(graph, path, inputs, outputs, dynamic_axes, metadata):
     return Path(path)
 
 
-def export_forecaster(network, state, quantiles, path):
+def export_forecaster(network, state, quantiles, path, target_columns=None):
     """Write the forecaster's ``predict`` for ``state`` as an ONNX graph.
 
     The graph takes each series' raw last ``max(window_length, season)``
@@ -226,6 +241,9 @@ def export_forecaster(network, state, quantiles, path):
     quantiles : sequence of float or None
         The learned levels, for ``loss="quantile"``.
     path : str or pathlib.Path
+    target_columns : list, optional
+        ``fit``'s target columns, where they are the network's in another
+        order (after pretraining): the graph reads and returns them so.
 
     Returns
     -------
@@ -260,6 +278,11 @@ def export_forecaster(network, state, quantiles, path):
     if state.covariates:
         inputs["future"] = torch.zeros(len(rows), horizon, len(state.covariates))
         inputs["future"] = inputs["future"].double()
+    names, log = list(state.target_names), state.log
+    order = None
+    if target_columns is not None and list(target_columns) != names:
+        order = torch.tensor([names.index(name) for name in target_columns])
+        names, log = list(target_columns), log[order.numpy()]
     graph = ForecastGraph(
         copy.deepcopy(network).cpu().float(),
         torch.from_numpy(state.loc),
@@ -268,17 +291,18 @@ def export_forecaster(network, state, quantiles, path):
         horizon,
         torch.from_numpy(state.log),
         torch.from_numpy(state.seasonal) if state.season > 1 else None,
+        order,
     )
     keys = [None] if state.keys is None else state.keys
     metadata = {
         "window_length": state.context_length,
         "horizon": horizon,
         "series": [None if key is None else str(key) for key in keys],
-        "targets": [str(name) for name in state.target_names],
+        "targets": [str(name) for name in names],
         "covariates": [str(name) for name in state.covariates],
         "past_covariates": [str(name) for name in state.past_covariates],
         "quantiles": None if quantiles is None else list(quantiles),
-        "log_targets": state.log.tolist(),
+        "log_targets": log.tolist(),
     }
     outputs = ["point", "distribution"]
     free = dict.fromkeys([*inputs, *outputs], {0: "batch"})

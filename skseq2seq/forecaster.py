@@ -710,7 +710,13 @@ default="cosine"
         self.check_is_fitted()
         # the quantile head's own levels; None for the other heads
         quantiles = getattr(self.network_.head, "level_values", None)
-        return export_forecaster(self.network_, self._forecast_state, quantiles, path)
+        return export_forecaster(
+            self.network_,
+            self._forecast_state,
+            quantiles,
+            path,
+            getattr(self, "_fit_columns", None),
+        )
 
     def save_safe(self, path):
         """Save in a format that loads without pickle: JSON and a state dict.

@@ -471,3 +471,29 @@ def test_covariates_given_to_a_model_that_reads_none_are_refused(tmp_path):
     np.testing.assert_array_equal(
         model.forecast(window, future=np.zeros((1, 2, 0))), model.forecast(window)
     )
+
+
+def test_targets_come_in_fits_order_after_pretraining_in_another(tmp_path):
+    # the network reads pretraining's order; the graph, like predict, fit's
+    t = np.arange(60)
+    panel = pd.concat(
+        {
+            key: pd.DataFrame({"level": 50 + np.sin(t / 4 + i), "change": np.cos(t)})
+            for i, key in enumerate(["a", "b"])
+        }
+    )
+    forecaster = Seq2SeqLSTMForecaster(**SETTINGS, loss="quantile")
+    forecaster.pretrain(panel, fh=[1, 2])
+    assert forecaster.log_targets_.tolist() == [True, False]
+    y = panel.loc["a"][["change", "level"]]
+    forecaster.fit(y, fh=[1, 2])
+    model = exported(forecaster, tmp_path)
+    assert model.targets == ["change", "level"]
+    assert model.log_targets == [False, True]
+    point, quantiles = model.forecast(
+        last_windows(y, model.window_length), distribution=True
+    )
+    np.testing.assert_allclose(point[0], forecaster.predict().to_numpy(), rtol=1e-4)
+    levels = list(forecaster.network_.head.level_values)
+    expected = forecaster.predict_quantiles(alpha=levels).to_numpy()
+    np.testing.assert_allclose(quantiles.reshape(2, -1), expected, rtol=1e-4)
