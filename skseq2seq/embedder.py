@@ -390,13 +390,17 @@ def _one_panel(X):
     sktime would fit a hierarchy one top-level group at a time, and read a
     panel's rows into series in the order given, which scrambles a panel
     sorted by time. The series are numbered in the order of their first
-    rows, as the embeddings are returned.
+    rows, as the embeddings are returned, and their time points by
+    position: a sequence is read by position, and sktime's numpy3D lays
+    series of one length on different time points out over all of them.
     """
     if not (isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)):
         return X
     series = pd.factorize(X.index.droplevel(-1))[0]
     index = pd.MultiIndex.from_arrays([series, X.index.get_level_values(-1)])
-    return X.set_axis(index).sort_index()
+    X = X.set_axis(index).sort_index()
+    steps = X.groupby(level=0).cumcount().to_numpy()
+    return X.set_axis(pd.MultiIndex.from_arrays([X.index.get_level_values(0), steps]))
 
 
 def _sequences(X):

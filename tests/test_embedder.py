@@ -251,6 +251,33 @@ def test_a_series_whose_rows_run_back_in_time_embeds_as_sorted():
     )
 
 
+def test_series_of_one_length_on_other_time_points_embed_by_position():
+    # sktime's numpy3D would lay them out over all their time points
+    values = np.random.default_rng(0).normal(size=(3, 10))
+    aligned = panel(values, ["a", "b", "c"])
+    steps = aligned.index.get_level_values(1).to_numpy()
+    shift = np.repeat([0, 5, 100], 10)
+    dated = [
+        aligned.set_axis(
+            pd.MultiIndex.from_arrays([aligned.index.get_level_values(0), t])
+        )
+        for t in (
+            steps + shift,
+            pd.Timestamp("2020-01-01") + pd.to_timedelta(steps + shift, "D"),
+        )
+    ]
+    expected = Seq2SeqLSTMEmbedder(**TINY).fit(aligned).transform(aligned)
+    for shifted in dated:
+        embedder = Seq2SeqLSTMEmbedder(**TINY).fit(shifted)
+        pd.testing.assert_frame_equal(embedder.transform(shifted), expected)
+    # what the error for unequal lengths advises: truncating them to one
+    from sktime.transformations.panel.truncation import TruncationTransformer
+
+    uneven = aligned.drop(index=[("a", 0), ("a", 1)])
+    pipeline = TruncationTransformer() * Seq2SeqLSTMEmbedder(**TINY)
+    assert pipeline.fit_transform(uneven).shape == (3, TINY["hidden_size"])
+
+
 def test_channels_are_read_by_name_as_in_fit():
     rng = np.random.default_rng(0)
     index = pd.MultiIndex.from_product([range(6), range(20)])
