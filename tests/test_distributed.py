@@ -30,8 +30,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def launch(tmp_path, params, panel="four", ranks=2):
-    """Run the fit on ``ranks`` processes; return each rank's arrays."""
+def torchrun(tmp_path, params, panel, ranks=2):
+    """Run ``distributed_fit.py`` on ``ranks`` processes, as users launch it."""
     command = [
         sys.executable,
         "-m",
@@ -43,7 +43,12 @@ def launch(tmp_path, params, panel="four", ranks=2):
         json.dumps(params),
         panel,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def launch(tmp_path, params, panel="four", ranks=2):
+    """Run the fit on ``ranks`` processes; return each rank's arrays."""
+    result = torchrun(tmp_path, params, panel, ranks)
     assert result.returncode == 0, result.stderr[-3000:] + "".join(
         path.read_text()[-2000:] for path in tmp_path.glob("stderr*.txt")
     )
@@ -171,37 +176,14 @@ def test_a_rank_may_fit_alone_after_pretraining_together(tmp_path):
 def test_ranks_given_different_data_stop_with_one_clear_error(tmp_path, case, message):
     # what rank 1 is given differs from rank 0's: every rank must refuse,
     # none hang, none train on a mix
-    command = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node=2",
-        str(HERE / "distributed_fit.py"),
-        str(tmp_path),
-        json.dumps(TINY),
-        case,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert result.returncode != 0
+    assert torchrun(tmp_path, TINY, case).returncode != 0
     for rank in (0, 1):
         assert re.search(message, (tmp_path / f"stderr{rank}.txt").read_text())
 
 
 def test_ranks_given_alike_what_prints_unlike_train_together(tmp_path):
     # a lambda prints its address, a dict its keys' order; neither differs
-    command = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node=2",
-        str(HERE / "distributed_fit.py"),
-        str(tmp_path),
-        json.dumps(TINY),
-        "rank alike",
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    result = torchrun(tmp_path, TINY, "rank alike")
     assert result.returncode == 0, (tmp_path / "stderr0.txt").read_text()[-2000:]
 
 

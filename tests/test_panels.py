@@ -302,6 +302,19 @@ class TestPretraining:
             forecasts[0].to_numpy(),
         )
 
+    @staticmethod
+    def forecasts_in_both_orders(method):
+        """``method``'s forecasts, pretrained on [y, z]: fit on it, and on [z, y]."""
+        y = sine_panel(n_series=2, length=40) + 5
+        y["z"] = 100 * y["y"]
+        forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian")
+        forecaster.pretrain(y, fh=[1, 2])
+        one = y.loc[[y.index[0][0]]]
+        return (
+            getattr(copy.deepcopy(forecaster).fit(targets, fh=[1, 2]), method)()
+            for targets in (one, one[["z", "y"]])
+        )
+
     @pytest.mark.parametrize(
         "method",
         ["predict", "predict_interval", "predict_quantiles", "predict_var"],
@@ -309,28 +322,12 @@ class TestPretraining:
     def test_forecasts_come_in_the_order_of_fits_columns(self, method):
         # sktime's metrics pair columns by place: pretraining's order of the
         # same names would score each target against another
-        y = sine_panel(n_series=2, length=40) + 5
-        y["z"] = 100 * y["y"]
-        forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian")
-        forecaster.pretrain(y, fh=[1, 2])
-        one = y.loc[[y.index[0][0]]]
-        in_order, swapped = (
-            getattr(copy.deepcopy(forecaster).fit(targets, fh=[1, 2]), method)()
-            for targets in (one, one[["z", "y"]])
-        )
+        in_order, swapped = self.forecasts_in_both_orders(method)
         assert swapped.columns.get_level_values(0).unique().tolist() == ["z", "y"]
         pd.testing.assert_frame_equal(swapped, in_order[swapped.columns])
 
     def test_distributions_come_in_the_order_of_fits_columns(self):
-        y = sine_panel(n_series=2, length=40) + 5
-        y["z"] = 100 * y["y"]
-        forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian")
-        forecaster.pretrain(y, fh=[1, 2])
-        one = y.loc[[y.index[0][0]]]
-        in_order, swapped = (
-            copy.deepcopy(forecaster).fit(targets, fh=[1, 2]).predict_proba()
-            for targets in (one, one[["z", "y"]])
-        )
+        in_order, swapped = self.forecasts_in_both_orders("predict_proba")
         assert swapped.columns.tolist() == ["z", "y"]
         pd.testing.assert_frame_equal(swapped.mean(), in_order.mean()[["z", "y"]])
 
