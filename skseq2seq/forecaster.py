@@ -533,9 +533,9 @@ default="cosine"
             raise ValueError(
                 f"pretrain continues training for the first pretraining's "
                 f"horizon of {self.horizon_} steps, but fh={list(fh)} reaches "
-                f"{reach}. Pass no fh, or one that "
-                "reaches as far; to train for another horizon, pretrain a new "
-                "forecaster: sklearn.clone(forecaster).pretrain(y, fh=fh)."
+                f"{reach}. Pass no fh, or one that reaches as far; to train for "
+                "another horizon, pretrain a new forecaster: "
+                "sklearn.clone(forecaster).pretrain(y, fh=fh)."
             )
         prepared = self._prepare(y, X, fh)
         network, history = self._train(
@@ -596,7 +596,7 @@ default="cosine"
         else:
             columns = pd.Index(names)
         frame = pd.DataFrame(values.reshape(len(index), -1), index, columns)
-        # absent from forecasters saved before it was kept: they had no other
+        # absent from forecasters saved before it was kept: the network's, as then
         order = getattr(self, "_fit_columns", names)
         return frame.reindex(columns=order, level=0 if levels else None)
 
