@@ -371,6 +371,15 @@ default="cosine"
         check_data(y, X)
         return super().fit(y, X=X, fh=fh)
 
+    def fit_predict(self, y, X=None, fh=None, X_pred=None):
+        """Fit, then forecast at ``fh``: sktime's, after the checks of ``fit``.
+
+        sktime's ``fit_predict`` fits without calling ``fit``, so its checks
+        are made here.
+        """
+        check_data(y, X)
+        return super().fit_predict(y, X=X, fh=fh, X_pred=X_pred)
+
     def update(self, y, X=None, update_params=True):
         """Append new data: sktime's ``update``, after the checks of ``fit``.
 

@@ -563,6 +563,25 @@ class TestBadInput:
             Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
         pd.testing.assert_series_equal(y, original)
 
+    @pytest.mark.parametrize(
+        ("spoil", "message"),
+        [
+            (lambda y: y.where(y.index != 5, np.inf), "1 infinite value.* index 5"),
+            (lambda y: y.iloc[::-1], "out of order"),
+        ],
+    )
+    def test_fit_predict_checks_the_data_as_fit_does(self, spoil, message):
+        # sktime's fit_predict fits without calling fit
+        y = spoil(sine(40))
+        with pytest.raises(ValueError, match=message):
+            Seq2SeqLSTMForecaster(**TINY).fit_predict(y, fh=[1])
+        with pytest.raises(ValueError, match=message):
+            Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
+        expected = Seq2SeqLSTMForecaster(**TINY).fit(sine(40), fh=[1, 2]).predict()
+        pd.testing.assert_series_equal(
+            Seq2SeqLSTMForecaster(**TINY).fit_predict(sine(40), fh=[1, 2]), expected
+        )
+
     def test_inf_in_a_numpy_y_is_named(self):
         y = sine(40).to_numpy().copy()
         y[5] = np.inf
