@@ -46,10 +46,7 @@ from skseq2seq._windows import (
 )
 
 TRAINING_STRATEGIES = ("recursive", "teacher_forcing", "mixed")
-SCHEDULERS = (
-    torch.optim.lr_scheduler.LRScheduler,
-    torch.optim.lr_scheduler.ReduceLROnPlateau,
-)
+SCHEDULERS = torch.optim.lr_scheduler.LRScheduler  # ReduceLROnPlateau too
 PRECISIONS = ("32", "bf16", "16-mixed")
 HISTORY_COLUMNS = [
     "epoch",
