@@ -15,6 +15,7 @@ import os
 import pickle
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +33,10 @@ from skseq2seq._validation import check_params
 
 FORMAT = "skseq2seq-safe"
 #: 5: what predict and update need as one ForecastState, where files of
-#: version 4 hold it as private attributes (read too, see upgrade_state)
-FORMAT_VERSION = 5
-READABLE_VERSIONS = (4, 5)
+#: version 4 hold it as private attributes (read too, see upgrade_state);
+#: 6: a frame's columns by position, not by name
+FORMAT_VERSION = 6
+READABLE_VERSIONS = (4, 5, 6)
 _STATE = "forecaster.json"
 _WEIGHTS = "weights.pt"
 
@@ -159,7 +161,9 @@ def _read_safe(path, cls):
         with zipfile.ZipFile(path) as archive:
             document = json.loads(archive.read(_STATE))
             weights_bytes = archive.read(_WEIGHTS)
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as error:
+    # ValueError: not JSON, or not text; zlib.error and EOFError: damaged
+    # compressed bytes
+    except (zipfile.BadZipFile, KeyError, ValueError, zlib.error, EOFError) as error:
         raise ValueError(
             f"{path} is not a forecaster saved with save_safe ({error}). Files "
             "from sktime's save() load with sktime.base.load instead."
@@ -181,11 +185,11 @@ def _read_safe(path, cls):
         state_dicts = torch.load(
             io.BytesIO(weights_bytes), weights_only=True, map_location="cpu"
         )
-    except (pickle.UnpicklingError, RuntimeError, AttributeError) as error:
+    except (pickle.UnpicklingError, RuntimeError, AttributeError, EOFError) as error:
         raise ValueError(
-            f"Refused to load the weights in {path}: they hold something other "
-            "than tensors, which a file written by save_safe never does. Do not "
-            "trust this file."
+            f"Refused to load the weights in {path}: they are damaged, or hold "
+            "something other than tensors, which a file written by save_safe "
+            "never does. Do not trust this file."
         ) from error
     params = {name: _decode(value) for name, value in document["params"].items()}
     unknown = set(params) - set(cls.get_param_names())
@@ -342,7 +346,8 @@ def _encode(value):
             "__kind__": "frame",
             "index": _encode_index(value.index),
             "columns": _encode(list(value.columns)),
-            "data": {str(c): _encode(value[c].to_numpy()) for c in value.columns},
+            # by position: names such as 1 and "1" write alike
+            "data": [_encode(column.to_numpy()) for _, column in value.items()],
         }
     if isinstance(value, pd.Index):
         return _encode_index(value)
@@ -482,8 +487,12 @@ def _decode(value):
         columns = _decode(value["columns"])
         # files written before frames kept their index held RangeIndex ones
         index = _decode(value["index"]) if "index" in value else None
-        data = {c: _decode(value["data"][str(c)]) for c in columns}
-        return pd.DataFrame(data, index=index, columns=columns)
+        data = value["data"]
+        if isinstance(data, dict):  # files before version 6 keyed it by name
+            data = [data[str(c)] for c in columns]
+        frame = pd.DataFrame(dict(enumerate(map(_decode, data))), index=index)
+        frame.columns = columns
+        return frame
     if kind == "fh":
         return ForecastingHorizon(
             _decode(value["values"]),

@@ -106,6 +106,34 @@ def test_data_remembered_by_sktime_comes_back_with_its_index(y, tmp_path):
         pd.testing.assert_frame_equal(getattr(restored, name), remembered)
 
 
+def test_columns_whose_names_print_alike_come_back_apart(tmp_path):
+    index = pd.period_range("2000-01", periods=40, freq="M")
+    y = pd.DataFrame({1: np.arange(40.0), "1": np.arange(40.0) ** 1.5}, index=index)
+    forecaster = Seq2SeqLSTMForecaster(**TINY).set_config(remember_data=True)
+    forecaster.fit(y, fh=[1, 2])
+    restored = Seq2SeqLSTMForecaster.load_safe(forecaster.save_safe(tmp_path / "m"))
+    pd.testing.assert_frame_equal(restored._y, forecaster._y)
+    pd.testing.assert_frame_equal(restored.predict(), forecaster.predict())
+
+
+def test_a_frame_keyed_by_name_in_an_older_file_still_loads(tmp_path):
+    y = pd.DataFrame(
+        {"a": np.arange(40.0), "b": np.arange(40.0) ** 1.5},
+        index=pd.period_range("2000-01", periods=40, freq="M"),
+    )
+    forecaster = Seq2SeqLSTMForecaster(**TINY).set_config(remember_data=True)
+    forecaster.fit(y, fh=[1, 2])
+
+    def as_version_5(document):  # which keyed each column's data by its name
+        document["format_version"] = 5
+        frame = document["state"]["_y"]
+        frame["data"] = dict(zip(["a", "b"], frame["data"], strict=True))
+
+    path = forecaster.save_safe(tmp_path / "model.zip")
+    older = rewritten(path, as_version_5, tmp_path / "older.zip")
+    pd.testing.assert_frame_equal(Seq2SeqLSTMForecaster.load_safe(older)._y, y)
+
+
 def test_a_horizon_of_time_deltas_round_trips(tmp_path):
     index = pd.date_range("2021-03-01", periods=40, freq="D")
     y = pd.Series(5 + np.sin(np.arange(40.0)), index=index)
@@ -180,15 +208,19 @@ def saved_with(tmp_path, change):
         .fit(load_airline(), fh=[1])
         .save_safe(tmp_path / "model.zip")
     )
+    return rewritten(path, change, tmp_path / "tampered.zip")
+
+
+def rewritten(path, change, target):
+    """Write ``path``'s save to ``target`` with its JSON ``change``d in place."""
     with zipfile.ZipFile(path) as source:
         document = json.loads(source.read("forecaster.json"))
         weights = source.read("weights.pt")
     change(document)
-    tampered = tmp_path / "tampered.zip"
-    with zipfile.ZipFile(tampered, "w") as sink:
+    with zipfile.ZipFile(target, "w") as sink:
         sink.writestr("forecaster.json", json.dumps(document))
         sink.writestr("weights.pt", weights)
-    return tampered
+    return target
 
 
 def saved_with_state(tmp_path, name, value, section="state"):
@@ -250,6 +282,57 @@ def test_a_damaged_file_is_refused_as_not_a_valid_save(tmp_path, damage):
     damaged = saved_with(tmp_path, damage)
     with pytest.raises(ValueError, match="tampered.zip (is damaged|holds a network)"):
         Seq2SeqLSTMForecaster.load_safe(damaged)
+
+
+def damaged_inside(path, member):
+    """``path`` with ``member``'s compressed bytes made invalid deflate data."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    raw = bytearray(path.read_bytes())
+    # past the local header: 30 bytes, the name and an extra field
+    name_length, extra_length = np.frombuffer(
+        raw, "<u2", count=2, offset=info.header_offset + 26
+    )
+    start = info.header_offset + 30 + int(name_length) + int(extra_length)
+    raw[start] = 0xFF  # a final block of the reserved type
+    damaged = path.with_name("damaged.zip")
+    damaged.write_bytes(bytes(raw))
+    return damaged
+
+
+@pytest.mark.parametrize(
+    ("member", "message"),
+    [
+        ("forecaster.json", "damaged.zip is not a forecaster saved with save_safe"),
+        ("weights.pt", "damaged.zip is not a forecaster saved with save_safe"),
+    ],
+)
+def test_a_file_whose_compressed_bytes_are_damaged_is_refused(
+    tmp_path, member, message
+):
+    path = (
+        Seq2SeqLSTMForecaster(**TINY)
+        .fit(load_airline(), fh=[1])
+        .save_safe(tmp_path / "model.zip")
+    )
+    with pytest.raises(ValueError, match=message):
+        Seq2SeqLSTMForecaster.load_safe(damaged_inside(path, member))
+
+
+def test_empty_weights_are_refused(tmp_path):
+    path = (
+        Seq2SeqLSTMForecaster(**TINY)
+        .fit(load_airline(), fh=[1])
+        .save_safe(tmp_path / "model.zip")
+    )
+    with zipfile.ZipFile(path) as source:
+        document = source.read("forecaster.json")
+    emptied = tmp_path / "emptied.zip"
+    with zipfile.ZipFile(emptied, "w") as sink:
+        sink.writestr("forecaster.json", document)
+        sink.writestr("weights.pt", b"")
+    with pytest.raises(ValueError, match="weights in .*emptied.zip: they are damaged"):
+        Seq2SeqLSTMForecaster.load_safe(emptied)
 
 
 def test_a_document_that_is_no_object_is_refused(tmp_path):
