@@ -669,7 +669,7 @@ default="cosine"
         if len(y) == 0:
             return self
         new = Collection.from_frames(
-            y, X, self.covariates_, self.past_covariates_, freq=state.freq
+            y, X, state.covariates, state.past_covariates, freq=state.freq
         )
         state, combined, positions = advance(state, new)
         scaled_past(state)  # refuses what predict could not read
@@ -678,16 +678,16 @@ default="cosine"
             return self
         network, history = train_on_series(
             combined,
-            self.scale_loc_[positions],
-            self.scale_scale_[positions],
+            state.loc[positions],
+            state.scale[positions],
             self.network_,
             TrainingConfig.from_params(self.get_params(deep=False)),
-            window_length=self.window_length_,
-            horizon=self.horizon_,
+            window_length=state.window_length,
+            horizon=state.horizon,
             device=self.device_,
             seed=self._seed,
-            season=self.seasonal_period_,
-            seasonal=self.seasonal_series_[positions],
+            season=state.season,
+            seasonal=state.seasonal[positions],
             require_windows=False,  # new rows that are all missing teach nothing
             carried_first_row=True,  # see _state.advance
         )
