@@ -287,12 +287,7 @@ def observed_spans(data):
 
 
 def target_series(data):
-    """Each series' target columns, shape (time, n_targets), as a list.
-
-    A series shows the season if any of its columns does: its windows are
-    anchored at the season or at the last value as a whole, as the network
-    reads one flag per window.
-    """
+    """Each series' target columns, shape (time, n_targets), as a list."""
     targets = data.values[:, : data.sizes[0]]
     return np.split(targets, np.cumsum(data.lengths)[:-1])
 

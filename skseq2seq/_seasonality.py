@@ -193,7 +193,8 @@ def detect_seasons(series, freq):
     The decision is made series by series, as the Theta method makes it:
     a panel of monthly series may mix seasonal ones with others, and each
     of them is anchored at its own kind of naive forecast. A series of
-    several target columns shows the season if any of them does.
+    several target columns shows the season if any of them does: the
+    network reads one flag per window, so the columns are anchored alike.
 
     Parameters
     ----------

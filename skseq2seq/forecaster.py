@@ -133,8 +133,10 @@ default="cosine"
         Hold out the last windows of the series, in time order, to score
         after every epoch: a fraction in (0, 1), or a number of windows.
     patience : int or None, default=None
-        Stop after this many epochs without a lower loss (the validation
-        loss, or the training loss), and restore the best epoch's weights.
+        Stop after this many epochs without a lower loss, and restore the
+        best epoch's weights: the validation loss, or without validation the
+        recursive loss on a fixed sample of training windows
+        (``history_["monitored_loss"]``).
     gradient_clip : float or None, default=None
         Clip the norm of all gradients together to this value.
     past_covariates : list of str or None, default=None
