@@ -19,6 +19,7 @@ from torch import nn
 
 from skseq2seq._network import on_data_scale
 from skseq2seq._scaling import constant_spread, is_extreme, log_targets, scale
+from skseq2seq._windows import encoder_input
 
 
 class ForecastGraph(nn.Module):
@@ -91,10 +92,8 @@ class ForecastGraph(nn.Module):
         scaled = scale(past, loc, spread)
         # a window without gaps: every value observed
         available = torch.ones_like(scaled[..., :n_targets])
-        if self.seasonal:  # each series' own flag, after the availability
-            flags = self.season_flags[series][:, None, None]  # [batch, 1, 1]
-            available = torch.cat([available, flags.expand(-1, scaled.shape[1], 1)], -1)
-        inputs = torch.cat([scaled, available], -1).float()
+        flags = self.season_flags[series] if self.seasonal else None
+        inputs = encoder_input(scaled, available, flags).float()
         finite = torch.isfinite(inputs).flatten(1).all(1)
         if future is not None:
             known = slice(n_targets, n_targets + network.n_covariates)

@@ -25,7 +25,12 @@ from skseq2seq._network import on_data_scale
 from skseq2seq._scaling import log_targets, scale
 from skseq2seq._training import autocast
 from skseq2seq._validation import check_numeric_finite
-from skseq2seq._windows import fill_window_gaps, last_rows, to_network_tensor
+from skseq2seq._windows import (
+    encoder_input,
+    fill_window_gaps,
+    last_rows,
+    to_network_tensor,
+)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -159,14 +164,11 @@ def scaled_past(state):
         observed = np.ones(scaled.shape[:2] + (state.n_targets,))
     window = slice(-state.context_length, None)
     scaled, observed = scaled[:, window], observed[:, window]
-    parts = [scaled, observed]
-    if state.season > 1:
-        flags = state.seasonal[:, None, None]  # [series, 1, 1]
-        parts.append(np.broadcast_to(flags, scaled.shape[:2] + (1,)))
+    flags = state.seasonal if state.season > 1 else None
     # the error names where values float32 cannot hold came from
     targets = np.abs(scaled[..., : state.n_targets])
     source = "X" if (targets <= np.finfo(np.float32).max).all() else "y"
-    return to_network_tensor(np.concatenate(parts, -1), source)
+    return to_network_tensor(encoder_input(scaled, observed, flags), source)
 
 
 def scaled_future(state, X, horizon, cutoffs, which):

@@ -529,6 +529,41 @@ def keep_observed_windows(starts, observed, window_length, horizon):
     return starts[keep]
 
 
+def encoder_input(scaled, available, season_flags=None):
+    """Join what the encoder reads of each window, in the order the network reads it.
+
+    The scaled columns, then each target's availability, then, with a
+    season, the window's flag (see ``Seq2SeqNetwork``): training, ``predict``
+    and the exported graph all build it here. Takes numpy arrays or torch
+    tensors alike.
+
+    Parameters
+    ----------
+    scaled : array, shape (batch, window, n_columns)
+    available : array, shape (batch, window, n_targets)
+        Where each target was observed, as bool or 0/1.
+    season_flags : array, shape (batch,), optional
+        Whether each window's series shows the season.
+
+    Examples
+    --------
+    >>> past = encoder_input(np.zeros((2, 3, 1)), np.ones((2, 3, 1)), np.array([1, 0]))
+    >>> past.shape, past[:, 0].tolist()
+    ((2, 3, 3), [[0.0, 1.0, 1.0], [0.0, 1.0, 0.0]])
+    """
+    tensors = isinstance(scaled, torch.Tensor)
+    if tensors:
+        join, cast = torch.cat, lambda part: part.to(scaled.dtype)
+    else:
+        join, cast = np.concatenate, lambda part: np.asarray(part, scaled.dtype)
+    parts = [scaled, cast(available)]
+    if season_flags is not None:
+        flags = cast(season_flags)[:, None, None]  # [batch, 1, 1]
+        shape = (*scaled.shape[:2], 1)
+        parts.append(flags.expand(shape) if tensors else np.broadcast_to(flags, shape))
+    return join(parts, -1)
+
+
 def to_network_tensor(values, name):
     """Scaled values as float32, refusing any that float32 cannot compute with.
 
@@ -660,15 +695,11 @@ optional
             available, mask = past.new_ones(past.shape[:2] + (self.n_targets,)), None
         else:
             available = gather_windows(self.observed, starts, self.window_length)
-            available = available.to(past.dtype)
             mask = gather_windows(
                 self.observed, starts, self.horizon, self.window_length
             )
-        parts = [past, available]
-        if self.season_flags is not None:
-            flags = self.season_flags[starts].to(past.dtype)  # [batch]
-            parts.append(flags[:, None, None].expand(-1, past.shape[1], 1))
-        past = torch.cat(parts, -1)
+        flags = None if self.season_flags is None else self.season_flags[starts]
+        past = encoder_input(past, available, flags)
         if device is not None:
             past, future = past.to(device), future.to(device)
             mask = None if mask is None else mask.to(device)
