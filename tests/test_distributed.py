@@ -46,12 +46,17 @@ def torchrun(tmp_path, params, panel, ranks=2):
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
-def launch(tmp_path, params, panel="four", ranks=2):
-    """Run the fit on ``ranks`` processes; return each rank's arrays."""
-    result = torchrun(tmp_path, params, panel, ranks)
+def assert_succeeded(result, tmp_path):
+    """Fail with what torchrun and each rank wrote, if a rank failed."""
+    # a rank killed by a signal writes nothing of its own: torchrun tells
     assert result.returncode == 0, result.stderr[-3000:] + "".join(
         path.read_text()[-2000:] for path in tmp_path.glob("stderr*.txt")
     )
+
+
+def launch(tmp_path, params, panel="four", ranks=2):
+    """Run the fit on ``ranks`` processes; return each rank's arrays."""
+    assert_succeeded(torchrun(tmp_path, params, panel, ranks), tmp_path)
     return [dict(np.load(tmp_path / f"rank{rank}.npz")) for rank in range(ranks)]
 
 
@@ -183,8 +188,7 @@ def test_ranks_given_different_data_stop_with_one_clear_error(tmp_path, case, me
 
 def test_ranks_given_alike_what_prints_unlike_train_together(tmp_path):
     # a lambda prints its address, a dict its keys' order; neither differs
-    result = torchrun(tmp_path, TINY, "rank alike")
-    assert result.returncode == 0, (tmp_path / "stderr0.txt").read_text()[-2000:]
+    assert_succeeded(torchrun(tmp_path, TINY, "rank alike"), tmp_path)
 
 
 def test_loading_under_a_launcher_s_environment_joins_no_group(tmp_path, monkeypatch):
