@@ -229,8 +229,9 @@ def advance(state, new):
     state : ForecastState
         With the recent values and last time points moved on.
     combined : Collection
-        Each updated series' recent values and new rows, on the log scale
-        where ``state.log`` says: what training on the new rows reads.
+        Each updated series' recent values and new rows, on the data's
+        scale: what training on the new rows reads, once logged where
+        ``state.log`` says (see :func:`~skseq2seq._scaling.log_targets`).
     positions : list of int
         Where each series of ``new`` sits among the fitted series.
 
@@ -257,9 +258,7 @@ def advance(state, new):
     # at the start, as training fills gaps, never with a later value; no
     # window starts on it (train_on_series' carried_first_row)
     combined = Collection(
-        log_targets(
-            np.concatenate(joined), state.log, "update's y", state.target_names
-        ),
+        np.concatenate(joined),
         np.array([len(values) for values in joined], dtype=np.int64),
         new.sizes,
     )

@@ -23,7 +23,7 @@ from skseq2seq._frames import Collection, in_zone, rows_after
 from skseq2seq._network import LOSSES, Seq2SeqNetwork
 from skseq2seq._persistence import load_safe, save_safe, upgrade_state
 from skseq2seq._preparation import Pretrained, forecast_state, prepare
-from skseq2seq._scaling import fit_scaler
+from skseq2seq._scaling import fit_scaler, log_targets
 from skseq2seq._state import (
     advance,
     check_time_points,
@@ -674,12 +674,15 @@ default="cosine"
             y, X, state.covariates, state.past_covariates, freq=state.freq
         )
         state, combined, positions = advance(state, new)
+        logged = log_targets(
+            combined.values, state.log, "update's y", state.target_names
+        )
         scaled_past(state)  # refuses what predict could not read
         self._forecast_state = state
         if not update_params:
             return self
         network, history = train_on_series(
-            combined,
+            dataclasses.replace(combined, values=logged),
             state.loc[positions],
             state.scale[positions],
             self.network_,
@@ -697,7 +700,8 @@ default="cosine"
             self.network_ = network
             self.history_ = continued_history(self.history_, history)
             # trained on rows that move a column constant until now: it is
-            # no longer held at its last value (untrained, nothing was learned)
+            # no longer held at its last value (untrained, nothing was learned);
+            # decided on the data's scale, as fit decides it
             constant = state.constant.copy()
             constant[positions] &= combined.constant_targets()
             self._forecast_state = dataclasses.replace(state, constant=constant)

@@ -1387,3 +1387,15 @@ def test_an_update_that_trains_on_a_moving_column_no_longer_holds_it():
     flat = Seq2SeqLSTMForecaster(**settings).fit(y[:40], fh=[1, 2])
     flat.update(pd.Series(np.full(5, 5.0), index=range(40, 45)), update_params=True)
     np.testing.assert_array_equal(flat.predict().to_numpy(), [5.0, 5.0])
+
+
+def test_update_decides_a_column_constant_as_fit_decides_it():
+    # round-off about a level of 1: constant on the data's scale, where fit
+    # decides it, though not on the log scale, where it is round-off of 0
+    y = pd.Series(1.0 + np.tile([0.0, 2e-16], 24))
+    settings = {"hidden_size": 8, "max_steps": 20, "random_state": 0}
+    whole = Seq2SeqLSTMForecaster(**settings).fit(y, fh=[1, 2]).predict()
+    updated = Seq2SeqLSTMForecaster(**settings).fit(y[:40], fh=[1, 2])
+    updated.update(y[40:], update_params=True)
+    np.testing.assert_array_equal(whole.to_numpy(), [y.iloc[-1]] * 2)
+    pd.testing.assert_series_equal(updated.predict(), whole, check_exact=True)
