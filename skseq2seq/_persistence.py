@@ -161,9 +161,13 @@ def _read_safe(path, cls):
         with zipfile.ZipFile(path) as archive:
             document = json.loads(archive.read(_STATE))
             weights_bytes = archive.read(_WEIGHTS)
-    # ValueError: not JSON, or not text; zlib.error and EOFError: damaged
-    # compressed bytes
-    except (zipfile.BadZipFile, KeyError, ValueError, zlib.error, EOFError) as error:
+    except (zlib.error, EOFError) as error:  # compressed bytes damaged
+        raise ValueError(
+            f"{path} is damaged ({error}): part of it no longer decompresses. "
+            "Save the forecaster again, or load an intact copy."
+        ) from error
+    # ValueError: not JSON, or not text
+    except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise ValueError(
             f"{path} is not a forecaster saved with save_safe ({error}). Files "
             "from sktime's save() load with sktime.base.load instead."
@@ -345,7 +349,7 @@ def _encode(value):
         return {
             "__kind__": "frame",
             "index": _encode_index(value.index),
-            "columns": _encode(list(value.columns)),
+            "columns": _encode_index(value.columns),  # its name and levels too
             # by position: names such as 1 and "1" write alike
             "data": [_encode(column.to_numpy()) for _, column in value.items()],
         }

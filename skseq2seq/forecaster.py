@@ -376,10 +376,20 @@ default="cosine"
     def fit_predict(self, y, X=None, fh=None, X_pred=None):
         """Fit, then forecast at ``fh``: sktime's, after the checks of ``fit``.
 
-        sktime's ``fit_predict`` fits without calling ``fit``, so its checks
-        are made here.
+        Parameters
+        ----------
+        y, X, fh
+            As for :meth:`fit`.
+        X_pred : pd.DataFrame, optional
+            Covariates to forecast with, in place of ``X``.
+
+        Returns
+        -------
+        y_pred : pd.Series, pd.DataFrame, or a panel or hierarchy
+            The forecasts at ``fh``, as :meth:`predict` gives them.
         """
-        check_data(y, X)
+        if X_pred is None:  # sktime then fits without calling fit
+            check_data(y, X)
         return super().fit_predict(y, X=X, fh=fh, X_pred=X_pred)
 
     def update(self, y, X=None, update_params=True):
