@@ -4,6 +4,7 @@ import torch
 
 from skseq2seq._windows import (
     WindowSet,
+    encoder_input,
     fill_gaps,
     gather_windows,
     keep_observed_windows,
@@ -244,3 +245,20 @@ def test_series_ends_are_padded_so_windows_end_at_every_time_point():
     # one observed target less each step: the first series' last window
     # reads rows 1-2 and has row 3 alone to learn
     np.testing.assert_array_equal(starts, [0, 1, 6])
+
+
+def test_the_encoder_input_is_joined_alike_from_arrays_and_tensors():
+    # training joins tensors, predict arrays: the network reads one layout
+    rng = np.random.default_rng(0)
+    scaled = rng.normal(size=(3, 4, 2))
+    available = rng.random((3, 4, 1)) > 0.3
+    flags = np.array([True, False, True])
+    joined = encoder_input(scaled, available, flags)
+    from_tensors = encoder_input(
+        torch.from_numpy(scaled), torch.from_numpy(available), torch.from_numpy(flags)
+    )
+    np.testing.assert_array_equal(from_tensors.numpy(), joined)
+    np.testing.assert_array_equal(joined[..., :2], scaled)
+    np.testing.assert_array_equal(joined[..., 2], available[..., 0])
+    np.testing.assert_array_equal(joined[..., 3], np.repeat(flags[:, None], 4, 1))
+    assert encoder_input(scaled, available).shape == (3, 4, 3)  # no season
