@@ -69,6 +69,18 @@ def set_cutoff(forecaster, cutoff):
     forecaster._set_cutoff(cutoff)
 
 
+def cutoff_at_frequency(cutoff, freq):
+    """Give a datetime cutoff without a frequency ``freq``, sktime's base class none.
+
+    sktime's cutoff of a panel has none, as its time level has none; it then
+    fails inside pandas to place an ``fh`` of dates or time deltas ("You
+    must pass a freq argument"), which it reads against the cutoff's.
+    """
+    if isinstance(cutoff, pd.DatetimeIndex) and cutoff.freq is None and freq:
+        return pd.DatetimeIndex(cutoff, freq=freq)
+    return cutoff
+
+
 def later_cutoff(before, after):
     """Return the cutoff after ``update``: the later time point, at fit's frequency.
 

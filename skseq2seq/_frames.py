@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from sktime.forecasting.base import ForecastingHorizon
 
 from skseq2seq._scaling import is_constant, series_moments
 from skseq2seq._windows import series_offsets
@@ -286,6 +287,18 @@ def time_frequency(times):
     return inferred
 
 
+def data_frequency(y):
+    """Return the frequency of ``y``'s time points, or None where none is read.
+
+    As :func:`time_frequency` infers it, without its error: data whose
+    frequency cannot be inferred is refused later, by name, where it is read.
+    """
+    try:
+        return time_frequency(Instances(y).times)
+    except ValueError:
+        return None
+
+
 def _check_named_by_freqstr(times):
     """Refuse a frequency that its name does not rebuild.
 
@@ -425,6 +438,38 @@ def in_zone(data, zone):
     else:
         index = times.tz_convert(zone)
     return data.set_axis(index)
+
+
+def fh_in_zone(fh, zone):
+    """Put an ``fh`` of time stamps in the time ``zone``; any other as it is.
+
+    sktime counts the steps to time stamps of another zone on their own wall
+    clock, so that the same instants are other steps ahead, or refused.
+
+    Examples
+    --------
+    >>> in_utc = pd.DatetimeIndex(["2021-03-13 05:00"], tz="UTC")
+    >>> fh_in_zone(in_utc, "America/New_York")[0]
+    Timestamp('2021-03-13 00:00:00-0500', tz='America/New_York')
+    """
+    stamps = fh.to_pandas() if isinstance(fh, ForecastingHorizon) else fh
+    if (
+        zone is None
+        or not isinstance(stamps, pd.DatetimeIndex)
+        or stamps.tz is None
+        or str(stamps.tz) == str(zone)
+    ):
+        return fh
+    if isinstance(fh, ForecastingHorizon):
+        return ForecastingHorizon(stamps.tz_convert(zone), is_relative=fh.is_relative)
+    return stamps.tz_convert(zone)
+
+
+def time_zone(data):
+    """Return the time zone of ``data``'s time points, or None."""
+    index = getattr(data, "index", None)
+    times = index.levels[-1] if isinstance(index, pd.MultiIndex) else index
+    return getattr(times, "tz", None)
 
 
 def rows_after(frame, keys, ends):

@@ -16,10 +16,22 @@ import numpy as np
 import pandas as pd
 from sktime.forecasting.base import BaseForecaster
 
-from skseq2seq._compat import forget_data, later_cutoff, set_cutoff
+from skseq2seq._compat import (
+    cutoff_at_frequency,
+    forget_data,
+    later_cutoff,
+    set_cutoff,
+)
 from skseq2seq._device import PicklesNetworksOnCPU, draw_seed
 from skseq2seq._export import export_forecaster
-from skseq2seq._frames import Collection, in_zone, rows_after
+from skseq2seq._frames import (
+    Collection,
+    data_frequency,
+    fh_in_zone,
+    in_zone,
+    rows_after,
+    time_zone,
+)
 from skseq2seq._network import LOSSES, Seq2SeqNetwork
 from skseq2seq._persistence import load_safe, save_safe, upgrade_state
 from skseq2seq._preparation import Pretrained, forecast_state, prepare
@@ -371,7 +383,7 @@ default="cosine"
             The steps ahead; the decoder is trained for the furthest.
         """
         check_data(y, X)
-        return super().fit(y, X=X, fh=fh)
+        return super().fit(y, X=X, fh=fh_in_zone(fh, time_zone(y)))
 
     def fit_predict(self, y, X=None, fh=None, X_pred=None):
         """Fit, then forecast at ``fh``: sktime's, after the checks of ``fit``.
@@ -390,6 +402,7 @@ default="cosine"
         """
         if X_pred is None:  # sktime then fits without calling fit
             check_data(y, X)
+        fh = fh_in_zone(fh, time_zone(y))
         return super().fit_predict(y, X=X, fh=fh, X_pred=X_pred)
 
     def update(self, y, X=None, update_params=True):
@@ -420,6 +433,17 @@ default="cosine"
                 # panel's latest time point is still the cutoff
                 set_cutoff(self, later_cutoff(cutoff, self.cutoff))
         return self
+
+    def _set_cutoff_from_y(self, y):
+        """Set the cutoff as sktime does, at the frequency of the data.
+
+        That is fit's, once fitted; else the one inferred from ``y``, for a
+        panel's datetime cutoff, which sktime leaves without one.
+        """
+        super()._set_cutoff_from_y(y)
+        state = getattr(self, "_forecast_state", None)
+        freq = data_frequency(y) if state is None else state.freq
+        set_cutoff(self, cutoff_at_frequency(self.cutoff, freq))
 
     @contextlib.contextmanager
     def _kept_if_refused(self):
@@ -468,42 +492,43 @@ default="cosine"
         sktime stores a new ``fh`` before the forecast is made; a refused
         one (``X`` too short for it, say) would otherwise be the default of
         every later ``predict``. Its check of the frequency is a bare assert.
+        Yields ``fh`` with its time stamps on the cutoff's clock.
         """
         kept = self._fh
         try:
             check_fh_frequency(fh, self.cutoff)
-            yield
+            yield fh_in_zone(fh, getattr(self.cutoff, "tz", None))
         except BaseException:
             self._fh = kept
             raise
 
     def predict(self, fh=None, X=None):
         """Forecast at ``fh``: sktime's ``predict``; a refused ``fh`` is not kept."""
-        with self._predicting(fh):
+        with self._predicting(fh) as fh:
             return super().predict(fh=fh, X=X)
 
     def predict_interval(self, fh=None, X=None, coverage=0.90):
         """Prediction intervals: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_interval")
-        with self._predicting(fh):
+        with self._predicting(fh) as fh:
             return super().predict_interval(fh=fh, X=X, coverage=coverage)
 
     def predict_quantiles(self, fh=None, X=None, alpha=None):
         """Quantile forecasts: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_quantiles")
-        with self._predicting(fh):
+        with self._predicting(fh) as fh:
             return super().predict_quantiles(fh=fh, X=X, alpha=alpha)
 
     def predict_var(self, fh=None, X=None, cov=False):
         """Variance forecasts: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_var")
-        with self._predicting(fh):
+        with self._predicting(fh) as fh:
             return super().predict_var(fh=fh, X=X, cov=cov)
 
     def predict_proba(self, fh=None, X=None, marginal=True):
         """Forecast distributions, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_proba")
-        with self._predicting(fh):
+        with self._predicting(fh) as fh:
             return super().predict_proba(fh=fh, X=X, marginal=marginal)
 
     def _fit(self, y, X, fh):

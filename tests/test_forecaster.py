@@ -141,6 +141,37 @@ def test_user_data_is_not_modified(airline):
 class TestHorizons:
     """Every form of fh gives the rows of one recursive decode."""
 
+    def test_a_panel_without_a_frequency_takes_dates_and_time_deltas(self):
+        # a time level built from tuples has no freq: sktime's cutoff neither
+        days = pd.date_range("2024-01-01", periods=30, freq="D")
+        index = pd.MultiIndex.from_tuples([(k, t) for k in "ab" for t in days])
+        y = pd.DataFrame({"v": np.arange(60.0) + 1}, index)
+        fitted = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1, 2, 3])
+        expected = fitted.predict(fh=[1, 2, 3]).iloc[[0, 2, 3, 5]]
+        dates = ForecastingHorizon(
+            pd.DatetimeIndex(["2024-01-31", "2024-02-02"]), is_relative=False
+        )
+        pd.testing.assert_frame_equal(fitted.predict(fh=dates), expected)
+        deltas = pd.to_timedelta([1, 3], unit="D")
+        pd.testing.assert_frame_equal(fitted.predict(fh=deltas), expected)
+        on_dates = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=dates)
+        pd.testing.assert_frame_equal(on_dates.predict(), expected)
+
+    def test_time_stamps_in_another_zone_are_counted_on_fits_clock(self):
+        hours = pd.date_range("2024-06-01", periods=40, freq="h", tz="Europe/Berlin")
+        y = sine(40).set_axis(hours)
+        steps = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1, 2, 3, 4]).predict()
+        in_utc = ForecastingHorizon(
+            steps.index[[1, 3]].tz_convert("UTC"), is_relative=False
+        )
+        expected = steps.iloc[[1, 3]]
+        fitted = Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1, 2, 3, 4])
+        for forecast in (
+            fitted.predict(fh=in_utc),
+            Seq2SeqLSTMForecaster(**TINY).fit(y, fh=in_utc).predict(),
+        ):
+            pd.testing.assert_series_equal(forecast, expected, check_freq=False)
+
     def test_relative_contiguous(self, fitted, airline):
         prediction = fitted.predict(fh=[1, 2, 3])
         assert prediction.index.equals(pd.period_range("1961-01", periods=3, freq="M"))
