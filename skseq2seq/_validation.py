@@ -297,14 +297,7 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
         raise ValueError(f"{name} has no columns. Pass the columns to read, or {fix}.")
     if len(frame) == 0:
         raise ValueError(f"{name} is empty: it has no rows. Pass data.")
-    repeated = frame.index.duplicated()
-    if repeated.any():
-        raise ValueError(
-            f"{name} has {int(repeated.sum())} repeated time point(s), the first "
-            f"{frame.index[repeated][0]}. Each time point of a series must "
-            "appear once: aggregate the duplicates first (e.g. "
-            "y.groupby(level=...).mean()) or drop them."
-        )
+    check_unrepeated(frame.index, name)
     named_twice = frame.columns[frame.columns.duplicated()].unique()
     if len(named_twice):
         raise ValueError(
@@ -361,6 +354,29 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
                 f"{name} has {int(mask.sum())} {problem} value(s), the first at "
                 f"index {first!r}. The estimator cannot read them: {fix}."
             )
+
+
+def check_unrepeated(index, name="y"):
+    """Refuse time points that appear twice in a series, naming the fix."""
+    repeated = index.duplicated()
+    if repeated.any():
+        raise ValueError(
+            f"{name} has {int(repeated.sum())} repeated time point(s), the first "
+            f"{index[repeated][0]}. Each time point of a series must "
+            "appear once: aggregate the duplicates first (e.g. "
+            "y.groupby(level=...).mean()) or drop them."
+        )
+
+
+def check_future_index(X):
+    """Refuse an ``X`` for ``predict`` whose time points repeat or run backwards.
+
+    sktime refuses either as an "unsupported input data type", or only where
+    the repeated row comes first.
+    """
+    if isinstance(X, pd.Series | pd.DataFrame):
+        check_unrepeated(X.index, "X")
+        check_time_order(X.index, "X")
 
 
 def check_time_order(index, name="y"):

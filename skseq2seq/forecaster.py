@@ -59,6 +59,7 @@ from skseq2seq._validation import (
     Rule,
     check_data,
     check_fh_frequency,
+    check_future_index,
     check_gives_distribution,
     check_keywords,
     check_params,
@@ -486,17 +487,19 @@ default="cosine"
         return self
 
     @contextlib.contextmanager
-    def _predicting(self, fh):
+    def _predicting(self, fh, X):
         """Check ``fh``'s frequency; keep the stored ``fh`` if the block raises.
 
         sktime stores a new ``fh`` before the forecast is made; a refused
         one (``X`` too short for it, say) would otherwise be the default of
         every later ``predict``. Its check of the frequency is a bare assert.
-        Yields ``fh`` with its time stamps on the cutoff's clock.
+        Yields ``fh`` with its time stamps on the cutoff's clock; checks the
+        time points of ``X``, which sktime refuses without saying why.
         """
         kept = self._fh
         try:
             check_fh_frequency(fh, self.cutoff)
+            check_future_index(X)
             yield fh_in_zone(fh, getattr(self.cutoff, "tz", None))
         except BaseException:
             self._fh = kept
@@ -504,31 +507,31 @@ default="cosine"
 
     def predict(self, fh=None, X=None):
         """Forecast at ``fh``: sktime's ``predict``; a refused ``fh`` is not kept."""
-        with self._predicting(fh) as fh:
+        with self._predicting(fh, X) as fh:
             return super().predict(fh=fh, X=X)
 
     def predict_interval(self, fh=None, X=None, coverage=0.90):
         """Prediction intervals: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_interval")
-        with self._predicting(fh) as fh:
+        with self._predicting(fh, X) as fh:
             return super().predict_interval(fh=fh, X=X, coverage=coverage)
 
     def predict_quantiles(self, fh=None, X=None, alpha=None):
         """Quantile forecasts: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_quantiles")
-        with self._predicting(fh) as fh:
+        with self._predicting(fh, X) as fh:
             return super().predict_quantiles(fh=fh, X=X, alpha=alpha)
 
     def predict_var(self, fh=None, X=None, cov=False):
         """Variance forecasts: sktime's, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_var")
-        with self._predicting(fh) as fh:
+        with self._predicting(fh, X) as fh:
             return super().predict_var(fh=fh, X=X, cov=cov)
 
     def predict_proba(self, fh=None, X=None, marginal=True):
         """Forecast distributions, for ``loss="gaussian"`` or ``"quantile"``."""
         check_gives_distribution(self.loss, "predict_proba")
-        with self._predicting(fh) as fh:
+        with self._predicting(fh, X) as fh:
             return super().predict_proba(fh=fh, X=X, marginal=marginal)
 
     def _fit(self, y, X, fh):

@@ -613,6 +613,24 @@ class TestBadInput:
             Seq2SeqLSTMForecaster(**TINY).fit_predict(sine(40), fh=[1, 2]), expected
         )
 
+    @pytest.mark.parametrize(
+        ("spoil", "message"),
+        [
+            (lambda X: pd.concat([X, X.iloc[:1]]), "X has 1 repeated time point"),
+            (lambda X: X.iloc[::-1], "X's time points are out of order"),
+        ],
+        ids=["repeated", "backwards"],
+    )
+    def test_predict_names_what_is_wrong_with_the_time_points_of_x(
+        self, spoil, message
+    ):
+        # sktime's own refusal: "unsupported input data type"
+        X = pd.DataFrame({"x": np.arange(45.0)})
+        forecaster = Seq2SeqLSTMForecaster(**TINY).fit(sine(40), X=X[:40], fh=[1])
+        with pytest.raises(ValueError, match=message):
+            forecaster.predict(fh=[1, 2, 3], X=spoil(X[40:43]))
+        assert forecaster.predict(X=X[40:41]).index.tolist() == [40]  # fh kept
+
     def test_inf_in_a_numpy_y_is_named(self):
         y = sine(40).to_numpy().copy()
         y[5] = np.inf
