@@ -9,6 +9,7 @@ import torch
 from pandas.api.types import is_scalar
 from sktime.forecasting.base import ForecastingHorizon
 
+from skseq2seq._compat import warn_user
 from skseq2seq._frames import check_index_levels, check_series_keys
 from skseq2seq._network import CELLS, DECODER_INPUTS
 from skseq2seq._training import (
@@ -88,6 +89,20 @@ def check_params(params, constraints):
     """
     for name, constraint in constraints.items():
         constraint.check(name, params[name])
+
+
+def warn_of_unused(params):
+    """Warn of a parameter that the others leave without effect.
+
+    ``dropout`` acts between stacked layers, so one layer ignores it, as
+    torch warns where it builds the layers itself.
+    """
+    if params["dropout"] > 0 and params["num_layers"] == 1:
+        warn_user(
+            f"dropout={params['dropout']} has no effect with num_layers=1: it "
+            "acts between stacked layers. Pass num_layers=2 or more, or "
+            "dropout=0.0."
+        )
 
 
 def _check_optimizer(name, value):
@@ -239,6 +254,7 @@ TRAINING_CONSTRAINTS = {
     "optimizer_kwargs": Rule(check_keywords),
     "precision": Choice(*PRECISIONS),
     "random_state": Rule(check_seed),
+    "verbose": Choice(False, True),
 }
 
 

@@ -12,7 +12,13 @@ from skseq2seq._export import EmbeddingGraph, export_graph
 from skseq2seq._frames import check_series_keys, columns_as_in_fit
 from skseq2seq._network import Seq2SeqNetwork
 from skseq2seq._scaling import fit_scaler, scale
-from skseq2seq._training import TrainingConfig, fit_network, history_frame, plain_number
+from skseq2seq._training import (
+    TrainingConfig,
+    autocast,
+    fit_network,
+    history_frame,
+    plain_number,
+)
 from skseq2seq._validation import (
     TRAINING_CONSTRAINTS,
     Choice,
@@ -20,6 +26,7 @@ from skseq2seq._validation import (
     check_equal_lengths,
     check_numeric_finite,
     check_params,
+    warn_of_unused,
 )
 from skseq2seq._windows import SequenceSet, to_network_tensor
 
@@ -63,7 +70,10 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         :class:`Seq2SeqLSTMForecaster`).
     training_strategy, teacher_forcing_ratio, teacher_forcing_decay
         For the autoregressive decoder, as in :class:`Seq2SeqLSTMForecaster`.
-    num_epochs : int, default=100
+    num_epochs : int or None, default=100
+        Passes over the series; None: the forecaster's default budget (50
+        passes held between 400 and 2,000 steps, but at least two passes up
+        to 4,000).
     batch_size : int, default=32
         Series per gradient step.
     lr : float, default=1e-3
@@ -222,7 +232,9 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
 
     def _fit(self, X, y=None):
         """Train the autoencoder to reconstruct every series of ``X``."""
-        check_params(self.get_params(deep=False), self._parameter_constraints)
+        params = self.get_params(deep=False)
+        check_params(params, self._parameter_constraints)
+        warn_of_unused(params)
         sequences = _sequences(X)  # [series, time, channels]
         pooled = None
         if self.scaling == "global":
@@ -273,7 +285,8 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             (self.scale_loc_, self.scale_scale_) if self.scaling == "global" else None
         )
         scaled = to_network_tensor(self._scale(sequences, pooled), "X")
-        with torch.no_grad():
+        # in the precision it trained in, as the forecaster's predict
+        with torch.no_grad(), autocast(self.device_, self.precision):
             embeddings = torch.cat(
                 [
                     self.network_.embed(chunk.to(self.device_)).cpu()
@@ -281,7 +294,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
                 ]
             )  # [series, hidden_size]
         return pd.DataFrame(
-            embeddings.double().numpy(),
+            embeddings.double().numpy(),  # from bfloat16 too
             columns=[f"embedding_{i}" for i in range(embeddings.shape[1])],
         )
 

@@ -69,6 +69,7 @@ from skseq2seq._validation import (
     check_seasonal_period,
     check_validation_size,
     quantile_levels,
+    warn_of_unused,
 )
 
 
@@ -598,6 +599,8 @@ default="cosine"
         """Check the parameters; prepare the data (see ``_preparation.prepare``)."""
         params = self.get_params(deep=False)
         check_params(params, self._parameter_constraints)
+        if for_training:
+            warn_of_unused(params)
         horizon = None if fh is None else int(steps_ahead(fh, self.cutoff).max())
         pretrained = (
             Pretrained.of(self) if hasattr(self, "pretrained_network_") else None

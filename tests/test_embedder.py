@@ -105,6 +105,14 @@ def test_invalid_parameters_are_reported_at_fit(unit_test):
     X, _ = unit_test
     with pytest.raises(ValueError, match="hidden_size must be an integer"):
         Seq2SeqLSTMEmbedder(hidden_size=0).fit(X)
+    with pytest.raises(ValueError, match="verbose must be one of"):
+        Seq2SeqLSTMEmbedder(**TINY, verbose="no").fit(X)
+
+
+def test_dropout_with_one_layer_warns_that_it_does_nothing(unit_test):
+    X, _ = unit_test
+    with pytest.warns(UserWarning, match="dropout=0.2 has no effect"):
+        Seq2SeqLSTMEmbedder(**TINY, dropout=0.2).fit(X)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
@@ -335,3 +343,20 @@ def test_a_panel_of_no_series_is_called_empty_of_rows():
     X = panel(np.zeros((1, 20)), ["a"]).iloc[:0]
     with pytest.raises(ValueError, match="X is empty: it has no rows"):
         Seq2SeqLSTMEmbedder(**TINY).fit(X)
+
+
+def test_bf16_embeds_in_the_precision_it_trained_in():
+    from skseq2seq import _device
+
+    if not _device.cpu_runs_bf16():
+        pytest.skip("this CPU's oneDNN runs no bfloat16 LSTM")
+    sequences = np.random.default_rng(0).normal(size=(6, 2, 15))
+    embedder = Seq2SeqLSTMEmbedder(**TINY, precision="bf16", device="cpu")
+    embedding = embedder.fit(sequences).transform(sequences).to_numpy()
+    scaled = torch.from_numpy(embedder._scale(sequences.transpose(0, 2, 1), None))
+    with torch.no_grad():
+        in_float32 = embedder.network_.embed(scaled.float())
+        with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+            in_bf16 = embedder.network_.embed(scaled.float())
+    np.testing.assert_array_equal(embedding, in_bf16.double().numpy())
+    assert not np.array_equal(embedding, in_float32.double().numpy())

@@ -365,6 +365,7 @@ class TestPersistence:
         ("target_transform", "sqrt", "target_transform must be one of"),
         ("scaling", "changes", "scaling must be one of"),
         ("loss", "l1", "loss must be one of"),
+        ("verbose", "False", r"verbose must be one of \[False, True\]"),
     ],
 )
 def test_invalid_parameters_are_reported_at_fit(airline, name, value, message):
@@ -372,6 +373,14 @@ def test_invalid_parameters_are_reported_at_fit(airline, name, value, message):
     assert getattr(forecaster, name) is value
     with pytest.raises(ValueError, match=message):
         forecaster.fit(airline, fh=[1])
+
+
+def test_dropout_with_one_layer_warns_that_it_does_nothing(airline):
+    with pytest.warns(UserWarning, match="dropout=0.5 has no effect with num_la"):
+        Seq2SeqLSTMForecaster(**TINY, dropout=0.5).fit(airline, fh=[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # between two layers it acts
+        Seq2SeqLSTMForecaster(**TINY, dropout=0.5, num_layers=2).fit(airline, fh=[1])
 
 
 def test_optimizer_kwargs_of_a_bad_value_name_the_parameter(airline):
