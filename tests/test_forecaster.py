@@ -13,6 +13,7 @@ from sktime.exceptions import NotFittedError
 from sktime.forecasting.base import ForecastingHorizon
 
 from skseq2seq import Seq2SeqLSTMForecaster, __version__, _device
+from skseq2seq import forecaster as forecaster_module
 from skseq2seq._scaling import SCALE_ROWS, scale_series
 
 TINY = {"hidden_size": 8, "num_epochs": 3, "random_state": 0}
@@ -278,10 +279,21 @@ class TestUpdate:
         expected = scaled * forecaster.scale_scale_ + forecaster.scale_loc_
         np.testing.assert_allclose(forecaster.predict().to_numpy(), expected[:, 0])
 
-    def test_with_params_trains_on_the_new_data(self, airline):
+    def test_with_params_trains_on_the_new_data(self, airline, monkeypatch):
         forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline.iloc[:-12], fh=[1, 2])
         weights = copy.deepcopy(forecaster.network_.state_dict())
+        trained_on, train = [], forecaster_module.train_on_series
+
+        def spy(data, *args, **kwargs):
+            trained_on.append(data.values.copy())
+            return train(data, *args, **kwargs)
+
+        monkeypatch.setattr(forecaster_module, "train_on_series", spy)
         forecaster.update(airline.iloc[-12:], update_params=True)
+        # the last rows trained on are the new ones, on the log scale
+        np.testing.assert_allclose(
+            trained_on[0][-12:, 0], np.log(airline.to_numpy()[-12:])
+        )
         changed = [
             not torch.equal(t, weights[n])
             for n, t in forecaster.network_.state_dict().items()
@@ -1372,9 +1384,19 @@ class TestLogTargets:
 
     def test_auto_takes_the_log_of_positive_columns_only(self):
         y = pd.DataFrame({"positive": 5 + sine(60).to_numpy(), "wave": sine(60)})
-        forecaster = Seq2SeqLSTMForecaster(**TINY, target_transform="auto")
-        assert forecaster.fit(y, fh=[1]).log_targets_.tolist() == [True, False]
-        assert np.isfinite(forecaster.predict().to_numpy()).all()
+        params = {**TINY, "scaling": "series", "loss": "mse"}
+        auto = Seq2SeqLSTMForecaster(**params, target_transform="auto")
+        assert auto.fit(y, fh=[1, 2]).log_targets_.tolist() == [True, False]
+        # the independent path: the positive column logged by hand, fitted
+        # without a transform, and that column alone exponentiated
+        logged = y.assign(positive=np.log(y["positive"]))
+        plain = Seq2SeqLSTMForecaster(**params, target_transform=None)
+        plain = plain.fit(logged, fh=[1, 2]).predict()
+        forecast = auto.predict()
+        np.testing.assert_allclose(
+            forecast["positive"], np.exp(plain["positive"]), rtol=1e-6
+        )
+        np.testing.assert_allclose(forecast["wave"], plain["wave"], rtol=1e-6)
 
     def test_non_positive_data_is_refused_by_name(self, airline):
         forecaster = Seq2SeqLSTMForecaster(**TINY, target_transform="log")

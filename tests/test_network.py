@@ -163,9 +163,20 @@ def test_covariates_are_not_shifted_by_the_level():
     )
 
 
-def test_dropout_sits_between_stacked_layers_only():
-    assert Seq2SeqNetwork(1, num_layers=1, dropout=0.5).encoder.dropout == 0.0
-    assert Seq2SeqNetwork(1, num_layers=2, dropout=0.5).decoder.dropout == 0.5
+@pytest.mark.parametrize("part", ["encoder", "decoder"])
+def test_dropout_sits_between_stacked_layers_only(part):
+    assert getattr(Seq2SeqNetwork(1, num_layers=1, dropout=0.5), part).dropout == 0
+    assert getattr(Seq2SeqNetwork(1, num_layers=2, dropout=0.5), part).dropout == 0.5
+
+
+def test_the_encoder_drops_in_training_only():
+    with torch.random.fork_rng():  # the other tests' random state stays
+        torch.manual_seed(0)
+        net = Seq2SeqNetwork(1, hidden_size=32, num_layers=2, dropout=0.5).train()
+        past = torch.randn(4, 8, 1)
+        assert not torch.allclose(net.encode(past)[0], net.encode(past)[0])
+        net.eval()
+        torch.testing.assert_close(net.encode(past)[0], net.encode(past)[0])
 
 
 def test_eval_mode_predictions_are_deterministic():

@@ -118,6 +118,25 @@ def test_update_a_panel(monkeypatch):
     assert len(forecaster.history_) == 2 * TINY["num_epochs"]
 
 
+def test_a_panels_update_in_another_series_order_trains_each_on_its_scale():
+    # scaled per series (the log's pooled scale would hide a mix-up), in one
+    # batch an epoch, so that the series' order cannot change the batches
+    params = {
+        **TINY,
+        "num_epochs": 10,
+        "batch_size": 1024,
+        "target_transform": None,
+        "scaling": "series",
+    }
+    y = sine_panel(n_series=3, length=50)
+    fitted = Seq2SeqLSTMForecaster(**params).fit(y.groupby(level=0).head(45), fh=[1])
+    new = y.groupby(level=0).tail(5)
+    keys = new.index.get_level_values(0).unique()
+    in_order = copy.deepcopy(fitted).update(new, update_params=True).predict()
+    backwards = copy.deepcopy(fitted).update(new.loc[keys[::-1]], update_params=True)
+    pd.testing.assert_frame_equal(backwards.predict(), in_order, rtol=1e-6)
+
+
 def test_update_with_an_unknown_series():
     forecaster = Seq2SeqLSTMForecaster(**TINY).fit(sine_panel(2, 40), fh=[1])
     stranger = sine_panel(1, 2, seed=9, start=40)

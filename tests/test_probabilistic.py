@@ -98,6 +98,12 @@ def test_variance_is_positive_and_matches_the_interval_width(probabilistic):
             np.testing.assert_allclose(
                 upper - lower, 2 * 1.959964 * np.sqrt(variance), rtol=1e-5
             )
+    else:  # the normal of the same interquartile range: 2 x 0.6745 spreads
+        quartiles = probabilistic.predict_quantiles(fh=[1, 2, 3], alpha=[0.25, 0.75])
+        iqr = quartiles.iloc[:, 1].to_numpy() - quartiles.iloc[:, 0].to_numpy()
+        np.testing.assert_allclose(
+            variance.to_numpy(), (iqr / (2 * 0.6744897501960817)) ** 2, rtol=1e-6
+        )
 
 
 def test_predict_proba_gives_the_heads_distribution(probabilistic):
