@@ -77,7 +77,10 @@ def cutoff_at_frequency(cutoff, freq):
     must pass a freq argument"), which it reads against the cutoff's.
     """
     if isinstance(cutoff, pd.DatetimeIndex) and cutoff.freq is None and freq:
-        return pd.DatetimeIndex(cutoff, freq=freq)
+        try:
+            return pd.DatetimeIndex(cutoff, freq=freq)
+        except ValueError:  # off that grid, or no datetime frequency: the
+            return cutoff  # data is refused later, by name, where it is read
     return cutoff
 
 

@@ -149,6 +149,25 @@ def check_validation_size(name, value):
         check_int(name, value, minimum=1)
 
 
+def check_verbose(name, value):
+    """Refuse a ``verbose`` that is neither a bool nor a level of 0 or more.
+
+    Examples
+    --------
+    >>> check_verbose("verbose", "False")
+    Traceback (most recent call last):
+    ...
+    ValueError: verbose must be a bool or an integer of at least 0, got 'False'.
+    """
+    if isinstance(value, bool | np.bool_) or (
+        isinstance(value, numbers.Integral) and value >= 0
+    ):
+        return
+    raise ValueError(
+        f"{name} must be a bool or an integer of at least 0, got {value!r}."
+    )
+
+
 def check_seed(name, value):
     """Refuse a seed that is neither None, a RandomState nor a 32-bit unsigned int."""
     if value is None or isinstance(value, np.random.RandomState):
@@ -254,7 +273,7 @@ TRAINING_CONSTRAINTS = {
     "optimizer_kwargs": Rule(check_keywords),
     "precision": Choice(*PRECISIONS),
     "random_state": Rule(check_seed),
-    "verbose": Choice(False, True),
+    "verbose": Rule(check_verbose),
 }
 
 

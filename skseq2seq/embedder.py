@@ -88,7 +88,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
     precision : {"32", "bf16", "16-mixed"}, default="32"
     random_state : int, RandomState instance or None, default=None
         An int gives identical embeddings on the CPU every time.
-    verbose : bool, default=False
+    verbose : bool or int, default=False
 
     Attributes
     ----------

@@ -185,7 +185,7 @@ default="cosine"
     random_state : int, RandomState instance or None, default=None
         Seeds weights, shuffling, dropout and teacher forcing. An int gives
         identical forecasts on the CPU; torch's global state is left alone.
-    verbose : bool, default=False
+    verbose : bool or int, default=False
         Show a progress bar over epochs with the latest losses.
 
     Attributes

@@ -14,6 +14,7 @@ from skseq2seq import Seq2SeqLSTMForecaster
 from skseq2seq._compat import (
     DtypeKind,
     cell_function,
+    cutoff_at_frequency,
     forget_data,
     forked_after_cuda,
     later_cutoff,
@@ -100,3 +101,30 @@ def test_later_cutoff_keeps_the_later_time_at_fit_s_frequency():
     assert later_cutoff(zoned, zoned + pd.Timedelta("1D")).tz == zoned.tz
     months = pd.PeriodIndex(["2000-01"], freq="M")
     assert later_cutoff(months, months + 2)[0] == months[0] + 2
+
+
+def test_a_panels_cutoff_is_sktimes_with_the_datas_frequency():
+    # sktime leaves a panel's datetime cutoff without one
+    days = pd.date_range("2024-01-01", periods=30, freq="D")
+    index = pd.MultiIndex.from_tuples([(k, t) for k in "ab" for t in days])
+    y = pd.DataFrame({"v": np.arange(60.0) + 1}, index)
+    fitted = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=2).fit(y, fh=[1])
+    assert fitted.cutoff.equals(pd.DatetimeIndex([days[-1]]))
+    assert fitted.cutoff.freqstr == "D"
+
+
+def test_a_cutoff_off_the_frequencys_grid_is_left_as_it_is():
+    # a Saturday among business days, or a frequency of periods only: the
+    # data is refused later, by name
+    saturday = pd.DatetimeIndex(["2024-03-23"])
+    assert cutoff_at_frequency(saturday, "B").freq is None
+    assert cutoff_at_frequency(saturday, "M").freq is None
+    assert cutoff_at_frequency(pd.DatetimeIndex(["2024-03-22"]), "B").freqstr == "B"
+
+
+def test_an_update_off_the_grid_is_refused_by_name_not_by_pandas():
+    y = pd.Series(np.arange(60.0), pd.date_range("2024-01-01", periods=60, freq="B"))
+    fitted = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=2).fit(y, fh=[1])
+    saturday = pd.Series([5.0], pd.DatetimeIndex(["2024-03-23"]))
+    with pytest.raises(ValueError, match="the next time point is 2024-03-25"):
+        fitted.update(saturday)

@@ -105,7 +105,7 @@ def test_invalid_parameters_are_reported_at_fit(unit_test):
     X, _ = unit_test
     with pytest.raises(ValueError, match="hidden_size must be an integer"):
         Seq2SeqLSTMEmbedder(hidden_size=0).fit(X)
-    with pytest.raises(ValueError, match="verbose must be one of"):
+    with pytest.raises(ValueError, match="verbose must be a bool or an"):
         Seq2SeqLSTMEmbedder(**TINY, verbose="no").fit(X)
 
 

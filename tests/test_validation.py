@@ -6,12 +6,8 @@ import pytest
 from skseq2seq import Seq2SeqLSTMEmbedder, Seq2SeqLSTMForecaster
 from skseq2seq._validation import Choice, Integer, Real, check_params
 
-#: Parameters checked where they are used (the device against the machine's),
-#: or any value of which serves (verbose, by its truth).
-FREE = {
-    "device",
-    "verbose",
-}
+#: Parameters checked where they are used (the device against the machine's).
+FREE = {"device"}
 
 
 @pytest.mark.parametrize("estimator", [Seq2SeqLSTMForecaster, Seq2SeqLSTMEmbedder])
