@@ -343,8 +343,14 @@ def steps_ahead(fh, cutoff):
             "fh=[1, 2, 3]."
         )
     absolute = fh_times(fh, cutoff)
-    steps = np.asarray(absolute.to_relative(cutoff), dtype=np.int64)
     times = absolute.to_pandas()
+    if isinstance(times, pd.DatetimeIndex) and isinstance(cutoff.freq, pd.offsets.Tick):
+        # a step of fixed length: elapsed time, as sktime steps integer fh;
+        # its to_relative counts the wall clock, which a DST switch moves
+        elapsed = (times - cutoff[0]) / pd.Timedelta(cutoff.freq)
+        steps = np.floor(np.asarray(elapsed, dtype=np.float64)).astype(np.int64)
+    else:
+        steps = np.asarray(absolute.to_relative(cutoff), dtype=np.int64)
     if isinstance(times, pd.DatetimeIndex):
         # sktime rounds a time between two steps down to the earlier step
         stepped = ForecastingHorizon(steps, freq=cutoff.freq).to_absolute(cutoff)

@@ -221,6 +221,21 @@ def test_a_timedelta_of_days_counts_on_the_wall_clock_across_a_dst_switch():
     )
 
 
+def test_hours_across_a_dst_switch_count_elapsed_time_as_steps_do():
+    # New York skips 02:00 on 2021-03-14: the third hour after 23:00 is 03:00,
+    # where steps of fh=[1, 2, 3] land; time deltas and stamps name them alike
+    hours = pd.date_range("2021-03-12", periods=48, freq="h", tz="America/New_York")
+    forecaster = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=5, random_state=0)
+    forecaster.fit(pd.Series(np.sin(np.arange(48) / 3) + 2, hours), fh=[1, 2, 3])
+    steps = forecaster.predict(fh=[1, 2, 3])
+    assert steps.index[-1] == pd.Timestamp("2021-03-14 03:00", tz="America/New_York")
+    for fh in (
+        pd.to_timedelta(["1h", "2h", "3h"]),
+        ForecastingHorizon(steps.index, is_relative=False),
+    ):
+        pd.testing.assert_series_equal(forecaster.predict(fh=fh), steps)
+
+
 def test_an_fh_of_periods_of_another_frequency_is_refused_in_words():
     # sktime's own check is a bare assert
     months = pd.period_range("2000-01", periods=40, freq="M")
