@@ -157,21 +157,32 @@ def load_safe(path, cls):
 
 def _read_safe(path, cls):
     """Rebuild the forecaster; a damaged file fails somewhere along the way."""
+    not_ours = (
+        f"{path} is not a forecaster saved with save_safe ({{}}). Files from "
+        "sktime's save() load with sktime.base.load instead."
+    )
     try:
-        with zipfile.ZipFile(path) as archive:
-            document = json.loads(archive.read(_STATE))
-            weights_bytes = archive.read(_WEIGHTS)
-    except (zlib.error, EOFError) as error:  # compressed bytes damaged
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:  # not a zip, or one cut short
         raise ValueError(
-            f"{path} is damaged ({error}): part of it no longer decompresses. "
-            "Save the forecaster again, or load an intact copy."
+            not_ours.format(error) + " A file of ours cut short reads so too: "
+            "save the forecaster again, or load an intact copy."
         ) from error
-    # ValueError: not JSON, or not text
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise ValueError(
-            f"{path} is not a forecaster saved with save_safe ({error}). Files "
-            "from sktime's save() load with sktime.base.load instead."
-        ) from error
+    with archive:
+        try:
+            state_bytes, weights_bytes = archive.read(_STATE), archive.read(_WEIGHTS)
+        except KeyError as error:
+            raise ValueError(not_ours.format(error)) from error
+        # a bad CRC, or compressed bytes that no longer decompress
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise ValueError(
+                f"{path} is damaged ({error}): its bytes are not those written. "
+                "Save the forecaster again, or load an intact copy."
+            ) from error
+    try:
+        document = json.loads(state_bytes)
+    except ValueError as error:  # not JSON, or not text
+        raise ValueError(not_ours.format(error)) from error
     if document.get("format") != FORMAT or document.get("class") != cls.__name__:
         raise ValueError(
             f"{path} holds {document.get('format')!r} / {document.get('class')!r}, "
@@ -193,7 +204,8 @@ def _read_safe(path, cls):
         raise ValueError(
             f"Refused to load the weights in {path}: they are damaged, or hold "
             "something other than tensors, which a file written by save_safe "
-            "never does. Do not trust this file."
+            "never does. Do not trust this file: save the forecaster again, or "
+            "load an intact copy."
         ) from error
     params = {name: _decode(value) for name, value in document["params"].items()}
     unknown = set(params) - set(cls.get_param_names())

@@ -295,8 +295,13 @@ def test_a_damaged_file_is_refused_as_not_a_valid_save(tmp_path, damage):
         Seq2SeqLSTMForecaster.load_safe(damaged)
 
 
-def damaged_inside(path, member):
-    """``path`` with ``member``'s compressed bytes made invalid deflate data."""
+def damaged_inside(path, member, where):
+    """``path`` with one byte of ``member``'s compressed data changed.
+
+    ``where``: "start" makes the data invalid deflate (a final block of the
+    reserved type); "middle" flips a byte, which most often only fails the
+    member's CRC.
+    """
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo(member)
     raw = bytearray(path.read_bytes())
@@ -305,29 +310,37 @@ def damaged_inside(path, member):
         raw, "<u2", count=2, offset=info.header_offset + 26
     )
     start = info.header_offset + 30 + int(name_length) + int(extra_length)
-    raw[start] = 0xFF  # a final block of the reserved type
+    if where == "start":
+        raw[start] = 0xFF
+    else:
+        raw[start + info.compress_size // 2] ^= 0xFF
     damaged = path.with_name("damaged.zip")
     damaged.write_bytes(bytes(raw))
     return damaged
 
 
-@pytest.mark.parametrize(
-    ("member", "message"),
-    [
-        ("forecaster.json", "damaged.zip is damaged .*Save the forecaster again"),
-        ("weights.pt", "damaged.zip is damaged .*Save the forecaster again"),
-    ],
-)
-def test_a_file_whose_compressed_bytes_are_damaged_is_refused(
-    tmp_path, member, message
-):
+@pytest.mark.parametrize("where", ["start", "middle"])
+@pytest.mark.parametrize("member", ["forecaster.json", "weights.pt"])
+def test_a_file_whose_compressed_bytes_are_damaged_is_refused(tmp_path, member, where):
     path = (
         Seq2SeqLSTMForecaster(**TINY)
         .fit(load_airline(), fh=[1])
         .save_safe(tmp_path / "model.zip")
     )
-    with pytest.raises(ValueError, match=message):
-        Seq2SeqLSTMForecaster.load_safe(damaged_inside(path, member))
+    with pytest.raises(ValueError, match="damaged.zip is damaged .*Save the forecas"):
+        Seq2SeqLSTMForecaster.load_safe(damaged_inside(path, member, where))
+
+
+def test_a_file_cut_short_is_told_to_save_again(tmp_path):
+    path = (
+        Seq2SeqLSTMForecaster(**TINY)
+        .fit(load_airline(), fh=[1])
+        .save_safe(tmp_path / "model.zip")
+    )
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ValueError, match="cut short .*save the forecaster again"):
+        Seq2SeqLSTMForecaster.load_safe(cut)
 
 
 def test_empty_weights_are_refused(tmp_path):
@@ -342,7 +355,7 @@ def test_empty_weights_are_refused(tmp_path):
     with zipfile.ZipFile(emptied, "w") as sink:
         sink.writestr("forecaster.json", document)
         sink.writestr("weights.pt", b"")
-    with pytest.raises(ValueError, match="weights in .*emptied.zip: they are damaged"):
+    with pytest.raises(ValueError, match="emptied.zip: they are damaged.*save the"):
         Seq2SeqLSTMForecaster.load_safe(emptied)
 
 
