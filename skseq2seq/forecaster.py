@@ -443,9 +443,12 @@ default="cosine"
         panel's datetime cutoff, which sktime leaves without one.
         """
         super()._set_cutoff_from_y(y)
+        cutoff = self.cutoff
+        if not isinstance(cutoff, pd.DatetimeIndex) or cutoff.freq is not None:
+            return
         state = getattr(self, "_forecast_state", None)
         freq = data_frequency(y) if state is None else state.freq
-        set_cutoff(self, cutoff_at_frequency(self.cutoff, freq))
+        set_cutoff(self, cutoff_at_frequency(cutoff, freq))
 
     @contextlib.contextmanager
     def _kept_if_refused(self):
