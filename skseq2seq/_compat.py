@@ -70,11 +70,11 @@ def set_cutoff(forecaster, cutoff):
 
 
 def cutoff_at_frequency(cutoff, freq):
-    """Give a datetime cutoff without a frequency ``freq``, sktime's base class none.
+    """Give ``freq`` to a datetime cutoff that has no frequency.
 
-    sktime's cutoff of a panel has none, as its time level has none; it then
-    fails inside pandas to place an ``fh`` of dates or time deltas ("You
-    must pass a freq argument"), which it reads against the cutoff's.
+    sktime's base class gives a panel's cutoff none, as the panel's time
+    level has none, and then fails inside pandas to place an ``fh`` of dates
+    or time deltas against it ("You must pass a freq argument").
     """
     if isinstance(cutoff, pd.DatetimeIndex) and cutoff.freq is None and freq:
         try:
