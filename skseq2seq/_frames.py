@@ -424,20 +424,13 @@ def in_zone(data, zone):
     >>> in_zone(utc, "America/New_York").index[0]
     Timestamp('2021-03-13 00:00:00-0500', tz='America/New_York')
     """
-    index = getattr(data, "index", None)
-    times = index.levels[-1] if isinstance(index, pd.MultiIndex) else index
-    if (
-        zone is None
-        or not isinstance(times, pd.DatetimeIndex)
-        or times.tz is None
-        or str(times.tz) == str(zone)
-    ):
+    converted = _converted(_time_points(data), zone)
+    if converted is None:
         return data
+    index = data.index
     if isinstance(index, pd.MultiIndex):
-        index = index.set_levels(times.tz_convert(zone), level=-1)
-    else:
-        index = times.tz_convert(zone)
-    return data.set_axis(index)
+        return data.set_axis(index.set_levels(converted, level=-1))
+    return data.set_axis(converted)
 
 
 def fh_in_zone(fh, zone):
@@ -453,23 +446,35 @@ def fh_in_zone(fh, zone):
     Timestamp('2021-03-13 00:00:00-0500', tz='America/New_York')
     """
     stamps = fh.to_pandas() if isinstance(fh, ForecastingHorizon) else fh
-    if (
-        zone is None
-        or not isinstance(stamps, pd.DatetimeIndex)
-        or stamps.tz is None
-        or str(stamps.tz) == str(zone)
-    ):
+    converted = _converted(stamps, zone)
+    if converted is None:
         return fh
     if isinstance(fh, ForecastingHorizon):
-        return ForecastingHorizon(stamps.tz_convert(zone), is_relative=fh.is_relative)
-    return stamps.tz_convert(zone)
+        return ForecastingHorizon(converted, is_relative=fh.is_relative)
+    return converted
 
 
 def time_zone(data):
     """Return the time zone of ``data``'s time points, or None."""
+    return getattr(_time_points(data), "tz", None)
+
+
+def _time_points(data):
+    """Return ``data``'s time index: its last level, for a panel; None without one."""
     index = getattr(data, "index", None)
-    times = index.levels[-1] if isinstance(index, pd.MultiIndex) else index
-    return getattr(times, "tz", None)
+    return index.levels[-1] if isinstance(index, pd.MultiIndex) else index
+
+
+def _converted(times, zone):
+    """Return ``times`` in ``zone``, or None where they need no converting."""
+    if (
+        zone is None
+        or not isinstance(times, pd.DatetimeIndex)
+        or times.tz is None
+        or str(times.tz) == str(zone)
+    ):
+        return None
+    return times.tz_convert(zone)
 
 
 def rows_after(frame, keys, ends):
