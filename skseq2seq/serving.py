@@ -125,7 +125,12 @@ class OnnxForecaster(OnnxModel):
             range, or the covariates over the horizon are missing (or given
             to a model that reads none).
         """
-        past = _real_array(past, self._dtype["past"], "past")
+        past = _real_array(
+            past,
+            self._dtype["past"],
+            "past",
+            f"every window {self.window_length} rows long",
+        )
         if past.ndim == 1:  # one univariate window
             past = past[None, :, None]
         elif past.ndim == 2:  # one window of several columns
@@ -177,12 +182,20 @@ class OnnxForecaster(OnnxModel):
         inputs = {"past": past, "series": series.astype(np.int64)}
         if self.covariates:
             expected = (len(past), self.horizon, len(self.covariates))
-            if future is None or np.shape(future) != expected:
+            if future is not None:
+                future = _real_array(
+                    future,
+                    self._dtype["future"],
+                    "future",
+                    "every window's covariates of one shape",
+                )
+            if future is None or future.shape != expected:
+                given = "" if future is None else f", not {future.shape}"
                 raise ValueError(
                     f"This model reads the covariates {self.covariates} over the "
-                    f"horizon: pass them as future, of shape {expected}."
+                    f"horizon: pass them as future, of shape {expected}{given}."
                 )
-            inputs["future"] = _real_array(future, self._dtype["future"], "future")
+            inputs["future"] = future
             if not np.isfinite(inputs["future"]).all():
                 raise ValueError(
                     "future has missing or infinite values; the decoder reads the "
@@ -252,7 +265,12 @@ n_timepoints)
             If the series have the wrong number of channels, no time points,
             or gaps.
         """
-        sequences = _real_array(sequences, self._dtype["sequences"], "sequences")
+        sequences = _real_array(
+            sequences,
+            self._dtype["sequences"],
+            "sequences",
+            "every series of one length",
+        )
         if sequences.ndim == 1:
             sequences = sequences[None, None]
         if sequences.ndim != 3 or sequences.shape[1] != self.n_channels:
@@ -282,14 +300,21 @@ n_timepoints)
         return embedding
 
 
-def _real_array(values, dtype, name):
+def _real_array(values, dtype, name, each):
     """Return ``values`` as an array of ``dtype``, refusing what holds no real numbers.
 
     numpy would drop a complex number's imaginary part with only a warning,
-    read dates as numbers, and name no input when text is no number. Object
-    arrays (a frame with a bool column and a float one) convert as they did.
+    read dates as numbers, and name no input when text is no number or the
+    rows are of different lengths (``each`` says what must share a shape).
+    Object arrays (a frame with a bool column and a float one) convert as
+    they did.
     """
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except ValueError as error:  # ragged: rows of different lengths
+        raise ValueError(
+            f"{name} must be a rectangular array, {each}; {error}"
+        ) from None
     problem = f"dtype {array.dtype}"
     if array.dtype.kind not in "cmM":  # complex numbers, time deltas, dates
         try:

@@ -222,6 +222,9 @@ def test_bad_embedding_input_gets_an_error_naming_the_fix(tmp_path):
     assert np.isnan(gappy[0, 1, 5])
     with pytest.raises(ValueError, match="sequences must hold real numbers"):
         model.embed(X + 1j)
+    ragged = [X[0].tolist(), X[1, :, 1:].tolist()]
+    with pytest.raises(ValueError, match="every series of one length"):
+        model.embed(ragged)
 
 
 @pytest.mark.parametrize("loss", ["mae", "gaussian", "quantile"])
@@ -444,6 +447,14 @@ def test_extreme_values_anywhere_in_the_inputs_are_refused_as_predict_does(tmp_p
         model.forecast(past + 0j, future=future)
     with pytest.raises(ValueError, match="future must hold real numbers.*'n/a'"):
         model.forecast(past, future=np.full(future.shape, "n/a"))
+    # ragged input: numpy's own error names neither the input nor the fix
+    ragged = [past.tolist(), past[1:].tolist()]
+    with pytest.raises(ValueError, match="past must be a rectangular array, every "):
+        model.forecast(ragged, future=np.concatenate([future, future]))
+    with pytest.raises(ValueError, match="future must be a rectangular array"):
+        model.forecast(past, future=[future[0].tolist(), future[0, 1:].tolist()])
+    with pytest.raises(ValueError, match=r"shape \(1, 3, 1\), not \(3, 1\)"):
+        model.forecast(past, future=future[0])
 
 
 def test_a_frame_of_bool_and_float_columns_serves_as_predict(tmp_path):
