@@ -70,6 +70,43 @@ def join_launched_group(device):
         torch.cuda.set_device(device)  # where NCCL's own tensors go
 
 
+#: Parameters that may differ between the processes: each reports its own
+#: progress, rank 0's seed is used, and each names its own GPU.
+MAY_DIFFER = ("verbose", "random_state", "device")
+
+
+def agree_to_train(has_windows, device):
+    """Whether the ranks have windows to train on; refuse, alike, if only some do.
+
+    A rank without windows (an update whose new rows were all seen before,
+    or all missing) would skip the collectives the others wait in.
+
+    Parameters
+    ----------
+    has_windows : bool
+        Whether this rank has a window to train on.
+    device : torch.device
+        Where this process trains.
+
+    Examples
+    --------
+    >>> agree_to_train(True, torch.device("cpu"))  # a plain process
+    True
+    """
+    join_launched_group(device)
+    if not joined():
+        return has_windows
+    ranks_with_windows = total(float(has_windows))[0]
+    if 0 < ranks_with_windows < world_size():
+        raise ValueError(
+            "The processes training together were given different data: some "
+            "have windows to train on and others none (in update: no rows after "
+            "the last time point seen, or only missing ones). Pass every process "
+            "the same y and X."
+        )
+    return bool(ranks_with_windows)
+
+
 def check_same_training(parameters, network, *window_sets):
     """Refuse, on every rank alike, parameters or data that differ between ranks.
 
@@ -84,7 +121,8 @@ def check_same_training(parameters, network, *window_sets):
     Parameters
     ----------
     parameters : dict
-        The training parameters, compared as :func:`canonical` writes them.
+        The training parameters, compared as :func:`canonical` writes them,
+        but for those named in :data:`MAY_DIFFER`.
     network : dict
         The network's hyperparameters, some of them read from the data (its
         columns, season and window), compared alike.
@@ -96,6 +134,7 @@ def check_same_training(parameters, network, *window_sets):
     if not joined():
         return
     settings = [(name, parameters[name]) for name in sorted(parameters)]
+    settings = [(name, value) for name, value in settings if name not in MAY_DIFFER]
     settings += [(name, network[name]) for name in sorted(network)]
     # the windows of training and validation share their values: digest once
     tensors = {id(t): t for w in window_sets for t in (w.values, w.starts)}

@@ -20,6 +20,7 @@ from skseq2seq._device import check_can_train, seeded
 from skseq2seq._distributed import (
     agree,
     agree_order,
+    agree_to_train,
     any_rank,
     check_same_training,
     join_launched_group,
@@ -242,6 +243,7 @@ def train_on_series(
     validation_size=None,
     require_windows=True,
     carried_first_row=False,
+    compared=None,
 ):
     """Train a network on every series of ``data``: windows, then the loop.
 
@@ -279,6 +281,9 @@ def train_on_series(
         Each series' first row only carries an observation forward into the
         gaps after it (as ``update``'s recent rows do): no window starts
         there.
+    compared : dict, optional
+        Further parameters that processes training together must share (see
+        :func:`fit_network`); the horizon is compared as ``fh``.
 
     Returns
     -------
@@ -288,7 +293,6 @@ def train_on_series(
     """
     n_targets, n_covariates, _ = data.sizes
     join_launched_group(device)
-    seed = agree(seed)  # processes training together train with rank 0's
     # the encoder reads window_length steps; the anchor reaches a season
     window_length = max(window_length, season)
     scaled, lengths = pad_short_series(
@@ -316,7 +320,7 @@ def train_on_series(
             "observed target and past: the series' last values are missing. "
             "Pass a larger validation_size, or data that ends observed."
         )
-    if len(train_starts) == 0:
+    if not agree_to_train(len(train_starts) > 0, device):
         if not require_windows:
             return None, history_frame([])
         raise ValueError(
@@ -324,6 +328,7 @@ def train_on_series(
             "time points has an observed value in both parts: the data is "
             "too sparse. Pass series with fewer gaps, or a shorter fh."
         )
+    seed = agree(seed)  # processes training together train with rank 0's
     scaled = to_network_tensor(scaled, "y and X")
     observed = None if observed is None else torch.from_numpy(observed)
     # the rows of each series flagged as it shows the season, or not
@@ -353,12 +358,13 @@ def train_on_series(
             config,
             device,
             valid_windows=window_set(valid_starts),
+            compared={**(compared or {}), "fh": horizon},
         )
     network.eval()
     return network, history_frame(history)
 
 
-def fit_network(network, windows, config, device, valid_windows=None):
+def fit_network(network, windows, config, device, valid_windows=None, compared=None):
     """Build the optimizer and scheduler that ``config`` names, then train.
 
     Parameters
@@ -367,6 +373,11 @@ def fit_network(network, windows, config, device, valid_windows=None):
     windows, valid_windows : WindowSet
     config : TrainingConfig
     device : torch.device
+    compared : dict, optional
+        Parameters beyond ``config`` that shape the windows (their scaling,
+        say): processes training together must share them and ``config``,
+        and are refused naming the ones that differ (see
+        :func:`~skseq2seq._distributed.check_same_training`).
 
     Returns
     -------
@@ -375,11 +386,8 @@ def fit_network(network, windows, config, device, valid_windows=None):
     """
     check_can_train()
     join_launched_group(device)
-    # verbose may differ: only rank 0 reports progress anyway
-    parameters = dataclasses.asdict(config)
-    del parameters["verbose"]
     check_same_training(
-        parameters,
+        {**(compared or {}), **dataclasses.asdict(config)},
         network.hyperparameters,
         windows,
         *([] if valid_windows is None else [valid_windows]),

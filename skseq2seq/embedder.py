@@ -263,6 +263,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
                     {**self.get_params(deep=False), **NOT_OFFERED}
                 ),
                 device,
+                compared=params,
             )
         network.eval()
         # only a network that finished training makes the embedder fitted

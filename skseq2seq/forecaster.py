@@ -23,6 +23,7 @@ from skseq2seq._compat import (
     set_cutoff,
 )
 from skseq2seq._device import PicklesNetworksOnCPU, draw_seed
+from skseq2seq._distributed import agree_to_train
 from skseq2seq._export import export_forecaster
 from skseq2seq._frames import (
     Collection,
@@ -626,6 +627,7 @@ default="cosine"
             season=prepared.season,
             seasonal=prepared.seasonal,
             validation_size=plain_number(self.validation_size),
+            compared=self.get_params(deep=False),
         )
 
     def _decode(self, fh, X):
@@ -713,6 +715,8 @@ default="cosine"
         y = match_target_columns(state, y)
         y = y[rows_after(y, state.keys, state.ends)]
         if len(y) == 0:
+            if update_params:  # ranks training together must not wait on this one
+                agree_to_train(False, self.device_)
             return self
         new = Collection.from_frames(
             y, X, state.covariates, state.past_covariates, freq=state.freq
@@ -739,6 +743,7 @@ default="cosine"
             seasonal=state.seasonal[positions],
             require_windows=False,  # new rows that are all missing teach nothing
             carried_first_row=True,  # see _state.advance
+            compared=self.get_params(deep=False),
         )
         if network is not None:
             self.network_ = network

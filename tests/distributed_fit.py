@@ -52,7 +52,7 @@ PANELS = {
 
 
 def given_to_rank(case, rank, params):
-    """What ``rank`` fits in ``case``: rank 1 is given other data than rank 0."""
+    """What ``rank`` fits in ``case``, and with which ``fh``: rank 1's differs."""
     # in "rank keys", two series as long: only where each sits tells them apart
     y = panel([48, 48, 72, 40] if case == "rank keys" else [60, 48, 72, 40])
     X = pd.DataFrame(
@@ -67,8 +67,9 @@ def given_to_rank(case, rank, params):
                 sorted({"eps": 1e-8, "betas": (0.9, 0.99)}.items(), reverse=rank)
             ),
         }
+    fh = [1, 2, 3]
     if rank == 0 or case == "rank alike":
-        return y, X, params
+        return y, X, params, fh
     if case == "rank without X":  # the network reads no covariate
         X = None
     if case == "rank series":  # one series fewer
@@ -82,7 +83,22 @@ def given_to_rank(case, rank, params):
         X = X[["b", "a"]]
     if case == "rank parameters":
         params = {**params, "batch_size": 8, "max_steps": 12}
-    return y, X, params
+    if case == "rank validation":  # another split of the same windows
+        params = {**params, "validation_size": 0.3}
+    if case == "rank horizon":
+        fh = [1, 2, 4]
+    return y, X, params, fh
+
+
+def updated_by_rank(case, rank):
+    """The rows each rank updates with after fitting on ``four``'s panel."""
+    longer = panel([63, 51, 75, 43])  # three rows more of each series
+    new = longer.groupby(level=0, group_keys=False).apply(lambda rows: rows[-3:])
+    if case == "update alike" or rank == 0:
+        return new
+    if case == "update seen":  # rows rank 1 was given before: nothing new
+        return PANELS["four"]()
+    return new.assign(y=np.nan)  # "update missing": nothing observed
 
 
 def flat_weights(network):
@@ -118,8 +134,18 @@ def main(out, params, name):
         )
         return
     if name.startswith("rank "):  # rank 1 given other data: refused alike
-        y, X, params = given_to_rank(name, rank, params)
-        Seq2SeqLSTMForecaster(**params).fit(y, X=X, fh=[1, 2, 3])
+        y, X, params, fh = given_to_rank(name, rank, params)
+        Seq2SeqLSTMForecaster(**params).fit(y, X=X, fh=fh)
+        return
+    if name.startswith("update "):  # fit together, then update: alike, or not
+        forecaster = Seq2SeqLSTMForecaster(**params)
+        forecaster.fit(PANELS["four"](), fh=[1])
+        forecaster.update(updated_by_rank(name, rank))
+        np.savez(
+            out / f"rank{rank}.npz",
+            weights=flat_weights(forecaster.network_),
+            epochs=len(forecaster.history_),
+        )
         return
     if name == "embedder":  # the embedder trains through the same loop
         from skseq2seq import Seq2SeqLSTMEmbedder

@@ -175,6 +175,8 @@ def test_a_rank_may_fit_alone_after_pretraining_together(tmp_path):
         ("rank keys", "were given different data"),
         ("rank columns", "were given different data"),
         ("rank parameters", r"given different parameters \(batch_size, max_steps\)"),
+        ("rank validation", r"given different parameters \(validation_size\)"),
+        ("rank horizon", r"given different parameters \(fh\)"),
         ("rank without X", r"built different networks \(n_covariates\)"),
     ],
 )
@@ -184,6 +186,32 @@ def test_ranks_given_different_data_stop_with_one_clear_error(tmp_path, case, me
     assert torchrun(tmp_path, TINY, case).returncode != 0
     for rank in (0, 1):
         assert re.search(message, (tmp_path / f"stderr{rank}.txt").read_text())
+
+
+@pytest.mark.parametrize("case", ["update seen", "update missing"])
+def test_ranks_updated_with_different_data_stop_with_one_clear_error(tmp_path, case):
+    # rank 1 has nothing to train on: it must not leave rank 0 waiting in a
+    # collective, nor take part in the next update's out of step
+    assert torchrun(tmp_path, TINY, case).returncode != 0
+    for rank in (0, 1):
+        assert "some have windows to train on and others none" in (
+            (tmp_path / f"stderr{rank}.txt").read_text()
+        )
+
+
+def test_ranks_updated_alike_train_together(tmp_path):
+    from distributed_fit import updated_by_rank
+
+    first, second = launch(tmp_path, TINY, panel="update alike")
+    np.testing.assert_array_equal(first["weights"], second["weights"])
+    torch.set_num_threads(1)
+    alone = Seq2SeqLSTMForecaster(**TINY).fit(PANELS["four"](), fh=[1])
+    epochs = len(alone.history_)
+    alone.update(updated_by_rank("update alike", 0))
+    assert first["epochs"] == len(alone.history_) > epochs  # update trained
+    np.testing.assert_allclose(
+        first["weights"], flat_weights(alone.network_), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_ranks_given_alike_what_prints_unlike_train_together(tmp_path):

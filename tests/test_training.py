@@ -349,7 +349,7 @@ def test_the_forecaster_s_signature_is_the_one_source_of_defaults(monkeypatch):
 
     seen = {}
 
-    def spy(network, windows, config, device, valid_windows=None):
+    def spy(network, windows, config, device, valid_windows=None, compared=None):
         seen["config"] = config
         raise KeyboardInterrupt  # enough: the config is what was wanted
 
