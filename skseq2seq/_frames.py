@@ -7,6 +7,7 @@ as the window arithmetic in ``_windows`` expects.
 """
 
 import dataclasses
+import operator
 import warnings
 
 import numpy as np
@@ -477,7 +478,7 @@ def _converted(times, zone):
     return times.tz_convert(zone)
 
 
-def rows_after(frame, keys, ends):
+def rows_after(frame, keys, ends, inclusive=False):
     """Flag the rows of ``frame`` after the last known time point of their series.
 
     Parameters
@@ -487,6 +488,8 @@ def rows_after(frame, keys, ends):
         The known series (see :class:`Instances`).
     ends : pd.Index
         The last known time point of each of them.
+    inclusive : bool, default=False
+        Flag the rows at that time point too.
 
     Returns
     -------
@@ -497,13 +500,16 @@ def rows_after(frame, keys, ends):
     >>> frame = pd.DataFrame({"y": range(4)}, index=[3, 4, 5, 6])
     >>> rows_after(frame, None, pd.Index([4])).tolist()
     [False, False, True, True]
+    >>> rows_after(frame, None, pd.Index([4]), inclusive=True).tolist()
+    [False, True, True, True]
     """
+    after = operator.ge if inclusive else operator.gt
     index = frame.index
     if not isinstance(index, pd.MultiIndex):
-        return np.asarray(index > ends[0])
+        return np.asarray(after(index, ends[0]))
     codes, uniques = pd.factorize(index.droplevel(-1))
     positions = np.asarray(locate(list(uniques), keys))
-    return np.asarray(index.get_level_values(-1) > ends[positions[codes]])
+    return np.asarray(after(index.get_level_values(-1), ends[positions[codes]]))
 
 
 @dataclasses.dataclass

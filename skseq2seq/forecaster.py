@@ -11,6 +11,7 @@ import contextlib
 import copy
 import dataclasses
 import functools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -416,11 +417,12 @@ default="cosine"
         y : pd.Series, pd.DataFrame, or a panel or hierarchy
             New time points of the series seen in ``fit``; rows at or before
             a series' last time point are ignored, and do not move the
-            cutoff back.
+            cutoff back (a warning says so where no row reaches it).
         X : pd.DataFrame, optional
             Covariates at the new time points.
         update_params : bool, default=True
-            Also train on the windows whose horizon reaches into the new data.
+            Also train on the windows whose horizon reaches into the new
+            data; new rows that are all missing train nothing.
         """
         # new rows may all be missing: a time point passes without a value
         read = self.covariates_ + self.past_covariates_ if self.is_fitted else None
@@ -713,21 +715,33 @@ default="cosine"
         state = self._forecast_state
         check_time_points(state.ends, y.index.get_level_values(-1))
         y = match_target_columns(state, y)
+        if len(y) and not rows_after(y, state.keys, state.ends, inclusive=True).any():
+            warnings.warn(
+                "update's rows all lie before the last time point seen of their "
+                f"series ({state.ends.max()} the latest), so they were ignored and "
+                "the forecast is unchanged. A numpy array, or a series with a "
+                "fresh RangeIndex, numbers its rows from 0: pass the new rows with "
+                "time points that continue fit's.",
+                stacklevel=4,  # the caller of update, through sktime's
+            )
         y = y[rows_after(y, state.keys, state.ends)]
-        if len(y) == 0:
-            if update_params:  # ranks training together must not wait on this one
-                agree_to_train(False, self.device_)
-            return self
-        new = Collection.from_frames(
-            y, X, state.covariates, state.past_covariates, freq=state.freq
-        )
-        state, combined, positions = advance(state, new)
-        logged = log_targets(
-            combined.values, state.log, "update's y", state.target_names
-        )
-        scaled_past(state)  # refuses what predict could not read
-        self._forecast_state = state
+        new = None
+        if len(y):
+            new = Collection.from_frames(
+                y, X, state.covariates, state.past_covariates, freq=state.freq
+            )
+            state, combined, positions = advance(state, new)
+            logged = log_targets(
+                combined.values, state.log, "update's y", state.target_names
+            )
+            scaled_past(state)  # refuses what predict could not read
+            self._forecast_state = state
         if not update_params:
+            return self
+        # new rows that are all missing teach nothing: the windows reaching
+        # them would only train again on targets seen before
+        if new is None or np.isnan(new.values[:, : state.n_targets]).all():
+            agree_to_train(False, self.device_)  # the other ranks must not wait
             return self
         network, history = train_on_series(
             dataclasses.replace(combined, values=logged),
@@ -741,7 +755,7 @@ default="cosine"
             seed=self._seed,
             season=state.season,
             seasonal=state.seasonal[positions],
-            require_windows=False,  # new rows that are all missing teach nothing
+            require_windows=False,  # windows reaching them may lack a past
             carried_first_row=True,  # see _state.advance
             compared=self.get_params(deep=False),
         )
