@@ -602,6 +602,16 @@ def locate(keys, known):
         return [0]
     lookup = {key: position for position, key in enumerate(known)}
     unseen = [key for key in keys if key not in lookup]
+
+    def levels(key):
+        return len(key) if isinstance(key, tuple) else 1
+
+    if unseen and levels(unseen[0]) != levels(known[0]):
+        raise ValueError(
+            f"update's y has {levels(unseen[0]) + 1} index levels (a series "
+            f"{unseen[0]!r}), but fit's had {levels(known[0]) + 1} (a series "
+            f"{known[0]!r}). Pass y with the index levels of fit's."
+        )
     if unseen:
         raise ValueError(
             f"update got series the forecaster was not fitted on: {unseen[:3]}. "

@@ -144,6 +144,18 @@ def test_update_with_an_unknown_series():
         forecaster.update(stranger, update_params=False)
 
 
+def test_update_with_other_index_levels_names_them():
+    # a hierarchy fitted, its bottom level's panel updated: no series is a
+    # stranger, the levels are what differ
+    panel = sine_panel(2, 42)
+    hierarchy = pd.concat({"region": panel}, names=["region"])
+    forecaster = Seq2SeqLSTMForecaster(**TINY).fit(
+        hierarchy.groupby(level=[0, 1]).head(40), fh=[1]
+    )
+    with pytest.raises(ValueError, match="y has 2 index levels .* fit's had 3"):
+        forecaster.update(panel.groupby(level=0).tail(2), update_params=False)
+
+
 class TestPretraining:
     @pytest.fixture(scope="class")
     @classmethod
