@@ -30,6 +30,18 @@ def random_walk(n, seed):
     return white_noise(n, seed).cumsum()
 
 
+def exact_growth(n, seed):
+    """Compound growth at a rate drawn from 0.5% to 5% a step, on the log scale."""
+    rate = np.random.default_rng(seed).uniform(0.005, 0.05)
+    return np.log(10 * (1 + rate) ** np.arange(n))
+
+
+def logged_trend(n, seed):
+    """A straight trend with noise, on the log scale, as fit reads positive data."""
+    noise = np.random.default_rng(seed).normal(0, 2, n)
+    return np.log(10 + 0.5 * np.arange(n) + noise)
+
+
 # (case, frequency, expected period, series of a seed); 52.18 weeks a year
 CASES = [
     ("170 weeks, noise 0.1", "W-SUN", 52, lambda s: yearly_cycle(170, 52.18, 0.1, s)),
@@ -41,6 +53,10 @@ CASES = [
     ("random walk, 300 weeks", "W-SUN", 1, lambda s: random_walk(300, s)),
     ("white noise, 120 quarters", "Q", 1, lambda s: white_noise(120, s)),
     ("white noise, 300, no frequency", None, 1, lambda s: white_noise(300, s)),
+    ("exact growth, 120 months", "M", 1, lambda s: exact_growth(120, s)),
+    ("exact growth, 120, no frequency", None, 1, lambda s: exact_growth(120, s)),
+    ("log of a trend, 100 days", "D", 1, lambda s: logged_trend(100, s)),
+    ("log of a trend, 100, no frequency", None, 1, lambda s: logged_trend(100, s)),
 ]
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from skseq2seq._scaling import is_extreme
+from skseq2seq._scaling import CONSTANT_RELATIVE_SPREAD, is_extreme
 
 #: A season is tested only on series that span at least this many of them.
 MIN_SEASONS = 3
@@ -94,14 +94,25 @@ def autocorrelation(values, max_lag):
 def detrended(values):
     """Remove the least-squares straight line from ``values``.
 
+    What is left of an exact line (or, on the log scale, exact exponential
+    growth) is round-off, which the autocorrelation would read as a signal
+    of unit variance: below ``CONSTANT_RELATIVE_SPREAD`` of the values' size,
+    it is returned as zeros, which show no season.
+
     Examples
     --------
-    >>> np.allclose(detrended(np.array([1.0, 3.0, 5.0, 7.0])), 0.0)
-    True
+    >>> detrended(np.array([1.0, 3.0, 5.0, 7.0])).tolist()
+    [0.0, 0.0, 0.0, 0.0]
+    >>> detrended(np.array([1.0, 3.0, 4.0, 7.0])).round(2).tolist()
+    [0.1, 0.2, -0.7, 0.4]
     """
     t = np.arange(len(values), dtype=np.float64)
     slope, intercept = np.polyfit(t, values, 1)
-    return values - (intercept + slope * t)
+    left = values - (intercept + slope * t)
+    size = np.abs(values).max(initial=0.0)
+    if np.abs(left).max(initial=0.0) <= CONSTANT_RELATIVE_SPREAD * size:
+        return np.zeros_like(left)
+    return left
 
 
 def is_seasonal(values, period, critical_value=CRITICAL_VALUE):

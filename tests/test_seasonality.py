@@ -131,6 +131,18 @@ def test_false_seasons_stay_rare_with_the_lags_either_side():
     assert found <= 5  # at most 10% of white-noise series, the test's level
 
 
+def test_exact_lines_and_exponential_growth_have_no_season():
+    # what is left of them after the straight line is round-off, which the
+    # autocorrelation would otherwise read as a signal of its own
+    t = np.arange(120)
+    for values in (0.5 - 0.1 * t, np.log(10 * 1.03**t), 1e6 + 3.0 * t):
+        assert search_period([values]) == 1
+        assert detect_seasons([values], "M")[0] == 1
+    line = pd.Series(0.5 - 0.1 * t)  # an integer index: the period is searched
+    fitted = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=2).fit(line, fh=[1])
+    assert fitted.seasonal_period_ == 1
+
+
 def test_every_target_column_is_tested_so_column_order_does_not_matter():
     rng = np.random.default_rng(0)
     t = np.arange(96)
