@@ -121,8 +121,9 @@ def check_same_training(parameters, network, *window_sets):
     Parameters
     ----------
     parameters : dict
-        The training parameters, compared as :func:`canonical` writes them,
-        but for those named in :data:`MAY_DIFFER`.
+        The estimator's parameters (and ``fh``), compared as
+        :func:`canonical` writes them, but for those named in
+        :data:`MAY_DIFFER`.
     network : dict
         The network's hyperparameters, some of them read from the data (its
         columns, season and window), compared alike.
@@ -133,25 +134,28 @@ def check_same_training(parameters, network, *window_sets):
     """
     if not joined():
         return
-    settings = [(name, parameters[name]) for name in sorted(parameters)]
-    settings = [(name, value) for name, value in settings if name not in MAY_DIFFER]
-    settings += [(name, network[name]) for name in sorted(network)]
+    given = sorted(name for name in parameters if name not in MAY_DIFFER)
+    built = sorted(network)
     # the windows of training and validation share their values: digest once
     tensors = {id(t): t for w in window_sets for t in (w.values, w.starts)}
     mine = torch.tensor(
-        [_digest(canonical(value).encode()) for _, value in settings]
+        [_digest(canonical(parameters[name]).encode()) for name in given]
+        + [_digest(canonical(network[name]).encode()) for name in built]
         + [_digest(t.detach().cpu().contiguous().numpy()) for t in tensors.values()],
         dtype=torch.float64,
     )
-    differing = total_tensor((mine != agree_order(mine)).double()) > 0
-    flags = zip(settings, differing[: len(settings)], strict=True)
-    named = [name for (name, _), differs in flags if differs]
-    if any(name in parameters for name in named):
+    differing = (total_tensor((mine != agree_order(mine)).double()) > 0).tolist()
+    # a parameter the network also holds (hidden_size) is named once, as given;
+    # one the network resolves from the data (loss="auto") is the network's
+    named = [name for name, differs in zip(given, differing, strict=False) if differs]
+    if named:
         raise ValueError(
             "The processes training together were given different parameters "
-            f"({', '.join(n for n in named if n in parameters)}): they take the "
-            "same steps over the same batches. Pass every process the same ones."
+            f"({', '.join(named)}): they take the same steps over the same "
+            "batches. Pass every process the same ones."
         )
+    differing = differing[len(given) :]
+    named = [name for name, differs in zip(built, differing, strict=False) if differs]
     if named:
         raise ValueError(
             "The processes training together built different networks "
@@ -159,7 +163,7 @@ def check_same_training(parameters, network, *window_sets):
             "whose columns, season and length choose some of them. Pass every "
             "process the same parameters, y and X."
         )
-    if differing.any():
+    if any(differing):
         raise ValueError(
             "The processes training together were given different data: each "
             "must be given the whole panel, which they cut between them batch "

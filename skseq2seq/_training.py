@@ -374,10 +374,10 @@ def fit_network(network, windows, config, device, valid_windows=None, compared=N
     config : TrainingConfig
     device : torch.device
     compared : dict, optional
-        Parameters beyond ``config`` that shape the windows (their scaling,
-        say): processes training together must share them and ``config``,
-        and are refused naming the ones that differ (see
-        :func:`~skseq2seq._distributed.check_same_training`).
+        The estimator's parameters beyond ``config`` (those that shape the
+        windows, such as their scaling): processes training together must
+        share them and ``config``, and are refused naming the ones that
+        differ (see :func:`~skseq2seq._distributed.check_same_training`).
 
     Returns
     -------

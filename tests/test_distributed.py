@@ -174,7 +174,11 @@ def test_a_rank_may_fit_alone_after_pretraining_together(tmp_path):
         ("rank series", "were given different data"),
         ("rank keys", "were given different data"),
         ("rank columns", "were given different data"),
-        ("rank parameters", r"given different parameters \(batch_size, max_steps\)"),
+        (
+            "rank parameters",
+            r"given different parameters \(batch_size, hidden_size, max_steps\)",
+        ),
+        ("rank loss", r"built different networks \(.*loss"),
         ("rank validation", r"given different parameters \(validation_size\)"),
         ("rank horizon", r"given different parameters \(fh\)"),
         ("rank without X", r"built different networks \(n_covariates\)"),
