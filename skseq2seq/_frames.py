@@ -581,6 +581,28 @@ class Collection:
         seen = ~np.isnan(self.values[:, : self.sizes[0]])
         return np.add.reduceat(seen, series_offsets(self.lengths), axis=0)
 
+    def of_series(self, chosen):
+        """Keep the series flagged in ``chosen``, a bool per series, in order.
+
+        Examples
+        --------
+        >>> both = Collection(np.arange(5.0)[:, None], np.array([2, 3]), (1, 0, 0))
+        >>> both.of_series(np.array([False, True])).values.ravel().tolist()
+        [2.0, 3.0, 4.0]
+        """
+        rows = np.flatnonzero(chosen)
+        kept = {
+            name: None if value is None else [value[row] for row in rows]
+            for name, value in (("keys", self.keys), ("times", self.times))
+        }
+        return dataclasses.replace(
+            self,
+            values=self.values[np.repeat(chosen, self.lengths)],
+            lengths=self.lengths[chosen],
+            ends=None if self.ends is None else self.ends[chosen],
+            **kept,
+        )
+
     def constant_targets(self):
         """Flag the target columns that never change, shape (series, targets).
 

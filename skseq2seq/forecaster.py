@@ -422,7 +422,7 @@ default="cosine"
             Covariates at the new time points.
         update_params : bool, default=True
             Also train on the windows whose horizon reaches into the new
-            data; new rows that are all missing train nothing.
+            data, of the series whose new rows are not all missing.
         """
         # new rows may all be missing: a time point passes without a value
         read = self.covariates_ + self.past_covariates_ if self.is_fitted else None
@@ -738,13 +738,17 @@ default="cosine"
             self._forecast_state = state
         if not update_params:
             return self
-        # new rows that are all missing teach nothing: the windows reaching
-        # them would only train again on targets seen before
-        if new is None or np.isnan(new.values[:, : state.n_targets]).all():
+        # a series whose new rows are all missing teaches nothing: the windows
+        # reaching them would only train again on targets seen before
+        taught = np.zeros(0, bool) if new is None else new.observed_counts().any(1)
+        if not taught.any():
             agree_to_train(False, self.device_)  # the other ranks must not wait
             return self
+        positions = np.asarray(positions)[taught]
+        logged = dataclasses.replace(combined, values=logged).of_series(taught)
+        combined = combined.of_series(taught)
         network, history = train_on_series(
-            dataclasses.replace(combined, values=logged),
+            logged,
             state.loc[positions],
             state.scale[positions],
             self.network_,

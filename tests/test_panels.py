@@ -137,6 +137,24 @@ def test_a_panels_update_in_another_series_order_trains_each_on_its_scale():
     pd.testing.assert_frame_equal(backwards.predict(), in_order, rtol=1e-6)
 
 
+def test_an_update_trains_only_on_the_series_with_observed_new_rows():
+    # the second series' new rows are all missing: training on the windows
+    # reaching them would only train again on its targets seen in fit
+    y = sine_panel(n_series=2, length=50)
+    fitted = Seq2SeqLSTMForecaster(**TINY).fit(y.groupby(level=0).head(45), fh=[1, 2])
+    new = y.groupby(level=0).tail(5)
+    first, second = new.index.get_level_values(0).unique()
+    new.loc[second, "y"] = np.nan
+    together = copy.deepcopy(fitted).update(new, update_params=True)
+    apart = copy.deepcopy(fitted).update(new.loc[[second]], update_params=False)
+    apart.update(new.loc[[first]], update_params=True)
+    pd.testing.assert_frame_equal(together.predict(), apart.predict())
+    timeless = ["seconds"]
+    pd.testing.assert_frame_equal(
+        together.history_.drop(columns=timeless), apart.history_.drop(columns=timeless)
+    )
+
+
 def test_update_with_an_unknown_series():
     forecaster = Seq2SeqLSTMForecaster(**TINY).fit(sine_panel(2, 40), fh=[1])
     stranger = sine_panel(1, 2, seed=9, start=40)
