@@ -201,7 +201,7 @@ class OnnxForecaster(OnnxModel):
                     "future has missing or infinite values; the decoder reads the "
                     "covariates at every step. Fill them first."
                 )
-        elif future is not None and np.size(future):  # a slip, else unnoticed
+        elif future is not None and _given(future):  # a slip, else unnoticed
             raise ValueError(
                 "This model reads no covariates known ahead, so future must be "
                 "None. Past covariates go in past, after the targets."
@@ -300,6 +300,14 @@ n_timepoints)
         return embedding
 
 
+def _given(values):
+    """Whether ``values`` holds anything: not None, and not empty (ragged is not)."""
+    try:
+        return bool(np.size(values))
+    except ValueError:  # rows of different lengths
+        return True
+
+
 def _real_array(values, dtype, name, each):
     """Return ``values`` as an array of ``dtype``, refusing what holds no real numbers.
 
@@ -320,7 +328,7 @@ def _real_array(values, dtype, name, each):
         try:
             return array.astype(dtype, copy=False)
         except (TypeError, ValueError) as error:
-            problem = str(error)
+            problem = str(error).rstrip(".")
     raise ValueError(
         f"{name} must hold real numbers; {problem}. Pass its values as floats."
     )

@@ -455,6 +455,9 @@ def test_extreme_values_anywhere_in_the_inputs_are_refused_as_predict_does(tmp_p
         model.forecast(past, future=[future[0].tolist(), future[0, 1:].tolist()])
     with pytest.raises(ValueError, match=r"shape \(1, 3, 1\), not \(3, 1\)"):
         model.forecast(past, future=future[0])
+    ragged = np.array([past, past[1:]], dtype=object)  # an object array of rows
+    with pytest.raises(ValueError, match=r"past must hold real numbers; [^.]*\. Pass"):
+        model.forecast(ragged, future=np.concatenate([future, future]))
 
 
 def test_a_frame_of_bool_and_float_columns_serves_as_predict(tmp_path):
@@ -476,8 +479,9 @@ def test_covariates_given_to_a_model_that_reads_none_are_refused(tmp_path):
     y = sine_frame(60)["y0"]
     model = exported(Seq2SeqLSTMForecaster(**SETTINGS).fit(y, fh=[1, 2]), tmp_path)
     window = y.to_numpy()[-model.window_length :]
-    with pytest.raises(ValueError, match="reads no covariates known ahead"):
-        model.forecast(window, future=np.zeros((1, 2, 1)))
+    for future in (np.zeros((1, 2, 1)), [[[0.0], [0.0]], [[0.0]]]):  # ragged too
+        with pytest.raises(ValueError, match="reads no covariates known ahead"):
+            model.forecast(window, future=future)
     # none of them, as code serving any model builds it: (batch, horizon, 0)
     np.testing.assert_array_equal(
         model.forecast(window, future=np.zeros((1, 2, 0))), model.forecast(window)
