@@ -259,9 +259,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
             history = fit_network(
                 network,
                 SequenceSet(to_network_tensor(self._scale(sequences, pooled), "X")),
-                TrainingConfig.from_params(
-                    {**self.get_params(deep=False), **NOT_OFFERED}
-                ),
+                TrainingConfig.from_params({**params, **NOT_OFFERED}),
                 device,
                 compared=params,
             )

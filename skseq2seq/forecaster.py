@@ -615,13 +615,13 @@ default="cosine"
 
     def _train(self, prepared, seed, network=None):
         """Train ``network`` (a new one if None) on the prepared data."""
+        params = self.get_params(deep=False)
         return train_on_series(
             prepared.data,
             prepared.loc,
             prepared.scale,
-            network
-            or functools.partial(build_network, self.get_params(deep=False), prepared),
-            TrainingConfig.from_params(self.get_params(deep=False)),
+            network or functools.partial(build_network, params, prepared),
+            TrainingConfig.from_params(params),
             window_length=prepared.window_length,
             horizon=prepared.horizon,
             device=prepared.device,
@@ -629,7 +629,7 @@ default="cosine"
             season=prepared.season,
             seasonal=prepared.seasonal,
             validation_size=plain_number(self.validation_size),
-            compared=self.get_params(deep=False),
+            compared=params,
         )
 
     def _decode(self, fh, X):
@@ -715,7 +715,13 @@ default="cosine"
         state = self._forecast_state
         check_time_points(state.ends, y.index.get_level_values(-1))
         y = match_target_columns(state, y)
-        if len(y) and not rows_after(y, state.keys, state.ends, inclusive=True).any():
+        after = rows_after(y, state.keys, state.ends)
+        # nothing new: a slip where not even the last time point came again
+        if (
+            len(y)
+            and not after.any()
+            and not rows_after(y, state.keys, state.ends, inclusive=True).any()
+        ):
             warnings.warn(
                 "update's rows all lie before the last time point seen of their "
                 f"series ({state.ends.max()} the latest), so they were ignored and "
@@ -724,7 +730,7 @@ default="cosine"
                 "time points that continue fit's.",
                 stacklevel=4,  # the caller of update, through sktime's
             )
-        y = y[rows_after(y, state.keys, state.ends)]
+        y = y[after]
         new = None
         if len(y):
             new = Collection.from_frames(
@@ -747,12 +753,13 @@ default="cosine"
         positions = np.asarray(positions)[taught]
         logged = dataclasses.replace(combined, values=logged).of_series(taught)
         combined = combined.of_series(taught)
+        params = self.get_params(deep=False)
         network, history = train_on_series(
             logged,
             state.loc[positions],
             state.scale[positions],
             self.network_,
-            TrainingConfig.from_params(self.get_params(deep=False)),
+            TrainingConfig.from_params(params),
             window_length=state.window_length,
             horizon=state.horizon,
             device=self.device_,
@@ -761,7 +768,7 @@ default="cosine"
             seasonal=state.seasonal[positions],
             require_windows=False,  # windows reaching them may lack a past
             carried_first_row=True,  # see _state.advance
-            compared=self.get_params(deep=False),
+            compared=params,
         )
         if network is not None:
             self.network_ = network
