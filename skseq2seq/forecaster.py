@@ -560,6 +560,7 @@ default="cosine"
         self.covariates_, self.past_covariates_ = prepared.data.columns
         self._forecast_state = forecast_state(prepared, y.index.names)
         self._fit_columns = list(y.columns)  # before pretraining's reordered them
+        self._fit_column_names = list(y.columns.names)
         self._seed = seed  # update trains with it again
         return self
 
@@ -657,7 +658,13 @@ default="cosine"
         frame = pd.DataFrame(values.reshape(len(index), -1), index, columns)
         # absent from forecasters saved before it was kept: the network's, as then
         order = getattr(self, "_fit_columns", names)
-        return frame.reindex(columns=order, level=0 if levels else None)
+        frame = frame.reindex(columns=order, level=0 if levels else None)
+        # sktime's forecasts keep the names of y's column axis (not where
+        # y's columns are tuples beside other levels: they are one level there)
+        names = getattr(self, "_fit_column_names", [None]) + [None] * len(levels)
+        if len(names) != frame.columns.nlevels:
+            return frame
+        return frame.set_axis(frame.columns.set_names(names), axis=1)
 
     def _predict(self, fh, X):
         """Decode every series at once; the point forecast at the steps of ``fh``."""

@@ -292,3 +292,21 @@ def test_variance_needs_the_quartiles_and_says_so():
     ).fit(y, fh=[1])
     with pytest.raises(ValueError, match="quartiles, 0.25 and 0.75.*\\[0.5\\]"):
         forecaster.predict_var()
+
+
+def test_forecasts_keep_the_name_of_y_s_column_axis(tmp_path):
+    # the independent path: sktime's own forecaster given the same frame
+    from sktime.forecasting.theta import ThetaForecaster
+
+    y = load_airline()
+    frame = pd.DataFrame({"b": y.to_numpy(), "a": 2 * y.to_numpy()}, index=y.index)
+    frame = frame.rename_axis(columns="variable")
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian").fit(frame, fh=[1, 2])
+    loaded = Seq2SeqLSTMForecaster.load_safe(forecaster.save_safe(tmp_path / "m"))
+    theta = ThetaForecaster(sp=12).fit(frame, fh=[1, 2])
+    for method in ["predict", "predict_interval", "predict_quantiles", "predict_var"]:
+        expected = getattr(theta, method)().columns
+        for model in (forecaster, loaded):
+            columns = getattr(model, method)().columns
+            assert columns.names == expected.names, method
+            assert columns.equals(expected), method
