@@ -454,30 +454,79 @@ def check_time_order(index, name="y"):
         )
 
 
-def check_fh_frequency(fh, cutoff):
-    """Refuse an ``fh`` of periods of another frequency than the data's.
+def check_fh_kind(fh, cutoff):
+    """Refuse an absolute ``fh`` whose time points are not of the data's kind.
 
-    sktime's own check is a bare ``assert``, which says nothing.
+    Periods of another frequency, time stamps beside periods or integers, a
+    time zone beside none: sktime's own checks of these are bare asserts,
+    or a wrong count of steps.
 
     Examples
     --------
     >>> months = pd.PeriodIndex(["2000-01"], freq="M")
-    >>> check_fh_frequency(pd.PeriodIndex(["2000Q2"], freq="Q"), months)
+    >>> check_fh_kind(pd.PeriodIndex(["2000Q2"], freq="Q"), months)
     Traceback (most recent call last):
     ...
-    ValueError: fh holds periods of frequency Q-DEC, but the data's are M. ...
+    ValueError: fh holds periods of frequency Q-DEC, but the data's time points ...
     """
-    periods = fh.to_pandas() if isinstance(fh, ForecastingHorizon) else fh
-    if (
-        isinstance(periods, pd.PeriodIndex)
-        and isinstance(cutoff, pd.PeriodIndex)
-        and periods.freqstr != cutoff.freqstr
-    ):
-        raise ValueError(
-            f"fh holds periods of frequency {periods.freqstr}, but the data's are "
-            f"{cutoff.freqstr}. Pass periods of {cutoff.freqstr}, or steps ahead "
-            "such as fh=[1, 2, 3]."
-        )
+    times = fh.to_pandas() if isinstance(fh, ForecastingHorizon) else fh
+    if not isinstance(times, pd.PeriodIndex | pd.DatetimeIndex | pd.TimedeltaIndex):
+        return  # steps ahead: sktime counts them from any cutoff
+    counted = isinstance(times, pd.TimedeltaIndex) and isinstance(
+        cutoff, pd.DatetimeIndex
+    )
+    if counted or _time_kind(times) == _time_kind(cutoff):
+        return
+    raise ValueError(
+        f"fh holds {_time_kind(times)}, but the data's time points are "
+        f"{_time_kind(cutoff)}. Pass {_time_kind(cutoff)}, or steps ahead such "
+        "as fh=[1, 2, 3]."
+    )
+
+
+def _time_kind(times):
+    """Say what kind of time points ``times`` holds, as an error names it."""
+    if isinstance(times, pd.PeriodIndex):
+        return f"periods of frequency {times.freqstr}"
+    if isinstance(times, pd.DatetimeIndex):
+        zone = "without a time zone" if times.tz is None else "with a time zone"
+        return f"time stamps {zone}"
+    if isinstance(times, pd.TimedeltaIndex):
+        return "time spans"
+    return "integers"
+
+
+def check_time_index(index, name="y"):
+    """Refuse time points a forecast cannot count steps from, naming the fix.
+
+    sktime forecasts from time stamps, periods and integers. It reads time
+    spans (a ``TimedeltaIndex``) too, but cannot add steps to them, so
+    ``predict`` fails inside pandas after the whole training; strings and
+    floats it refuses as an "unsupported input data type".
+
+    Examples
+    --------
+    >>> check_time_index(pd.timedelta_range(0, periods=3, freq="h"))
+    Traceback (most recent call last):
+    ...
+    ValueError: y's time points are time spans (a TimedeltaIndex), ...
+    """
+    times = index.levels[-1] if isinstance(index, pd.MultiIndex) else index
+    if isinstance(times, pd.DatetimeIndex | pd.PeriodIndex):
+        return
+    if pd.api.types.is_integer_dtype(times.dtype):
+        return
+    if isinstance(times, pd.TimedeltaIndex):
+        what = "time spans (a TimedeltaIndex)"
+        fix = f"count them from a time stamp: pd.Timestamp('2000-01-01') + {name}'s"
+    else:
+        what = f"of dtype {times.dtype}, such as {times[0]!r}"
+        fix = f"parse them with pd.to_datetime, or number the rows: {name}'s"
+    raise ValueError(
+        f"{name}'s time points are {what}, from which no step ahead can be "
+        "counted; a forecaster needs time stamps, periods or integers. To fix, "
+        f"{fix} time index."
+    )
 
 
 def read_part(X, y, columns=None):
@@ -518,6 +567,8 @@ def check_data(y, X, allow_unobserved=False, columns=None):
     check_numeric_finite(y, "y", allow_missing=True, allow_unobserved=allow_unobserved)
     read = read_part(X, y, columns)
     check_numeric_finite(read, "X")
+    if isinstance(y, frames) and len(y):
+        check_time_index(y.index)
     for frame, name in ((y, "y"), (read, "X")):
         if isinstance(frame, frames):
             check_time_order(frame.index, name)

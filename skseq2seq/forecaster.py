@@ -60,7 +60,7 @@ from skseq2seq._validation import (
     Real,
     Rule,
     check_data,
-    check_fh_frequency,
+    check_fh_kind,
     check_future_index,
     check_gives_distribution,
     check_keywords,
@@ -493,19 +493,30 @@ default="cosine"
             super().pretrain(y, X=X, fh=fh)
         return self
 
+    def _check_fh(self, fh, pred_int=False):
+        """Check ``fh`` as sktime does, after checking its kind of time points.
+
+        Every method that takes an ``fh`` (fit and update included) calls it
+        once the cutoff is known; sktime's own check of the kind is a bare
+        assert, or a wrong count of steps.
+        """
+        cutoff = getattr(self, "_cutoff", None)
+        if fh is not None and isinstance(cutoff, pd.Index):
+            check_fh_kind(fh, cutoff)
+        return super()._check_fh(fh, pred_int=pred_int)
+
     @contextlib.contextmanager
     def _predicting(self, fh, X):
-        """Check ``fh``'s frequency; keep the stored ``fh`` if the block raises.
+        """Keep the stored ``fh`` if the block raises.
 
         sktime stores a new ``fh`` before the forecast is made; a refused
         one (``X`` too short for it, say) would otherwise be the default of
-        every later ``predict``. Its check of the frequency is a bare assert.
-        Yields ``fh`` with its time stamps on the cutoff's clock; checks the
-        time points of ``X``, which sktime refuses without saying why.
+        every later ``predict``. Yields ``fh`` with its time stamps on the
+        cutoff's clock; checks the time points of ``X``, which sktime refuses
+        without saying why.
         """
         kept = self._fh
         try:
-            check_fh_frequency(fh, self.cutoff)
             check_future_index(X)
             yield fh_in_zone(fh, getattr(self.cutoff, "tz", None))
         except BaseException:

@@ -616,6 +616,24 @@ class TestBadInput:
         pd.testing.assert_series_equal(y, original)
 
     @pytest.mark.parametrize(
+        ("index", "message"),
+        [
+            (pd.timedelta_range(0, periods=40, freq="h"), "time spans .*pd.Timestamp"),
+            ([f"t{i}" for i in range(40)], "dtype .* 't0'.*pd.to_datetime"),
+            (np.arange(40) / 2, "dtype float64.*number the rows"),
+        ],
+        ids=["time-spans", "strings", "floats"],
+    )
+    def test_time_points_no_step_can_be_counted_from(self, index, message):
+        # sktime fits time spans and fails inside pandas at predict; strings
+        # (out of order as text) were told to sort, which sktime then refuses
+        y = pd.Series(np.arange(40.0), index=index)
+        panel = pd.concat({"a": y, "b": y})
+        for data in (y, panel):
+            with pytest.raises(ValueError, match=message):
+                Seq2SeqLSTMForecaster(**TINY).fit(data, fh=[1])
+
+    @pytest.mark.parametrize(
         ("spoil", "message"),
         [
             (lambda y: y.where(y.index != 5, np.inf), "1 infinite value.* index 5"),

@@ -236,12 +236,56 @@ def test_hours_across_a_dst_switch_count_elapsed_time_as_steps_do():
         pd.testing.assert_series_equal(forecaster.predict(fh=fh), steps)
 
 
-def test_an_fh_of_periods_of_another_frequency_is_refused_in_words():
-    # sktime's own check is a bare assert
-    months = pd.period_range("2000-01", periods=40, freq="M")
+MONTHS = pd.period_range("2000-01", periods=40, freq="M")
+DAYS = pd.date_range("2020-01-01", periods=40, freq="D")
+
+
+@pytest.mark.parametrize(
+    ("index", "fh", "message"),
+    [
+        (MONTHS, pd.PeriodIndex(["2003-06"], freq="Q"), "periods of frequency Q-DEC"),
+        (MONTHS, pd.DatetimeIndex(["2003-06-30"]), "time stamps without a time zone"),
+        (MONTHS, pd.to_timedelta(["31D"]), "time spans, but the data's time points"),
+        (DAYS, pd.PeriodIndex(["2020-02-10"], freq="D"), "periods of frequency D, but"),
+        (DAYS, pd.DatetimeIndex(["2020-02-10"], tz="UTC"), "with a time zone, but"),
+        (pd.RangeIndex(40), pd.DatetimeIndex(["2020-02-10"]), "are integers"),
+    ],
+    ids=[
+        "quarters-for-months",
+        "dates-for-months",
+        "spans-for-months",
+        "periods-for-dates",
+        "zone-for-none",
+        "dates-for-integers",
+    ],
+)
+@pytest.mark.parametrize("where", ["fit", "predict"])
+def test_an_fh_of_another_kind_of_time_point_is_refused_in_words(
+    index, fh, message, where
+):
+    # sktime's own checks are bare asserts, a pandas TypeError, or (a time
+    # zone against none) a wrong count of steps that blames the frequency
+    y = pd.Series(np.arange(40.0) + 1, index)
     forecaster = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=5, random_state=0)
-    forecaster.fit(pd.Series(np.arange(40.0) + 1, months), fh=[1, 2])
-    quarter = pd.PeriodIndex(["2003-06"], freq="Q")
-    with pytest.raises(ValueError, match="periods of frequency Q-DEC, but the data"):
-        forecaster.predict(fh=quarter)
+    if where == "fit":
+        with pytest.raises(ValueError, match=message):
+            forecaster.fit(y, fh=fh)
+        return
+    forecaster.fit(y, fh=[1, 2])
+    with pytest.raises(ValueError, match=message):
+        forecaster.predict(fh=fh)
     assert list(forecaster.fh) == [1, 2]  # the refused fh is not kept
+
+
+def test_the_data_s_own_kind_of_fh_is_taken():
+    # the independent path: the same steps given as steps ahead
+    for index, fh in (
+        (MONTHS, pd.PeriodIndex(["2003-05", "2003-06"], freq="M")),
+        (DAYS, pd.DatetimeIndex(["2020-02-10", "2020-02-11"])),
+        (DAYS, pd.to_timedelta(["1D", "2D"])),
+    ):
+        y = pd.Series(np.arange(40.0) + 1, index)
+        forecaster = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=5, random_state=0)
+        steps = forecaster.fit(y, fh=[1, 2]).predict()
+        given = forecaster.predict(fh=fh)
+        pd.testing.assert_series_equal(given, steps, check_freq=False)
