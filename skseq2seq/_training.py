@@ -243,6 +243,7 @@ def train_on_series(
     validation_size=None,
     require_windows=True,
     carried_first_row=False,
+    new_rows=None,
     compared=None,
 ):
     """Train a network on every series of ``data``: windows, then the loop.
@@ -281,6 +282,10 @@ def train_on_series(
         Each series' first row only carries an observation forward into the
         gaps after it (as ``update``'s recent rows do): no window starts
         there.
+    new_rows : ndarray of int64, shape (n_series,), optional
+        How many of each series' last rows are new (``update``'s): only a
+        window whose horizon holds an observed one of them is trained on,
+        as the others would train again on targets seen before.
     compared : dict, optional
         Further parameters that processes training together must share (see
         :func:`fit_network`); the horizon is compared as ``fh``.
@@ -310,8 +315,19 @@ def train_on_series(
     if carried_first_row:
         firsts = series_offsets(lengths)
         split = tuple(starts[~np.isin(starts, firsts)] for starts in split)
+    taught = None
+    if new_rows is not None:  # padded as the values are: padding is not new
+        is_new = np.concatenate(
+            [np.arange(n) >= n - k for n, k in zip(data.lengths, new_rows, strict=True)]
+        ).astype(np.float32)[:, None]
+        is_new, _ = pad_short_series(
+            *pad_series_ends(is_new, data.lengths, horizon - 1, 1),
+            window_length + horizon,
+            1,
+        )
+        taught = is_new == 1 if observed is None else observed & (is_new == 1)
     train_starts, valid_starts = (
-        keep_observed_windows(starts, observed, window_length, horizon)
+        keep_observed_windows(starts, observed, window_length, horizon, taught)
         for starts in split
     )
     if validation_size is not None and len(valid_starts) == 0:

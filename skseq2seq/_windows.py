@@ -497,7 +497,7 @@ def _fill_block(values, lengths, observed, n_targets):
     targets[np.isnan(targets)] = 0.0  # a column never observed in its series
 
 
-def keep_observed_windows(starts, observed, window_length, horizon):
+def keep_observed_windows(starts, observed, window_length, horizon, taught=None):
     """Drop windows with no observed target in their past or in their horizon.
 
     Such a window has nothing to read or nothing to learn from.
@@ -508,6 +508,9 @@ def keep_observed_windows(starts, observed, window_length, horizon):
     observed : ndarray of bool, shape (n_timepoints_total, n_targets), or None
         As :func:`fill_gaps` returns it; ``None`` keeps every window.
     window_length, horizon : int
+    taught : ndarray of bool, shape of ``observed``, optional
+        The observed targets a horizon must hold one of (``update``'s new
+        ones); by default, any.
 
     Examples
     --------
@@ -516,16 +519,22 @@ def keep_observed_windows(starts, observed, window_length, horizon):
     [1]
     """
     if observed is None:
-        return starts
+        if taught is None:
+            return starts
+        observed = np.ones_like(taught)
     # observed rows before each row (any target column counts)
     counts = np.zeros(len(observed) + 1, dtype=np.int32)
     np.cumsum(observed.any(axis=1), out=counts[1:])
+    targets = counts
+    if taught is not None:
+        targets = np.zeros_like(counts)
+        np.cumsum(taught.any(axis=1), out=targets[1:])
     keep = np.empty(len(starts), dtype=bool)
     for first in range(0, len(starts), BLOCK_ROWS):
         block = starts[first : first + BLOCK_ROWS]
-        before, middle = counts[block], counts[block + window_length]
-        end = counts[block + window_length + horizon]
-        keep[first : first + BLOCK_ROWS] = (middle > before) & (end > middle)
+        past = counts[block + window_length] > counts[block]
+        middle, end = block + window_length, block + window_length + horizon
+        keep[first : first + BLOCK_ROWS] = past & (targets[end] > targets[middle])
     return starts[keep]
 
 

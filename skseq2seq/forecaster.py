@@ -786,6 +786,7 @@ default="cosine"
             seasonal=state.seasonal[positions],
             require_windows=False,  # windows reaching them may lack a past
             carried_first_row=True,  # see _state.advance
+            new_rows=new.lengths[taught],
             compared=params,
         )
         if network is not None:

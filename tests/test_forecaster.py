@@ -999,6 +999,27 @@ def test_update_takes_time_points_that_passed_without_a_value(airline):
     pd.testing.assert_frame_equal(trained.history_, fitted.history_)
 
 
+@pytest.mark.parametrize(("gap", "trains"), [(100, False), (3, True)])
+def test_update_trains_only_where_a_window_reaches_an_observed_new_value(gap, trains):
+    # a value after a gap longer than a window: every window whose horizon
+    # holds it reads only missing values, so is dropped; those left would
+    # train again, a whole budget, on the targets fit saw before the gap
+    y = pd.Series(10 + np.sin(2 * np.pi * np.arange(60) / 12))
+    fitted = Seq2SeqLSTMForecaster(**TINY, window_length=24).fit(y, fh=[1, 2, 3])
+    new = pd.Series(np.nan, index=pd.RangeIndex(60, 60 + gap))
+    new.iloc[-1] = 10.5
+    trained, untrained = copy.deepcopy(fitted), copy.deepcopy(fitted)
+    trained.update(new, update_params=True)
+    untrained.update(new, update_params=False)
+    assert (len(trained.history_) > len(fitted.history_)) == trains
+    if not trains:  # the independent path: no training at all
+        pd.testing.assert_series_equal(trained.predict(), untrained.predict())
+        for before, after in zip(
+            fitted.network_.parameters(), trained.network_.parameters(), strict=True
+        ):
+            assert torch.equal(before, after)
+
+
 def test_float64_data_trains_a_float32_network(airline):
     # float32 throughout: what MPS needs, and what torch's kernels expect
     forecaster = Seq2SeqLSTMForecaster(**TINY).fit(airline.astype("float64"), fh=[1])
