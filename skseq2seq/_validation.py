@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import torch
 from pandas.api.types import is_scalar
-from sktime.forecasting.base import ForecastingHorizon
+from sktime.utils.validation.forecasting import check_fh
 
 from skseq2seq._compat import warn_user
 from skseq2seq._frames import check_index_levels, check_series_keys
@@ -455,11 +455,12 @@ def check_time_order(index, name="y"):
 
 
 def check_fh_kind(fh, cutoff):
-    """Refuse an absolute ``fh`` whose time points are not of the data's kind.
+    """Refuse an ``fh`` whose time points are not of the data's kind.
 
     Periods of another frequency, time stamps beside periods or integers, a
-    time zone beside none: sktime's own checks of these are bare asserts,
-    or a wrong count of steps.
+    time zone beside none, time spans from anything but a time stamp:
+    sktime's own checks of these are bare asserts, errors inside pandas, or
+    a wrong count of steps.
 
     Examples
     --------
@@ -469,18 +470,21 @@ def check_fh_kind(fh, cutoff):
     ...
     ValueError: fh holds periods of frequency Q-DEC, but the data's time points ...
     """
-    times = fh.to_pandas() if isinstance(fh, ForecastingHorizon) else fh
-    if not isinstance(times, pd.PeriodIndex | pd.DatetimeIndex | pd.TimedeltaIndex):
-        return  # steps ahead: sktime counts them from any cutoff
-    counted = isinstance(times, pd.TimedeltaIndex) and isinstance(
-        cutoff, pd.DatetimeIndex
-    )
-    if counted or _time_kind(times) == _time_kind(cutoff):
-        return
+    fh = check_fh(fh)  # lists, arrays and scalars, as sktime will read them
+    times = fh.to_pandas()
+    if isinstance(times, pd.TimedeltaIndex):
+        if isinstance(cutoff, pd.DatetimeIndex):
+            return  # spans from a time stamp: sktime counts them
+    elif fh.is_relative or _time_kind(times) == _time_kind(cutoff):
+        return  # steps ahead count from any cutoff
+    fix = f"Pass {_time_kind(cutoff)}, or steps ahead such as fh=[1, 2, 3]."
+    zones = [getattr(index, "tz", None) for index in (times, cutoff)]
+    if isinstance(times, pd.DatetimeIndex) and isinstance(cutoff, pd.DatetimeIndex):
+        zone = "None" if zones[1] is None else repr(str(zones[1]))
+        fix = f"Localize fh's time stamps as the data's: .tz_localize({zone})."
     raise ValueError(
         f"fh holds {_time_kind(times)}, but the data's time points are "
-        f"{_time_kind(cutoff)}. Pass {_time_kind(cutoff)}, or steps ahead such "
-        "as fh=[1, 2, 3]."
+        f"{_time_kind(cutoff)}. {fix}"
     )
 
 
@@ -509,23 +513,28 @@ def check_time_index(index, name="y"):
     >>> check_time_index(pd.timedelta_range(0, periods=3, freq="h"))
     Traceback (most recent call last):
     ...
-    ValueError: y's time points are time spans (a TimedeltaIndex), ...
+    TypeError: y's time points are time spans (a TimedeltaIndex), ...
     """
     times = index.levels[-1] if isinstance(index, pd.MultiIndex) else index
     if isinstance(times, pd.DatetimeIndex | pd.PeriodIndex):
         return
     if pd.api.types.is_integer_dtype(times.dtype):
         return
+    where = "the last level of y's index" if index.nlevels > 1 else "y's index"
+    where = where.replace("y's", f"{name}'s")
     if isinstance(times, pd.TimedeltaIndex):
         what = "time spans (a TimedeltaIndex)"
-        fix = f"count them from a time stamp: pd.Timestamp('2000-01-01') + {name}'s"
+        fix = f"count them from a time stamp (pd.Timestamp('2000-01-01') + {where})"
+    elif pd.api.types.is_string_dtype(times.dtype):
+        what = f"strings, such as {times[0]!s}"
+        fix = f"parse {where} with pd.to_datetime, or number its rows"
     else:
-        what = f"of dtype {times.dtype}, such as {times[0]!r}"
-        fix = f"parse them with pd.to_datetime, or number the rows: {name}'s"
-    raise ValueError(
+        what = f"of dtype {times.dtype}, such as {times[0]!s}"
+        fix = f"number the rows of {where} with integers"
+    raise TypeError(
         f"{name}'s time points are {what}, from which no step ahead can be "
-        "counted; a forecaster needs time stamps, periods or integers. To fix, "
-        f"{fix} time index."
+        "counted: a forecaster needs time stamps, periods or integers. To fix, "
+        f"{fix}."
     )
 
 

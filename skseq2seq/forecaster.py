@@ -496,14 +496,23 @@ default="cosine"
     def _check_fh(self, fh, pred_int=False):
         """Check ``fh`` as sktime does, after checking its kind of time points.
 
-        Every method that takes an ``fh`` (fit and update included) calls it
-        once the cutoff is known; sktime's own check of the kind is a bare
-        assert, or a wrong count of steps.
+        sktime's ``fit``, ``predict`` and ``update_predict`` methods call it
+        once the cutoff is known; its own check of the kind is a bare
+        assert, an error inside pandas, or a wrong count of steps.
         """
-        cutoff = getattr(self, "_cutoff", None)
-        if fh is not None and isinstance(cutoff, pd.Index):
-            check_fh_kind(fh, cutoff)
+        if fh is not None and isinstance(self.cutoff, pd.Index):
+            check_fh_kind(fh, self.cutoff)
         return super()._check_fh(fh, pred_int=pred_int)
+
+    def update_predict_single(self, y=None, fh=None, X=None, update_params=True):
+        """Update, then forecast: sktime's; left as it was if refused.
+
+        sktime moves the cutoff to ``y``'s end before it checks ``fh``.
+        """
+        with self._kept_if_refused():
+            return super().update_predict_single(
+                y=y, fh=fh, X=X, update_params=update_params
+            )
 
     @contextlib.contextmanager
     def _predicting(self, fh, X):
@@ -670,8 +679,8 @@ default="cosine"
         # absent from forecasters saved before it was kept: the network's, as then
         order = getattr(self, "_fit_columns", names)
         frame = frame.reindex(columns=order, level=0 if levels else None)
-        # sktime's forecasts keep the names of y's column axis (not where
-        # y's columns are tuples beside other levels: they are one level there)
+        # sktime's per-column forecasters keep the names of y's column axis
+        # (not where y's columns are tuples beside other levels: one level here)
         names = getattr(self, "_fit_column_names", [None]) + [None] * len(levels)
         if len(names) != frame.columns.nlevels:
             return frame

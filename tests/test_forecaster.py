@@ -619,7 +619,7 @@ class TestBadInput:
         ("index", "message"),
         [
             (pd.timedelta_range(0, periods=40, freq="h"), "time spans .*pd.Timestamp"),
-            ([f"t{i}" for i in range(40)], "dtype .* 't0'.*pd.to_datetime"),
+            ([f"t{i}" for i in range(40)], "strings, such as t0.*pd.to_datetime"),
             (np.arange(40) / 2, "dtype float64.*number the rows"),
         ],
         ids=["time-spans", "strings", "floats"],
@@ -629,9 +629,10 @@ class TestBadInput:
         # (out of order as text) were told to sort, which sktime then refuses
         y = pd.Series(np.arange(40.0), index=index)
         panel = pd.concat({"a": y, "b": y})
-        for data in (y, panel):
-            with pytest.raises(ValueError, match=message):
+        for data, where in ((y, "y's index"), (panel, "the last level of y's")):
+            with pytest.raises(TypeError, match=message) as refused:
                 Seq2SeqLSTMForecaster(**TINY).fit(data, fh=[1])
+            assert where in str(refused.value)
 
     @pytest.mark.parametrize(
         ("spoil", "message"),

@@ -294,13 +294,16 @@ def test_variance_needs_the_quartiles_and_says_so():
         forecaster.predict_var()
 
 
-def test_forecasts_keep_the_name_of_y_s_column_axis(tmp_path):
+@pytest.mark.parametrize("panel", [False, True], ids=["series", "panel"])
+def test_forecasts_keep_the_name_of_y_s_column_axis(tmp_path, panel):
     # the independent path: sktime's own forecaster given the same frame
     from sktime.forecasting.theta import ThetaForecaster
 
     y = load_airline()
     frame = pd.DataFrame({"b": y.to_numpy(), "a": 2 * y.to_numpy()}, index=y.index)
     frame = frame.rename_axis(columns="variable")
+    if panel:
+        frame = pd.concat({"one": frame, "two": frame * 3}, names=["series"])
     forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian").fit(frame, fh=[1, 2])
     loaded = Seq2SeqLSTMForecaster.load_safe(forecaster.save_safe(tmp_path / "m"))
     theta = ThetaForecaster(sp=12).fit(frame, fh=[1, 2])

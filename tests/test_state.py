@@ -249,6 +249,9 @@ DAYS = pd.date_range("2020-01-01", periods=40, freq="D")
         (DAYS, pd.PeriodIndex(["2020-02-10"], freq="D"), "periods of frequency D, but"),
         (DAYS, pd.DatetimeIndex(["2020-02-10"], tz="UTC"), "with a time zone, but"),
         (pd.RangeIndex(40), pd.DatetimeIndex(["2020-02-10"]), "are integers"),
+        (MONTHS, np.array([np.timedelta64(1, "D")]), "time spans, but"),
+        (pd.RangeIndex(40), [pd.Timedelta("1D")], "time spans, but"),
+        (DAYS, ForecastingHorizon([40], is_relative=False), "fh holds integers"),
     ],
     ids=[
         "quarters-for-months",
@@ -257,6 +260,9 @@ DAYS = pd.date_range("2020-01-01", periods=40, freq="D")
         "periods-for-dates",
         "zone-for-none",
         "dates-for-integers",
+        "array-of-spans-for-months",
+        "list-of-spans-for-integers",
+        "integers-for-dates",
     ],
 )
 @pytest.mark.parametrize("where", ["fit", "predict"])
@@ -277,12 +283,30 @@ def test_an_fh_of_another_kind_of_time_point_is_refused_in_words(
     assert list(forecaster.fh) == [1, 2]  # the refused fh is not kept
 
 
+def test_a_refused_fh_leaves_update_predict_single_s_forecaster_as_it_was():
+    # sktime moves the cutoff to the new rows' end before it checks the fh
+    y = pd.Series(np.arange(40.0) + 1, DAYS)
+    forecaster = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=5, random_state=0)
+    forecaster.fit(y[:35], fh=[1, 2])
+    before = forecaster.predict()
+    with pytest.raises(ValueError, match="fh holds periods of frequency D"):
+        forecaster.update_predict_single(
+            y[35:], fh=pd.period_range("2020-02-10", periods=2, freq="D")
+        )
+    assert forecaster.cutoff[0] == DAYS[34]
+    pd.testing.assert_series_equal(forecaster.predict(), before)
+
+
 def test_the_data_s_own_kind_of_fh_is_taken():
     # the independent path: the same steps given as steps ahead
+    berlin = pd.date_range("2020-01-01", periods=40, freq="D", tz="Europe/Berlin")
     for index, fh in (
         (MONTHS, pd.PeriodIndex(["2003-05", "2003-06"], freq="M")),
         (DAYS, pd.DatetimeIndex(["2020-02-10", "2020-02-11"])),
         (DAYS, pd.to_timedelta(["1D", "2D"])),
+        (DAYS, [pd.Timedelta("1D"), pd.Timedelta("2D")]),
+        (berlin, berlin[-1] + pd.to_timedelta(["1D", "2D"])),
+        (pd.RangeIndex(40), ForecastingHorizon([40, 41], is_relative=False)),
     ):
         y = pd.Series(np.arange(40.0) + 1, index)
         forecaster = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=5, random_state=0)
