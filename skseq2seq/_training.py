@@ -39,6 +39,7 @@ from skseq2seq._windows import (
     WindowSet,
     fill_gaps,
     keep_observed_windows,
+    new_rows_padded,
     pad_series_ends,
     pad_short_series,
     series_offsets,
@@ -316,16 +317,9 @@ def train_on_series(
         firsts = series_offsets(lengths)
         split = tuple(starts[~np.isin(starts, firsts)] for starts in split)
     taught = None
-    if new_rows is not None:  # padded as the values are: padding is not new
-        is_new = np.concatenate(
-            [np.arange(n) >= n - k for n, k in zip(data.lengths, new_rows, strict=True)]
-        ).astype(np.float32)[:, None]
-        is_new, _ = pad_short_series(
-            *pad_series_ends(is_new, data.lengths, horizon - 1, 1),
-            window_length + horizon,
-            1,
-        )
-        taught = is_new == 1 if observed is None else observed & (is_new == 1)
+    if new_rows is not None:
+        is_new = new_rows_padded(data.lengths, new_rows, lengths, horizon)[:, None]
+        taught = is_new if observed is None else observed & is_new
     train_starts, valid_starts = (
         keep_observed_windows(starts, observed, window_length, horizon, taught)
         for starts in split

@@ -525,17 +525,21 @@ def check_time_index(index, name="y"):
     if isinstance(times, pd.TimedeltaIndex):
         what = "time spans (a TimedeltaIndex)"
         fix = f"count them from a time stamp (pd.Timestamp('2000-01-01') + {where})"
-    elif pd.api.types.is_string_dtype(times.dtype):
-        what = f"strings, such as {times[0]!s}"
+    elif pd.api.types.infer_dtype(times) == "string":
+        what = f"strings{_such_as(times)}"
         fix = f"parse {where} with pd.to_datetime, or number its rows"
     else:
-        what = f"of dtype {times.dtype}, such as {times[0]!s}"
+        what = f"of dtype {times.dtype}{_such_as(times)}"
         fix = f"number the rows of {where} with integers"
     raise TypeError(
         f"{name}'s time points are {what}, from which no step ahead can be "
         "counted: a forecaster needs time stamps, periods or integers. To fix, "
         f"{fix}."
     )
+
+
+def _such_as(times):
+    return f", such as {times[0]!s}" if len(times) else ""
 
 
 def read_part(X, y, columns=None):

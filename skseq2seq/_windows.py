@@ -497,6 +497,28 @@ def _fill_block(values, lengths, observed, n_targets):
     targets[np.isnan(targets)] = 0.0  # a column never observed in its series
 
 
+def new_rows_padded(lengths, new_rows, padded_lengths, horizon):
+    """Flag each series' last ``new_rows`` rows, where padding has moved them.
+
+    ``padded_lengths`` are the lengths after :func:`pad_series_ends` put
+    ``horizon - 1`` rows after every series and :func:`pad_short_series`
+    rows before the short ones; no padding row is new.
+
+    Examples
+    --------
+    >>> new_rows_padded([2, 1], [1, 1], [3, 3], horizon=2).tolist()
+    [False, True, False, False, True, False]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    padded_lengths = np.asarray(padded_lengths, dtype=np.int64)
+    front = padded_lengths - lengths - max(horizon - 1, 0)
+    within = np.arange(padded_lengths.sum()) - np.repeat(
+        series_offsets(padded_lengths), padded_lengths
+    )
+    first_new = np.repeat(front + lengths - np.asarray(new_rows), padded_lengths)
+    return (within >= first_new) & (within < np.repeat(front + lengths, padded_lengths))
+
+
 def keep_observed_windows(starts, observed, window_length, horizon, taught=None):
     """Drop windows with no observed target in their past or in their horizon.
 

@@ -505,14 +505,19 @@ default="cosine"
         return super()._check_fh(fh, pred_int=pred_int)
 
     def update_predict_single(self, y=None, fh=None, X=None, update_params=True):
-        """Update, then forecast: sktime's; left as it was if refused.
+        """Update, then forecast: ``update``, then ``predict``; kept if refused.
 
-        sktime moves the cutoff to ``y``'s end before it checks ``fh``.
+        sktime's moves the cutoff to ``y``'s end and records ``y``'s type
+        before it checks ``fh``, and before ``update`` runs, which then
+        reads them moved: a panel's cutoff went back to a lagging series'
+        end, and a single series came back as a frame.
         """
+        if y is None or (hasattr(y, "__len__") and len(y) == 0):
+            # sktime's warns that nothing was updated, and forecasts
+            return super().update_predict_single(y, fh, X, update_params)
         with self._kept_if_refused():
-            return super().update_predict_single(
-                y=y, fh=fh, X=X, update_params=update_params
-            )
+            self.update(y, X=X, update_params=update_params)
+            return self.predict(fh=fh, X=X)
 
     @contextlib.contextmanager
     def _predicting(self, fh, X):

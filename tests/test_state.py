@@ -297,6 +297,24 @@ def test_a_refused_fh_leaves_update_predict_single_s_forecaster_as_it_was():
     pd.testing.assert_series_equal(forecaster.predict(), before)
 
 
+def test_update_predict_single_is_update_then_predict():
+    # the independent path: the two calls; sktime's moved the cutoff back to
+    # a lagging series' end, and gave a single series' forecasts as frames
+    rng = np.random.default_rng(0)
+    a, b = (pd.Series(10 + rng.normal(size=40)) for _ in range(2))
+    panel = pd.concat({"a": a, "b": b[:36]}).to_frame("v")
+    lagging = pd.concat({"b": b[36:38]}).to_frame("v")
+    for fitted, new in ((panel, lagging), (a[:36], a[36:38])):
+        one = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=5, random_state=0)
+        two = Seq2SeqLSTMForecaster(hidden_size=4, max_steps=5, random_state=0)
+        forecast = one.fit(fitted, fh=[1, 2]).update_predict_single(new)
+        expected = two.fit(fitted, fh=[1, 2]).update(new).predict()
+        assert one.cutoff.equals(two.cutoff)
+        for given, wanted in ((forecast, expected), (one.predict(), two.predict())):
+            assert type(given) is type(wanted)
+            pd.testing.assert_frame_equal(pd.DataFrame(given), pd.DataFrame(wanted))
+
+
 def test_the_data_s_own_kind_of_fh_is_taken():
     # the independent path: the same steps given as steps ahead
     berlin = pd.date_range("2020-01-01", periods=40, freq="D", tz="Europe/Berlin")

@@ -9,6 +9,7 @@ from skseq2seq._windows import (
     gather_windows,
     keep_observed_windows,
     last_rows,
+    new_rows_padded,
     pad_series_ends,
     pad_short_series,
     resolve_lengths,
@@ -218,6 +219,31 @@ class TestGapsAndShortSeries:
         # 2: past {2,3}, future {4,5}; 3: past {3,4}, future {5,6} unseen
         assert kept.tolist() == [0, 2]
         assert keep_observed_windows(starts, None, 2, 2) is starts
+
+    def test_a_horizon_must_hold_a_taught_value_where_some_are(self):
+        # update's new rows are 4-6: rows 3 and 4 observed, 5 and 6 not
+        observed = np.array([True, True, True, True, True, False, False])[:, None]
+        taught = observed & (np.arange(7) >= 4)[:, None]
+        starts = window_starts([7], 2, 2)  # 0 .. 3
+        # 0: horizon {2,3} holds nothing new; 1: {3,4}; 2: {4,5}; 3: {5,6} unseen
+        assert keep_observed_windows(starts, observed, 2, 2, taught).tolist() == [1, 2]
+        # nothing missing (observed None): the taught rows still decide
+        kept = keep_observed_windows(starts, None, 2, 2, np.arange(7)[:, None] >= 5)
+        assert kept.tolist() == [2, 3]
+
+    @pytest.mark.parametrize("horizon", [1, 3])
+    def test_new_rows_are_found_where_the_padding_moved_them(self, horizon):
+        # the independent path: a column of flags padded as the values are
+        lengths, new_rows = np.array([5, 2, 3]), np.array([2, 2, 0])
+        flags = np.concatenate(
+            [np.arange(n) >= n - k for n, k in zip(lengths, new_rows, strict=True)]
+        )[:, None].astype(float)
+        padded, padded_lengths = pad_short_series(
+            *pad_series_ends(flags, lengths, horizon - 1, 1), 5, 1
+        )
+        found = new_rows_padded(lengths, new_rows, padded_lengths, horizon)
+        np.testing.assert_array_equal(found, padded[:, 0] == 1)
+        assert found.sum() == new_rows.sum()
 
     def test_the_batch_flags_gaps_to_the_encoder_and_masks_the_loss(self):
         values = torch.arange(6.0)[:, None]
