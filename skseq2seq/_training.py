@@ -810,6 +810,8 @@ def _check_converging(loss, point_mse, reference, epoch, lr):
     problem = None
     if not math.isfinite(loss):
         problem = f"The loss became {loss}"
+    elif not math.isfinite(point_mse):  # float32 overflowed; the loss may not
+        problem = "Training diverged: the forecasts' squared error overflowed"
     elif point_mse > DIVERGENCE_FACTOR * reference:
         problem = (
             f"Training diverged: the squared error of the forecasts reached "

@@ -244,6 +244,18 @@ def test_a_forecast_far_worse_than_the_last_value_is_divergence():
     assert 1e8 > _training.DIVERGENCE_FACTOR * reference
 
 
+def test_forecasts_whose_squared_error_overflows_are_divergence():
+    # a head 1e20 off: its absolute error is finite, its square is not in
+    # float32, and the mean of the squares came out nan, which passed the check
+    windows, _ = sine_windows(n=60)
+    net = Seq2SeqNetwork(1, reads_availability=True, hidden_size=8, loss="mae")
+    with torch.no_grad():
+        net.head.linear.bias.fill_(1e20)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.0)
+    with pytest.raises(FloatingPointError, match="squared error overflowed"):
+        train_network(net, windows, optimizer, config(batch_size=16), num_epochs=1)
+
+
 def test_ordinary_training_is_not_called_divergence():
     windows, _ = sine_windows(n=300)
     for seed in range(3):
