@@ -173,7 +173,7 @@ def constant_spread(loc, std):
     return where(is_constant(loc, std), unit, std)
 
 
-def fit_scaler(values, lengths, scaling="series", last=None):
+def fit_scaler(values, lengths, scaling="series", last=None, log=None):
     """Mean and standard deviation of every column, for every series.
 
     A constant column (see :func:`is_constant`) is divided by 1 instead, or
@@ -192,6 +192,11 @@ def fit_scaler(values, lengths, scaling="series", last=None):
         rows, where a longer series' level and spread have moved away from
         its history's. Where those rows are constant or unobserved, the
         whole series' statistics.
+    log : ndarray of bool, shape (n_columns,), optional
+        Columns on the log scale. Their spread is the data's relative one,
+        so they are constant where it is within round-off of 1, not of
+        their level: the data's own rule (a trend of 1 a step at a level of
+        1e13 is a trend, whose log varies by 2e-12 around 30).
 
     Returns
     -------
@@ -218,15 +223,22 @@ def fit_scaler(values, lengths, scaling="series", last=None):
     if scaling is None:
         return np.zeros(shape), np.ones(shape)
     if scaling == "global":
-        loc, scale = fit_scaler(values, [len(values)])
+        loc, scale = fit_scaler(values, [len(values)], log=log)
         return np.broadcast_to(loc, shape).copy(), np.broadcast_to(scale, shape).copy()
+    relative = np.zeros(values.shape[1], bool)
+    if log is not None:
+        relative[: len(log)] = log
+
+    def level(loc):  # what the constant rule compares the spread with
+        return np.where(relative, 1.0, loc)
+
     loc, std = series_moments(values, lengths)
     if last is not None and lengths.max(initial=0) > last:
         recent_loc, recent_std = series_moments(values, lengths, last)
-        usable = np.isfinite(recent_std) & ~is_constant(recent_loc, recent_std)
+        usable = np.isfinite(recent_std) & ~is_constant(level(recent_loc), recent_std)
         loc = np.where(usable, recent_loc, loc)
         std = np.where(usable, recent_std, std)
-    return loc, constant_spread(loc, std)
+    return loc, constant_spread(level(loc), std)
 
 
 def pooled_change(values, lengths):
@@ -451,7 +463,7 @@ def fit_scaling(values, lengths, log, scaling, pretrained=None):
             np.broadcast_to(pretrained["scale"][:1], shape).copy(),
         )
     plain = "series" if scaling == "auto" else scaling
-    loc, spread = fit_scaler(values, lengths, plain, last=SCALE_ROWS)
+    loc, spread = fit_scaler(values, lengths, plain, last=SCALE_ROWS, log=log)
     if scaling == "auto" and log.any():
         # the level stays each series' (float32 keeps the changes' digits)
         columns = np.flatnonzero(log)

@@ -175,3 +175,19 @@ def test_a_trend_far_from_zero_is_forecast_as_near_it():
     np.testing.assert_allclose(
         far.predict() - 1e12, near.predict() - 1e3, rtol=0, atol=1e-2
     )
+
+
+@pytest.mark.parametrize("scaling", ["series", "global"])
+def test_a_trend_far_from_zero_on_the_log_scale_is_a_trend(scaling):
+    # its log varies by 2e-12 around 30: within round-off of the log's level,
+    # but not of 1, and the data's own rule (not constant) is what predict
+    # holds to; judged by the level it was divided by 1, and the untrained
+    # head's small output read as a change of percents of 1e13
+    y = pd.Series(1e13 + np.arange(80.0))
+    params = {"hidden_size": 4, "max_steps": 20, "random_state": 0}
+    fitted = Seq2SeqLSTMForecaster(**params, scaling=scaling).fit(y, fh=[1, 2, 3])
+    np.testing.assert_allclose(fitted.scale_scale_, np.log(y).std(), rtol=0.02)
+    assert (abs(fitted.predict() - y.iloc[-1]) < 10).all()
+    flat = Seq2SeqLSTMForecaster(**params, scaling=scaling).fit(y * 0 + 1e13, fh=[1])
+    assert flat.scale_scale_.ravel().tolist() == [1.0]  # constant stays constant
+    assert (flat.predict() == 1e13).all()
