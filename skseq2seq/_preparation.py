@@ -16,9 +16,9 @@ from skseq2seq._frames import Collection
 from skseq2seq._scaling import (
     choose_log_targets,
     fit_scaling,
-    is_constant,
     log_targets,
     series_moments,
+    warn_if_float32_blurs,
 )
 from skseq2seq._seasonality import detect_seasons, seasonal_flags
 from skseq2seq._state import ForecastState
@@ -151,7 +151,12 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
         pretrained=None if pretrained is None else pretrained.scaling,
     )
     if params["scaling"] is None:
-        warn_if_float32_blurs(data, list(y.columns), log)
+        warn_if_float32_blurs(
+            *series_moments(data.values[:, : data.sizes[0]], data.lengths),
+            list(y.columns),
+            data.keys,
+            log,
+        )
     device = resolve_device(params["device"], params["precision"])
     return Prepared(
         data,
@@ -166,32 +171,6 @@ def prepare(y, X, horizon, params, pretrained=None, for_training=True):
         device,
         list(y.columns),
     )
-
-
-#: float32 holds about 7 digits: a series varying by less than this share of
-#: its level keeps under 3 of them for its variation, once it is unscaled.
-FLOAT32_BLUR = 1e-5
-
-
-def warn_if_float32_blurs(data, names, log):
-    """Warn where unscaled targets vary too little for float32 to tell apart.
-
-    With ``scaling=None`` the network reads the values as they are (the log
-    of those flagged ``log``), in float32, and a level of 1e8 varying by 10
-    loses its variation to round-off: it is forecast flat.
-    """
-    loc, std = series_moments(data.values[:, : data.sizes[0]], data.lengths)
-    blurred = (std < FLOAT32_BLUR * np.abs(loc)) & ~is_constant(loc, std)
-    if blurred.any():
-        series, column = np.argwhere(blurred)[0]
-        which = "" if data.keys is None else f" (series {data.keys[series]!r})"
-        logged = ", on the log scale," if log[column] else ""
-        warn_user(
-            f"Target column {names[column]!r}{which}{logged} varies by "
-            f"{std[series, column]:.3g} at a level of {loc[series, column]:.3g}: "
-            "with scaling=None the network reads it in float32, which loses "
-            "that variation to round-off. Pass scaling='auto' (the default)."
-        )
 
 
 def forecast_state(prepared, index_names):

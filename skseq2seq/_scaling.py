@@ -10,6 +10,7 @@ applies, not a restatement of them.
 import numpy as np
 import torch
 
+from skseq2seq._compat import warn_user
 from skseq2seq._windows import row_blocks, series_blocks
 
 #: ``scaling="series"`` takes a series' statistics from at most its last this
@@ -32,6 +33,10 @@ CONSTANT_RELATIVE_SPREAD = 1e-13
 #: scales to about 1e-7, while a level of up to 1e6 keeps a unit of 1.
 CONSTANT_UNIT_FRACTION = 1e-6
 
+
+#: float32 holds about 7 digits: a series varying by less than this share of
+#: its level keeps under 3 of them for its variation, once it is unscaled.
+FLOAT32_BLUR = 1e-5
 
 #: Magnitudes whose squares, summed, float64 holds with room to spare.
 SAFE_MAGNITUDE = 1e100
@@ -150,6 +155,42 @@ def is_constant(loc, std):
     [True, False, True]
     """
     return std <= CONSTANT_RELATIVE_SPREAD * abs(loc)
+
+
+def warn_if_float32_blurs(
+    loc, std, names, keys=None, log=None, column_kind="Target column", default="auto"
+):
+    """Warn where unscaled values vary too little for float32 to tell apart.
+
+    With ``scaling=None`` the network reads the values as they are (the log
+    of those flagged ``log``), in float32, and a level of 1e8 varying by 10
+    loses its variation to round-off: it is forecast flat, or embedded alike.
+
+    Parameters
+    ----------
+    loc, std : ndarray, shape (n_series, n_columns)
+        Each series' moments, as :func:`series_moments` gives them.
+    names : list
+        The columns' names.
+    keys : sequence, optional
+        The series' keys, to name the first one blurred.
+    log : ndarray of bool, shape (n_columns,), optional
+        The columns read on the log scale.
+    column_kind, default : str
+        What the columns are, and the estimator's default ``scaling``, for
+        the message.
+    """
+    blurred = (std < FLOAT32_BLUR * np.abs(loc)) & ~is_constant(loc, std)
+    if blurred.any():
+        series, column = np.argwhere(blurred)[0]
+        which = "" if keys is None else f" (series {keys[series]!r})"
+        logged = ", on the log scale," if log is not None and log[column] else ""
+        warn_user(
+            f"{column_kind} {names[column]!r}{which}{logged} varies by "
+            f"{std[series, column]:.3g} at a level of {loc[series, column]:.3g}: "
+            "with scaling=None the network reads it in float32, which loses "
+            f"that variation to round-off. Pass scaling={default!r} (the default)."
+        )
 
 
 def constant_spread(loc, std):

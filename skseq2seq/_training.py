@@ -811,13 +811,14 @@ def _check_converging(loss, point_mse, reference, epoch, lr):
     if not math.isfinite(loss):
         problem = f"The loss became {loss}"
     elif not math.isfinite(point_mse):  # float32 overflowed; the loss may not
-        problem = "Training diverged: the forecasts' squared error overflowed"
+        problem = "Training diverged: the outputs' squared error overflowed"
     elif point_mse > DIVERGENCE_FACTOR * reference:
         problem = (
-            f"Training diverged: the squared error of the forecasts reached "
-            f"{point_mse:.3g}, over {DIVERGENCE_FACTOR:.0f} times {reference:.3g}, "
-            "the larger of what repeating the last value scores, the targets' "
-            "variance, and 1"
+            f"Training diverged: the squared error of the network's outputs on "
+            f"its training windows reached {point_mse:.3g}, over "
+            f"{DIVERGENCE_FACTOR:.0f} times {reference:.3g}, the larger of what "
+            "repeating each window's last value scores, the targets' variance, "
+            "and 1"
         )
     if problem:
         raise FloatingPointError(

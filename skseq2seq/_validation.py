@@ -295,6 +295,20 @@ def check_gives_distribution(loss, method):
     )
 
 
+def _real_numbers(array, name):
+    """Refuse a numpy ``array`` of anything but real numbers, naming the fix.
+
+    numpy would read dates and time spans as numbers, drop a complex number's
+    imaginary part with only a warning, and name no input when text is no
+    number; sktime reads a series of objects as one of nested series.
+    """
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers; its dtype is {array.dtype}. Pass "
+            f"its values as floats (numbers kept as objects: {name}.astype(float))."
+        )
+
+
 def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False):
     """Refuse bad values, repeated time points and emptiness, naming the fix.
 
@@ -303,13 +317,14 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
     then, unless ``allow_unobserved`` (new rows in ``update``, which may all
     be missing).
 
-    Checks pandas objects of plain values and numeric numpy arrays: a series
-    (one or two dimensions) or a panel in sktime's numpy3D layout (series,
-    channels, time), whose values are then named by (series, time); other
-    containers (sktime's nested frames) are left to sktime, which checks
-    them as it converts them.
+    Checks pandas objects of plain values and numpy arrays, which must hold
+    real numbers: a series (one or two dimensions) or a panel in sktime's
+    numpy3D layout (series, channels, time), whose values are then named by
+    (series, time); other containers (sktime's nested frames) are left to
+    sktime, which checks them as it converts them.
     """
-    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf":
+    if isinstance(data, np.ndarray):
+        _real_numbers(data, name)
         if data.ndim == 3:
             n_series, n_channels, n_time = data.shape
             index = pd.MultiIndex.from_product([range(n_series), range(n_time)])

@@ -601,7 +601,7 @@ def to_network_tensor(values, name):
     Parameters
     ----------
     values : ndarray
-        Already scaled to the training data.
+        As the network reads them: scaled, unless the estimator does not scale.
     name : str
         Where the values came from, for the error.
 
@@ -621,8 +621,8 @@ def to_network_tensor(values, name):
     if not torch.isfinite(tensor).all():
         raise ValueError(
             f"The network would read infinite or extreme values (such as "
-            f"1e300) in {name}: scaled to the training data, they are not "
-            "finite in float32. Replace them with finite values of a "
+            f"1e300) in {name}: as it reads them, after any scaling, they "
+            "are not finite in float32. Replace them with finite values of a "
             "plausible size."
         )
     return tensor

@@ -11,7 +11,12 @@ from skseq2seq._device import PicklesNetworksOnCPU, draw_seed, resolve_device, s
 from skseq2seq._export import EmbeddingGraph, export_graph
 from skseq2seq._frames import check_series_keys, columns_as_in_fit
 from skseq2seq._network import Seq2SeqNetwork
-from skseq2seq._scaling import fit_scaler, scale
+from skseq2seq._scaling import (
+    fit_scaler,
+    scale,
+    series_moments,
+    warn_if_float32_blurs,
+)
 from skseq2seq._training import (
     TrainingConfig,
     autocast,
@@ -22,6 +27,7 @@ from skseq2seq._training import (
 from skseq2seq._validation import (
     TRAINING_CONSTRAINTS,
     Choice,
+    Real,
     as_multiindex_panel,
     check_equal_lengths,
     check_numeric_finite,
@@ -38,7 +44,6 @@ NOT_OFFERED = dict.fromkeys(
         "max_steps",
         "max_time",
         "patience",
-        "gradient_clip",
     ]
 )
 
@@ -80,6 +85,8 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
     weight_decay : float, default=0.0
     optimizer : str or torch.optim.Optimizer class, default="Adam"
     optimizer_kwargs : dict or None, default=None
+    gradient_clip : float or None, default=None
+        Clip the norm of all gradients together to this value.
     scaling : {"series", "global"} or None, default="series"
         ``"series"``: each series standardised on its own (needs nothing
         from ``fit``). ``"global"``: with the statistics of the training
@@ -139,6 +146,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
     _parameter_constraints = {
         **TRAINING_CONSTRAINTS,
         "scaling": Choice("series", "global", None),
+        "gradient_clip": Real(0.0, np.inf, closed_left=False, optional=True),
     }
 
     def __init__(
@@ -157,6 +165,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         weight_decay=0.0,
         optimizer="Adam",
         optimizer_kwargs=None,
+        gradient_clip=None,
         scaling="series",
         device="auto",
         precision="32",
@@ -177,6 +186,7 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         self.weight_decay = weight_decay
         self.optimizer = optimizer
         self.optimizer_kwargs = optimizer_kwargs
+        self.gradient_clip = gradient_clip
         self.scaling = scaling
         self.device = device
         self.precision = precision
@@ -236,9 +246,19 @@ class Seq2SeqLSTMEmbedder(PicklesNetworksOnCPU, BaseTransformer):
         check_params(params, self._parameter_constraints)
         warn_of_unused(params)
         sequences = _sequences(X)  # [series, time, channels]
+        n_series, length, n_channels = sequences.shape
+        if self.scaling is None:
+            warn_if_float32_blurs(
+                *series_moments(
+                    sequences.reshape(-1, n_channels), np.full(n_series, length)
+                ),
+                names=list(range(n_channels)),
+                keys=range(n_series),
+                column_kind="Channel",
+                default="series",
+            )
         pooled = None
         if self.scaling == "global":
-            n_series, length, n_channels = sequences.shape
             loc, spread = fit_scaler(
                 sequences.reshape(-1, n_channels), np.full(n_series, length), "global"
             )

@@ -1,5 +1,8 @@
 """The encoder as a sequence embedding: shapes, determinism, what it captures."""
 
+import re
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -185,6 +188,59 @@ def test_missing_values_are_refused_before_training():
     listed = [pd.DataFrame({"c": series[0]}) for series in X]  # sktime's df-list
     with pytest.raises(ValueError, match=r"1 missing .* index \(1, 3\)"):
         fitted.transform(listed)
+
+
+def test_arrays_of_anything_but_real_numbers_are_refused_by_dtype():
+    X = np.random.default_rng(0).normal(size=(6, 1, 10))
+    fitted = Seq2SeqLSTMEmbedder(hidden_size=4, num_epochs=1, random_state=0).fit(X)
+    dates = np.full(X.shape, np.datetime64("2020-01-01"))
+    # numpy would drop the imaginary part with a warning, read dates and time
+    # spans as numbers, and name no input for text; sktime's conversion of
+    # objects (None among floats) says nothing of a missing value
+    gapped = np.where(np.arange(10) == 2, None, X)
+    for bad in (X + 1j, dates, dates - dates, np.full(X.shape, "a"), gapped):
+        for call in (Seq2SeqLSTMEmbedder(hidden_size=4).fit, fitted.transform):
+            message = f"X must hold real numbers; its dtype is {bad.dtype}."
+            with pytest.raises(TypeError, match=re.escape(message)):
+                call(bad)
+    # the fix named: the missing value is then reported as one
+    with pytest.raises(ValueError, match=r"6 missing .* index \(0, 2\)"):
+        fitted.transform(gapped.astype(float))
+
+
+def test_unscaled_series_float32_cannot_tell_apart_warn():
+    rng = np.random.default_rng(0)
+    X = 20 + 1e-7 * rng.normal(size=(10, 1, 15))  # varies by 5e-9 of its level
+    unscaled = {"hidden_size": 4, "num_epochs": 1, "random_state": 0, "scaling": None}
+    with pytest.warns(UserWarning, match=r"Channel 0 \(series 0\) varies by") as warned:
+        embedder = Seq2SeqLSTMEmbedder(**unscaled).fit(X)
+    assert "scaling='series' (the default)" in str(warned[0].message)
+    # what the warning is about: float32 reads every series as one
+    assert len(np.unique(embedder.transform(X).to_numpy(), axis=0)) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scaled, or varying enough: no warning
+        scaled = Seq2SeqLSTMEmbedder(**{**unscaled, "scaling": "series"}).fit(X)
+        Seq2SeqLSTMEmbedder(**unscaled).fit(X - 20)
+    assert len(np.unique(scaled.transform(X).to_numpy(), axis=0)) == 10
+
+
+def test_gradient_clip_clips_the_gradient_norm(unit_test, monkeypatch):
+    clipped = []
+    clip = torch.nn.utils.clip_grad_norm_
+
+    def recording(parameters, max_norm, *args, **kwargs):
+        clipped.append(max_norm)
+        return clip(parameters, max_norm, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", recording)
+    X = unit_test[0]
+    free = Seq2SeqLSTMEmbedder(**TINY).fit(X)
+    assert clipped == []
+    tight = Seq2SeqLSTMEmbedder(**TINY, gradient_clip=1e-3).fit(X)
+    assert clipped and set(clipped) == {1e-3}
+    assert not np.allclose(tight.transform(X), free.transform(X))
+    with pytest.raises(ValueError, match="gradient_clip"):
+        Seq2SeqLSTMEmbedder(**TINY, gradient_clip=0.0).fit(X)
 
 
 def test_extreme_magnitudes_embed_as_unit_ones_or_are_refused():

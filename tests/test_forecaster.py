@@ -1,6 +1,7 @@
 import copy
 import datetime
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -614,6 +615,28 @@ class TestBadInput:
         with pytest.raises(kind, match=message):
             Seq2SeqLSTMForecaster(**TINY).fit(y, fh=[1])
         pd.testing.assert_series_equal(y, original)
+
+    @pytest.mark.parametrize(
+        "values",
+        [
+            np.arange(40.0) + 1j,  # numpy drops the imaginary part, warning
+            np.arange(40).astype("m8[D]"),  # read as numbers of days
+            np.arange(40.0).astype(object),  # sktime reads nested series
+        ],
+        ids=["complex", "time-spans", "objects"],
+    )
+    def test_arrays_of_anything_but_real_numbers(self, values):
+        def refused(name):
+            message = f"{name} must hold real numbers; its dtype is {values.dtype}."
+            return pytest.raises(TypeError, match=re.escape(message))
+
+        with refused("y"):
+            Seq2SeqLSTMForecaster(**TINY).fit(values, fh=[1])
+        with refused("X"):
+            Seq2SeqLSTMForecaster(**TINY).fit(np.arange(40.0), X=values, fh=[1])
+        # the fix named for numbers kept as objects
+        if values.dtype == object:
+            Seq2SeqLSTMForecaster(**TINY).fit(values.astype(float), fh=[1])
 
     @pytest.mark.parametrize(
         ("index", "message"),
