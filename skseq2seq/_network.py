@@ -189,12 +189,19 @@ class GaussianHead(nn.Module):
         """
         mean, std = output[..., :1], output[..., 1:]
         z = std * scipy.stats.norm.ppf(np.asarray(alpha, dtype=np.float64))
-        return np.where(log[:, None], mean * np.exp(z), mean + z)
+        quantiles = mean + z
+        # the log-normal's formula only where it applies: elsewhere a wide
+        # normal's exp(z) overflows, to be discarded with a RuntimeWarning
+        quantiles[..., log, :] = mean[..., log, :] * np.exp(z[..., log, :])
+        return quantiles
 
     def variance(self, output, log):
         """Variance of the data-scale ``output`` (numpy), a log-normal's for ``log``."""
         median, std = np.moveaxis(output, -1, 0)
-        return np.where(log, median**2 * np.exp(std**2) * np.expm1(std**2), std**2)
+        variance = std**2
+        spread = variance[..., log]
+        variance[..., log] = median[..., log] ** 2 * np.exp(spread) * np.expm1(spread)
+        return variance
 
     def distribution(self, output, log, frame, names):
         """Build the normal of the data-scale ``output``: log-normal for ``log``.

@@ -214,13 +214,22 @@ DEFAULT_QUANTILES = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 
 def quantile_levels(quantiles):
     """Return the levels ``quantiles`` asks for, as floats (None: the default).
 
+    A level within 1e-6 of 0.5 is the median, as ``predict_quantiles`` reads
+    its ``alpha``: ``np.linspace(0.05, 0.95, 19)`` holds 0.49999999999999994.
+
     Examples
     --------
     >>> quantile_levels([0.1, 0.5, 0.9])
     (0.1, 0.5, 0.9)
+    >>> quantile_levels(np.linspace(0.1, 0.9, 17))[8]
+    0.5
     """
     levels = DEFAULT_QUANTILES if quantiles is None else quantiles
-    return tuple(plain_number(level) for level in levels)
+    levels = tuple(plain_number(level) for level in levels)
+    return tuple(
+        0.5 if isinstance(level, float) and abs(level - 0.5) <= 1e-6 else level
+        for level in levels
+    )
 
 
 def check_quantile_levels(name, value):

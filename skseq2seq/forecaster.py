@@ -182,7 +182,8 @@ default="cosine"
         The last two give ``predict_interval``, ``predict_quantiles``,
         ``predict_var`` and ``predict_proba``.
     quantiles : sequence of float or None, default=None
-        For ``loss="quantile"``: increasing levels in (0, 1) including 0.5.
+        For ``loss="quantile"``: increasing levels in (0, 1) including 0.5
+        (to within 1e-6, which is then the median).
         ``None``: 0.01, 0.025, 0.05, 0.1, 0.25, 0.5 and their mirrors.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, shuffling, dropout and teacher forcing. An int gives

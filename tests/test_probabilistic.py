@@ -1,5 +1,7 @@
 """Prediction intervals: calibrated, ordered, and through sktime's API."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -140,6 +142,43 @@ def test_predict_proba_refuses_to_mix_normal_and_log_normal_targets():
     with pytest.raises(NotImplementedError, match=r"\['positive'\] are on the log"):
         forecaster.predict_proba()
     forecaster.predict_quantiles()  # which give each target its own
+
+
+def test_a_wide_normal_beside_a_log_normal_overflows_nothing():
+    # each target's formula alone: the log-normal's exp() of a signed
+    # target's wide spread overflowed, warned, and was then discarded
+    t = np.arange(60.0)
+    y = pd.DataFrame({"positive": np.exp(np.sin(t / 3)), "signed": 1e4 * np.sin(t)})
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="gaussian").fit(y, fh=[1, 2])
+    assert forecaster.log_targets_.tolist() == [True, False]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        variance = forecaster.predict_var()
+        interval = forecaster.predict_interval(coverage=0.95)
+    median = forecaster.predict()
+    lower, upper = (interval.xs(end, axis=1, level=2) for end in ("lower", "upper"))
+    lower, upper = lower.droplevel(1, axis=1), upper.droplevel(1, axis=1)
+    z = 1.959963984540054
+    spread = (upper["signed"] - lower["signed"]) / (2 * z)  # a normal's
+    np.testing.assert_allclose(variance["signed"], spread**2, rtol=1e-6)
+    assert (spread > 1000).all()  # wide enough that exp(spread**2) overflows
+    log_spread = np.log(upper["positive"] / lower["positive"]) / (2 * z)
+    log_normal = (
+        median["positive"] ** 2 * np.exp(log_spread**2) * np.expm1(log_spread**2)
+    )
+    np.testing.assert_allclose(variance["positive"], log_normal, rtol=1e-5)
+
+
+def test_a_median_level_off_by_float_noise_is_the_median():
+    levels = np.linspace(0.05, 0.95, 19)  # levels[9] is 0.49999999999999994
+    assert levels[9] != 0.5
+    forecaster = Seq2SeqLSTMForecaster(**TINY, loss="quantile", quantiles=levels)
+    forecaster.fit(load_airline(), fh=[1, 2])
+    quantiles = forecaster.predict_quantiles(alpha=levels.tolist())
+    np.testing.assert_allclose(
+        quantiles.iloc[:, 9].to_numpy(), forecaster.predict().to_numpy()
+    )
+    assert (np.diff(quantiles.to_numpy(), axis=1) > 0).all()
 
 
 def test_quantiles_beyond_the_learned_levels_are_refused():
