@@ -199,6 +199,30 @@ def columns_as_in_fit(frame, names, given, fitted):
     )
 
 
+#: Why X must have every row of y, for the errors that say it has not.
+ROWS_OF_Y = "X needs a row for every time point of y."
+
+
+def check_rows_for(index, frame, name="X", purpose=ROWS_OF_Y):
+    """Refuse a ``frame`` without a row at every entry of ``index``, saying why.
+
+    sktime's own check of X against y says only that "indices of series 0 are
+    not contained in index of series 0".
+
+    Examples
+    --------
+    >>> check_rows_for(pd.Index([1, 2]), pd.DataFrame(index=[1]), "X", "Why.")
+    Traceback (most recent call last):
+    ...
+    ValueError: X has no rows for [2]. Why.
+    """
+    found = index.isin(frame.index)
+    if not found.all():
+        missing = list(index[~found][:3])
+        more = f" and {(~found).sum() - 3} more" if (~found).sum() > 3 else ""
+        raise ValueError(f"{name} has no rows for {missing}{more}. {purpose}")
+
+
 def rows_at(frame, index, columns, name, purpose, check=None):
     """Take ``columns`` at the rows ``index``, or say which are missing.
 
@@ -238,11 +262,7 @@ def rows_at(frame, index, columns, name, purpose, check=None):
             f"the same columns as in fit: {list(columns)}."
         )
     check_index_levels(frame, index.nlevels, name)
-    found = index.isin(frame.index)
-    if not found.all():
-        missing = list(index[~found][:3])
-        more = " ..." if (~found).sum() > 3 else ""
-        raise ValueError(f"{name} has no rows for {missing}{more}. {purpose}")
+    check_rows_for(index, frame, name, purpose)
     rows = frame.loc[index, list(columns)]
     if check is not None:
         check(rows)
@@ -551,7 +571,7 @@ class Collection:
                         y.index,
                         covariates + past_covariates,
                         "X",
-                        "X needs a row for every time point of y.",
+                        ROWS_OF_Y,
                     )
                 )
             )

@@ -10,7 +10,7 @@ from pandas.api.types import is_scalar
 from sktime.utils.validation.forecasting import check_fh
 
 from skseq2seq._compat import warn_user
-from skseq2seq._frames import check_index_levels, check_series_keys
+from skseq2seq._frames import check_index_levels, check_rows_for, check_series_keys
 from skseq2seq._network import CELLS, DECODER_INPUTS
 from skseq2seq._training import (
     COSINE,
@@ -367,10 +367,13 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
         if not (
             pd.api.types.is_numeric_dtype(dtype)
             and not isinstance(dtype, pd.CategoricalDtype)
+            and not pd.api.types.is_complex_dtype(dtype)
         ):
             kind = (
                 "categorical"
                 if isinstance(dtype, pd.CategoricalDtype)
+                else "complex, not real numbers"
+                if pd.api.types.is_complex_dtype(dtype)
                 else "text (or numbers kept as Python objects), which sktime "
                 "treats as categorical"
                 if pd.api.types.is_string_dtype(dtype)
@@ -611,6 +614,8 @@ def check_data(y, X, allow_unobserved=False, columns=None):
             check_time_order(frame.index, name)
     if isinstance(y, frames) and isinstance(X, frames):
         check_index_levels(X, y.index.nlevels)
+        if columns is None or read is not None:
+            check_rows_for(y.index, X)
 
 
 def as_multiindex_panel(X):

@@ -1,5 +1,7 @@
 """Exogenous X: covariates known ahead feed the decoder, past ones the encoder."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -93,6 +95,25 @@ def test_past_covariates_in_a_set_are_refused_having_no_order(driven):
     forecaster = Seq2SeqLSTMForecaster(past_covariates={"x"}, max_steps=5)
     with pytest.raises(ValueError, match="past_covariates must be a list"):
         forecaster.fit(y, X=X, fh=[1])
+
+
+@pytest.mark.parametrize("panel", [False, True], ids=["series", "panel"])
+def test_fit_needs_x_at_every_time_point_of_y_and_says_so(panel):
+    # for a single series sktime's own check said only that "indices of
+    # series 0 are not contained in index of series 0"
+    times = pd.period_range("2000-01", periods=40, freq="M")
+    y = pd.Series(np.sin(np.arange(40.0)), index=times)
+    X = pd.DataFrame({"x": np.arange(40.0)}, index=times)
+    if panel:
+        y, X = pd.concat({"a": y, "b": y}), pd.concat({"a": X, "b": X})
+    times_of = X.index.get_level_values(-1)
+    per_series = 2 if panel else 1
+    for kept, lacking in ((times_of < times[-5], 5), (times_of >= times[20], 20)):
+        first = list(y.index[~kept][:3])
+        more = per_series * lacking - 3
+        message = f"X has no rows for {first} and {more} more. X needs a row"
+        with pytest.raises(ValueError, match=re.escape(message)):
+            Seq2SeqLSTMForecaster(hidden_size=4, max_steps=2).fit(y, X=X[kept], fh=[1])
 
 
 class TestPredictNeedsX:

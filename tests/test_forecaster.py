@@ -753,6 +753,7 @@ class TestBadInput:
             pd.Series(["a", "b"] * 20),
             pd.DataFrame({"ok": np.arange(40.0), "text": ["x"] * 40}),
             pd.Series(pd.Categorical(["a", "b"] * 20)),
+            pd.Series(np.arange(40.0) + 1j),  # sktime: "Dtype of columns can be"
         ],
     )
     def test_non_numeric_columns(self, y):
