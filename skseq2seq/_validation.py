@@ -304,7 +304,7 @@ def check_gives_distribution(loss, method):
     )
 
 
-def _real_numbers(array, name):
+def _check_real_numbers(array, name):
     """Refuse a numpy ``array`` of anything but real numbers, naming the fix.
 
     numpy would read dates and time spans as numbers, drop a complex number's
@@ -333,7 +333,7 @@ def check_numeric_finite(data, name, allow_missing=False, allow_unobserved=False
     sktime, which checks them as it converts them.
     """
     if isinstance(data, np.ndarray):
-        _real_numbers(data, name)
+        _check_real_numbers(data, name)
         if data.ndim == 3:
             n_series, n_channels, n_time = data.shape
             index = pd.MultiIndex.from_product([range(n_series), range(n_time)])
