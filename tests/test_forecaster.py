@@ -63,6 +63,19 @@ def test_same_random_state_gives_identical_predictions(airline):
     assert not np.allclose(other.fit(airline, fh=[1, 2, 3]).predict(), first)
 
 
+def test_a_random_state_instance_is_drawn_from_as_in_scikit_learn(airline):
+    def fit_predict(random_state):
+        params = {**TINY, "random_state": random_state}
+        return Seq2SeqLSTMForecaster(**params).fit(airline, fh=[1, 2]).predict()
+
+    shared = np.random.RandomState(5)
+    first, second = fit_predict(shared), fit_predict(shared)
+    assert not np.allclose(first, second)  # the first fit advanced it
+    pd.testing.assert_series_equal(
+        fit_predict(np.random.RandomState(5)), first, check_exact=True
+    )
+
+
 def test_the_context_decoder_ignores_the_training_strategy(airline):
     def fit_predict(**params):
         forecaster = Seq2SeqLSTMForecaster(**TINY, decoder_input="context", **params)
